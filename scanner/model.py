@@ -1,0 +1,202 @@
+"""The typed records that flow between the stages: scope -> discover -> probe -> match -> report."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+FEATURES = (
+    "face_detection",
+    "face_capture",
+    "face_recognition",
+    "face_library",
+    "face_attributes",
+    "face_metadata",
+)
+LEVELS = ("capable", "configured", "active")  # weakest first
+VERDICTS = ("active", "configured", "capable", "not_found", "unknown")
+CONFIDENCES = ("low", "medium", "high")
+
+# Outcome of one request to a device.
+OK = "ok"  # the device answered authoritatively (HTTP 2xx, SOAP response, RTSP 200)
+AUTH_REQUIRED = "auth_required"  # 401/403 or ONVIF NotAuthorized: credentials needed or refused
+NOT_SUPPORTED = "not_supported"  # 404/501/400, SOAP ActionNotSupported: the API is not there (or not here)
+FAILED = "failed"  # timeout, reset, garbage: nothing can be concluded
+OUTCOMES = (OK, AUTH_REQUIRED, NOT_SUPPORTED, FAILED)
+
+MAX_BODY = 1 << 20  # 1 MiB: no real camera API response is larger
+
+
+def utc_now() -> str:
+    """The current time as ISO 8601 UTC with a Z suffix, to the millisecond."""
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+
+
+@dataclass(frozen=True)
+class Credential:
+    """An owner-supplied login. Its repr never shows the password."""
+
+    username: str
+    password: str = field(repr=False)
+
+    def __repr__(self) -> str:
+        return f"Credential(username={self.username!r}, password=<redacted>)"
+
+
+@dataclass(frozen=True)
+class Service:
+    """An open port and what speaks on it (`http`, `https`, `rtsp`, `onvif`, `ws-discovery`, `tcp`)."""
+
+    port: int
+    protocol: str
+
+
+@dataclass(frozen=True)
+class WsdReply:
+    """One WS-Discovery ProbeMatch: who answered and what it announced."""
+
+    address: str
+    epr: str
+    types: tuple[str, ...]
+    scopes: tuple[str, ...]
+    xaddrs: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Host:
+    """A live address found by discovery, before any identification."""
+
+    address: str
+    open_ports: tuple[int, ...]
+    mac: str | None = None
+    discovered_by: tuple[str, ...] = ()
+    wsd: tuple[WsdReply, ...] = ()
+
+
+@dataclass(frozen=True)
+class Observation:
+    """One request to a device and its (capped, raw) answer: the unit of evidence.
+
+    `probe` is a stable id that signatures refer to (`http.root`, `rtsp.describe`,
+    `onvif.events.properties`, `hikvision.isapi.capabilities`, ...). `request` is a one-line,
+    credential-free description of what was sent. `values` holds facts the probe derived from the
+    answer (e.g. ONVIF topic paths) as name -> tuple of strings.
+    """
+
+    probe: str
+    request: str
+    outcome: str
+    status: int | None = None
+    headers: tuple[tuple[str, str], ...] = ()
+    body: bytes = b""
+    at: str = ""
+    detail: str = ""
+    values: tuple[tuple[str, tuple[str, ...]], ...] = ()
+
+    @property
+    def text(self) -> str:
+        """The body decoded leniently (devices send broken UTF-8)."""
+        return self.body.decode("utf-8", errors="replace")
+
+    @property
+    def sha256(self) -> str:
+        """SHA-256 of the raw body, so an excerpt can be tied to the bytes received."""
+        return hashlib.sha256(self.body).hexdigest()
+
+    def header(self, name: str) -> str | None:
+        """The first header of that name (case-insensitive), or None."""
+        low = name.lower()
+        for key, value in self.headers:
+            if key.lower() == low:
+                return value
+        return None
+
+    def value(self, name: str) -> tuple[str, ...]:
+        """A derived fact by name; empty when the probe did not produce it."""
+        for key, items in self.values:
+            if key == name:
+                return items
+        return ()
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """What a finding rests on: which request, the matching excerpt, and the hash of the full answer."""
+
+    probe: str
+    request: str
+    excerpt: str
+    sha256: str
+    at: str
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A signature rule that matched: the feature it proves at which level."""
+
+    rule: str
+    feature: str
+    level: str
+    confidence: str
+    evidence: tuple[Evidence, ...]
+
+
+@dataclass(frozen=True)
+class NotChecked:
+    """A check that could not run or could not conclude, and why, in plain words."""
+
+    check: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class Identity:
+    """Who a device is. Each field is None when no probe revealed it."""
+
+    vendor: str | None = None
+    model: str | None = None
+    firmware: str | None = None
+    serial: str | None = None
+    mac: str | None = None
+
+
+@dataclass(frozen=True)
+class DeviceReport:
+    """Everything camaudit concluded about one address."""
+
+    address: str
+    identity: Identity
+    is_camera: bool
+    services: tuple[Service, ...]
+    face_analytics: str
+    findings: tuple[Finding, ...]
+    not_checked: tuple[NotChecked, ...]
+    discovered_by: tuple[str, ...] = ()
+    observations: tuple[Observation, ...] = ()
+
+
+@dataclass(frozen=True)
+class ScanError:
+    """A problem with the scan as a whole (not one device): e.g. nmap missing, a stage over budget."""
+
+    stage: str
+    message: str
+
+
+@dataclass(frozen=True)
+class ScanResult:
+    """The outcome of one audit."""
+
+    started_at: str
+    finished_at: str
+    targets: tuple[str, ...]
+    devices: tuple[DeviceReport, ...]
+    errors: tuple[ScanError, ...] = ()
+    partial: bool = False
+
+
+def strongest_level(levels: list[str] | tuple[str, ...]) -> str | None:
+    """The strongest of the given levels (active > configured > capable), or None if empty."""
+    ranked = [lvl for lvl in LEVELS if lvl in levels]
+    return ranked[-1] if ranked else None
