@@ -98,6 +98,15 @@ class VendorInfo:
 
 
 @dataclass(frozen=True)
+class StreamPath:
+    """A vendor-documented RTSP path to DESCRIBE when ONVIF gave no stream URI (`[[stream_path]]`)."""
+
+    path: str
+    vendor: str | None = None
+    sources: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class SignatureSet:
     """Everything loaded from signatures/, plus a digest of the files (the signature-set version)."""
 
@@ -107,3 +116,4 @@ class SignatureSet:
     vendors: tuple[VendorInfo, ...]
     digest: str
     files: tuple[str, ...] = ()
+    stream_paths: tuple[StreamPath, ...] = ()

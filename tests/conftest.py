@@ -1,0 +1,47 @@
+"""Shared test fixtures, and a guard that fails any test which sends traffic outside loopback."""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+
+import pytest
+
+_real_connect = socket.socket.connect
+_real_connect_ex = socket.socket.connect_ex
+_real_sendto = socket.socket.sendto
+
+
+def _check(address: object) -> None:
+    if not isinstance(address, tuple) or not address:
+        return  # AF_UNIX paths and the like
+    host = address[0]
+    try:
+        ip = ipaddress.ip_address(host)
+    except ValueError:
+        raise AssertionError(f"test tried to reach a host name {host!r}: tests use addresses only") from None
+    if not ip.is_loopback:
+        raise AssertionError(f"test tried to reach {ip}, outside loopback: forbidden by the network-safety rule")
+
+
+def _connect(self: socket.socket, address: object) -> None:
+    _check(address)
+    return _real_connect(self, address)
+
+
+def _connect_ex(self: socket.socket, address: object) -> int:
+    _check(address)
+    return _real_connect_ex(self, address)
+
+
+def _sendto(self: socket.socket, data: bytes, *args: object) -> int:
+    _check(args[-1])
+    return _real_sendto(self, data, *args)  # type: ignore[arg-type]
+
+
+@pytest.fixture(autouse=True)
+def loopback_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every test in this process may only talk to 127.0.0.0/8 and ::1 (subprocesses run inside namespaces)."""
+    monkeypatch.setattr(socket.socket, "connect", _connect)
+    monkeypatch.setattr(socket.socket, "connect_ex", _connect_ex)
+    monkeypatch.setattr(socket.socket, "sendto", _sendto)
