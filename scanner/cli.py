@@ -1,0 +1,187 @@
+"""The camaudit command line: parse arguments, build the objects, run; exit codes 0 clean, 1 face analytics, 2 input error."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import traceback
+from collections.abc import Sequence
+from pathlib import Path
+from typing import NoReturn
+
+from rich.console import Console
+
+from scanner import __version__
+from scanner.config import CAMERA_PORTS, Credentials, ScanConfig, load_credentials
+from scanner.errors import CamauditError, UsageError
+from scanner.model import ScanResult
+
+EXIT_CLEAN, EXIT_FACE, EXIT_USAGE = 0, 1, 2
+FACE_LEVELS = ("active", "configured", "capable")
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a bad argument is one line on stderr and exit code 2."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_USAGE, f"camaudit: error: {message} (see camaudit --help)\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="camaudit", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"camaudit {__version__}")
+    parser.add_argument("-v", "--verbose", action="store_true", help="show tracebacks on errors")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    scan = sub.add_parser("scan", help="audit addresses, ranges or networks for cameras and face analytics")
+    scan.add_argument("targets", nargs="+", metavar="TARGET", help="address, range (a.b.c.1-20) or CIDR")
+    _scan_options(scan)
+
+    demo = sub.add_parser("demo", help="start the emulated premises on loopback and audit it")
+    demo.add_argument("--no-credentials", action="store_true", help="scan without the lab's logins")
+    demo.add_argument("--network", default="127.77.0.0/24", help="loopback network for the lab")
+    demo.add_argument("--format", choices=("table", "json"), default="table")
+    demo.add_argument("-o", "--output", type=Path, default=Path("camaudit-demo-report.json"),
+                      help="where to write the JSON report (default: %(default)s)")
+    demo.add_argument("--no-progress", action="store_true")
+
+    lab = sub.add_parser("lab", help="run the emulated premises until Ctrl-C (for trying camaudit by hand)")
+    lab.add_argument("--network", default="127.77.0.0/24", help="loopback network for the lab")
+
+    sig = sub.add_parser("signatures", help="check or list the face-analytics signatures")
+    sig.add_argument("action", choices=("validate", "list"))
+    sig.add_argument("--signatures", type=Path, default=None, help="signature directory (default: built-in)")
+    return parser
+
+
+def _scan_options(scan: argparse.ArgumentParser) -> None:
+    scan.add_argument("--credentials", type=Path, help="TOML file of owner-supplied logins ([[credentials]])")
+    scan.add_argument("--format", choices=("table", "json"), default="table", help="what to print on stdout")
+    scan.add_argument("-o", "--output", type=Path, help="also write the JSON report to this file (atomically)")
+    scan.add_argument("--ports", help="TCP ports to look at, e.g. 80,554,8000-8100 (default: camera ports)")
+    scan.add_argument("--allow-public", action="store_true", help="allow public (internet) addresses")
+    scan.add_argument("--no-nmap", action="store_true", help="use the built-in TCP connect scan instead of nmap")
+    scan.add_argument("--timeout", type=float, default=4.0, help="seconds per request (default: %(default)s)")
+    scan.add_argument("--signatures", type=Path, default=None, help="signature directory (default: built-in)")
+    scan.add_argument("--no-progress", action="store_true", help="no progress display")
+
+
+def parse_ports(text: str | None) -> tuple[int, ...]:
+    """`80,554,8000-8010` -> sorted unique ports; UsageError on anything else."""
+    if not text:
+        return CAMERA_PORTS
+    ports: set[int] = set()
+    for part in text.split(","):
+        part = part.strip()
+        try:
+            if "-" in part:
+                low, high = (int(x) for x in part.split("-", 1))
+                ports.update(range(low, high + 1))
+            else:
+                ports.add(int(part))
+        except ValueError:
+            raise UsageError(f"--ports: {part!r} is not a port or a range like 8000-8010") from None
+    if not ports or min(ports) < 1 or max(ports) > 65535:
+        raise UsageError("--ports: ports must be between 1 and 65535")
+    return tuple(sorted(ports))
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return _dispatch(args)
+    except CamauditError as exc:
+        if args.verbose:
+            traceback.print_exc()
+        print(f"camaudit: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("camaudit: interrupted", file=sys.stderr)
+        return 130
+
+
+def _dispatch(args: argparse.Namespace) -> int:
+    if args.command == "scan":
+        return _scan(args)
+    if args.command == "demo":
+        from scanner.demo import run_demo
+
+        return run_demo(args)
+    if args.command == "lab":
+        from scanner.demo import run_lab
+
+        return run_lab(args)
+    return _signatures(args)
+
+
+def _scan(args: argparse.Namespace) -> int:
+    from scanner.pipeline import run_scan
+    from scanner.progress import make_progress
+
+    credentials = load_credentials(args.credentials) if args.credentials else Credentials()
+    config = ScanConfig(
+        targets=tuple(args.targets),
+        ports=parse_ports(args.ports),
+        credentials=credentials,
+        allow_public=args.allow_public,
+        use_nmap=not args.no_nmap,
+        request_timeout=args.timeout,
+        signatures_dir=args.signatures,
+    )
+    result = run_scan(config, make_progress(False if args.no_progress else None))
+    emit(result, args.format, args.output)
+    return exit_code(result)
+
+
+def emit(result: ScanResult, fmt: str, output: Path | None) -> None:
+    """Print the report in `fmt` on stdout; write the JSON report to `output` if given."""
+    from scanner.report.json_report import render, write_atomic
+    from scanner.report.table import print_table
+
+    if fmt == "json":
+        sys.stdout.write(render(result))
+    else:
+        print_table(result, Console(highlight=False))
+    if output is not None:
+        try:
+            write_atomic(output, render(result))
+        except OSError as exc:
+            raise UsageError(f"cannot write the report to {output}: {exc.strerror}") from None
+        print(f"JSON report written to {output}", file=sys.stderr)
+
+
+def exit_code(result: ScanResult) -> int:
+    """1 when any device shows face analytics, else 0."""
+    return EXIT_FACE if any(d.face_analytics in FACE_LEVELS for d in result.devices) else EXIT_CLEAN
+
+
+def _signatures(args: argparse.Namespace) -> int:
+    from scanner.matching.engine import coverage, validate
+    from scanner.matching.loader import load_signatures
+
+    sigset = load_signatures(args.signatures)
+    console = Console(highlight=False)
+    if args.action == "list":
+        from rich.table import Table
+
+        table = Table(title=f"Signature coverage ({len(sigset.rules)} face rules)", title_justify="left")
+        for column in ("Vendor", "Feature", "Levels"):
+            table.add_column(column)
+        for vendor, feature, levels in coverage(sigset):
+            table.add_row(vendor, feature.replace("_", " "), ", ".join(levels))
+        console.print(table)
+        return EXIT_CLEAN
+    failures = validate(sigset)
+    cases = sum(len(r.cases) for r in sigset.rules) + sum(len(r.cases) for r in sigset.identifies)
+    for failure in failures:
+        console.print(f"[red]FAIL[/] {failure}")
+    rules = len(sigset.rules) + len(sigset.identifies)
+    if failures:
+        console.print(f"{len(failures)} of {cases} cases failed in {rules} rules")
+        return EXIT_FACE
+    console.print(f"{rules} rules in {len(sigset.files)} files: all {cases} cases pass (set {sigset.digest[:12]})")
+    return EXIT_CLEAN
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())

@@ -1,0 +1,106 @@
+"""`camaudit demo` and `camaudit lab`: the emulated premises started on loopback, audited end to end."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from rich.console import Console
+
+from scanner.config import Credentials, ScanConfig, load_credentials
+from scanner.lab import Lab, LabDevice
+from scanner.model import DeviceReport, ScanResult
+
+
+def run_demo(args: argparse.Namespace) -> int:
+    """Start the lab, scan it (with the lab's logins unless told not to), print and write the report."""
+    from scanner.cli import emit
+    from scanner.pipeline import run_scan
+    from scanner.progress import make_progress
+
+    err = Console(stderr=True, highlight=False)
+    with Lab(network=args.network) as lab, tempfile.TemporaryDirectory(prefix="camaudit-demo-") as tmp:
+        err.print(f"Emulated premises: {len(lab.devices)} devices on {lab.network} (loopback only).")
+        credentials = Credentials()
+        if not args.no_credentials:
+            credentials = load_credentials(_write_private(Path(tmp) / "lab-credentials.toml", lab.credentials_toml()))
+        config = ScanConfig(targets=(lab.network,), credentials=credentials)
+        started = time.monotonic()
+        result = run_scan(config, make_progress(False if args.no_progress else None))
+        elapsed = time.monotonic() - started
+        emit(result, args.format, args.output)
+        mismatches = compare(result, lab.devices, with_credentials=not args.no_credentials)
+    err.print(f"Audit took {elapsed:.1f} s.")
+    for line in mismatches:
+        err.print(f"[red]unexpected[/] {line}")
+    if mismatches:
+        err.print(f"{len(mismatches)} result(s) differ from the lab's answer key.")
+        return 1
+    err.print(f"All {len(lab.devices)} emulated devices were identified and judged as the lab expects.")
+    return 0
+
+
+def compare(result: ScanResult, devices: Sequence[LabDevice], with_credentials: bool) -> list[str]:
+    """Differences between a scan and the lab personas' expectations, one plain line each."""
+    found = {d.address: d for d in result.devices}
+    lines = []
+    for device in devices:
+        report = found.get(device.address)
+        if report is None:
+            lines.append(f"{device.address} ({device.persona.id}): not found by the scan")
+            continue
+        lines.extend(_differences(device, report, with_credentials))
+    return lines
+
+
+def _differences(device: LabDevice, report: DeviceReport, with_credentials: bool) -> list[str]:
+    expect = device.persona.expect
+    face = expect.face_analytics if with_credentials else expect.face_analytics_without_credentials
+    wanted = {
+        "vendor": (expect.vendor, report.identity.vendor),
+        "model": (expect.model, report.identity.model) if with_credentials or expect.model is None else None,
+        "is_camera": (expect.is_camera, report.is_camera),
+        "face_analytics": (face, report.face_analytics),
+    }
+    lines = []
+    for name, pair in wanted.items():
+        if pair is not None and pair[0] != pair[1]:
+            lines.append(f"{device.address} ({device.persona.id}): {name} is {pair[1]!r}, expected {pair[0]!r}")
+    return lines
+
+
+def _write_private(path: Path, text: str) -> Path:
+    """Write a file only the current user can read (it holds the lab's logins)."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(text)
+    return path
+
+
+def run_lab(args: argparse.Namespace) -> int:
+    """Run the lab in the foreground until Ctrl-C or SIGTERM, printing where each device listens."""
+    out = Console(highlight=False)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    with Lab(network=args.network) as lab, tempfile.TemporaryDirectory(prefix="camaudit-lab-") as tmp:
+        creds = _write_private(Path(tmp) / "lab-credentials.toml", lab.credentials_toml())
+        for device in lab.devices:
+            ports = ", ".join(f"{name} {port}" for name, port in sorted(device.ports.items()))
+            out.print(f"{device.address:<15} {device.persona.id:<14} {device.persona.name} [{ports}]")
+        out.print(f"\nCredentials file for this lab: {creds}")
+        out.print(f"Try: camaudit scan {lab.network} --credentials {creds}")
+        out.print("Press Ctrl-C to stop.")
+        try:
+            while not stop.wait(0.5):
+                pass
+        except KeyboardInterrupt:
+            pass
+    print("lab stopped", file=sys.stderr)
+    return 0

@@ -1,0 +1,116 @@
+"""Who a device is, from its observations: vendor, model, firmware, serial, and whether it is a camera (pure)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from urllib.parse import unquote
+
+from scanner.matching.engine import IdentifyHit, canonical_vendor, extract_fields, match_identify
+from scanner.matching.schema import SignatureSet
+from scanner.model import OK, Host, Identity, Observation
+
+_CONFIDENCE_RANK = {"low": 0, "medium": 1, "high": 2}
+_FIELDS = ("model", "firmware", "serial", "mac")
+
+
+@dataclass(frozen=True)
+class IdentityHints:
+    """What identification concluded before the vendor APIs run: which vendors to ask, is it a camera."""
+
+    vendors: tuple[str, ...]
+    is_camera: bool
+    hits: tuple[IdentifyHit, ...]
+
+
+def scope_values(observations: Sequence[Observation], category: str) -> tuple[str, ...]:
+    """Decoded values of ONVIF scopes `onvif://www.onvif.org/<category>/<value>` from WS-Discovery replies."""
+    prefix = f"onvif://www.onvif.org/{category.lower()}/"
+    found = []
+    for obs in observations:
+        for scope in obs.value("scopes"):
+            if scope.lower().startswith(prefix):
+                found.append(unquote(scope[len(prefix):]).strip())
+    return tuple(v for v in found if v)
+
+
+def _onvif_info(observations: Sequence[Observation], name: str) -> str | None:
+    for obs in observations:
+        if obs.probe == "onvif.device.information" and obs.outcome == OK:
+            items = obs.value(name)
+            if items and items[0].strip():
+                return items[0].strip()
+    return None
+
+
+def hints(observations: Sequence[Observation], sigset: SignatureSet) -> IdentityHints:
+    """Vendors suggested by fingerprints, ONVIF and WS-Discovery, strongest first; and camera-ness."""
+    hits = match_identify(observations, sigset.identifies)
+    ranked = sorted(hits, key=lambda h: -_CONFIDENCE_RANK.get(h.confidence, 0))
+    vendors: list[str] = []
+    manufacturer = canonical_vendor(_onvif_info(observations, "manufacturer"), sigset)
+    if manufacturer:
+        vendors.append(manufacturer)
+    for hit in ranked:
+        if hit.vendor not in vendors:
+            vendors.append(hit.vendor)
+    for name in scope_values(observations, "hardware") + scope_values(observations, "name"):
+        vendor = canonical_vendor(name, sigset)
+        if vendor and vendor not in vendors:
+            vendors.append(vendor)
+    return IdentityHints(tuple(vendors), _looks_like_camera(observations, hits), hits)
+
+
+def _looks_like_camera(observations: Sequence[Observation], hits: Sequence[IdentifyHit]) -> bool:
+    if any(hit.camera for hit in hits):
+        return True
+    for obs in observations:
+        if obs.probe.startswith("rtsp.") and obs.status is not None:
+            return True  # something answered in RTSP: a video source
+        if obs.probe.startswith("onvif.device.") and obs.outcome == OK:
+            return True
+        if any(t.lower().endswith("networkvideotransmitter") for t in obs.value("types")):
+            return True
+    return False
+
+
+def identity(
+    host: Host,
+    observations: Sequence[Observation],
+    found: IdentityHints,
+    sigset: SignatureSet,
+) -> Identity:
+    """The device's identity: vendor APIs first, then ONVIF, then discovery scopes."""
+    fields: dict[str, str] = {}
+    specs = {spec.id: spec for spec in sigset.requests}
+    for obs in observations:
+        spec = specs.get(obs.probe)
+        if spec is None or obs.outcome != OK or not spec.extract:
+            continue
+        for key, value in extract_fields(obs, spec).items():
+            fields.setdefault(key, value)
+    onvif = {"model": "model", "firmware": "firmware", "serial": "serial"}
+    for key, name in onvif.items():
+        value = _onvif_info(observations, name)
+        if value:
+            fields.setdefault(key, value)
+    hardware = scope_values(observations, "hardware")
+    if hardware:
+        fields.setdefault("model", hardware[0])
+    mac = host.mac or fields.get("mac")
+    return Identity(
+        vendor=found.vendors[0] if found.vendors else None,
+        model=fields.get("model"),
+        firmware=fields.get("firmware"),
+        serial=fields.get("serial"),
+        mac=_normal_mac(mac),
+    )
+
+
+def _normal_mac(mac: str | None) -> str | None:
+    if not mac:
+        return None
+    digits = "".join(c for c in mac.lower() if c in "0123456789abcdef")
+    if len(digits) != 12:
+        return None
+    return ":".join(digits[i : i + 2] for i in range(0, 12, 2))

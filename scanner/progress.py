@@ -1,0 +1,96 @@
+"""Progress reporting: a rich display on a terminal, silence otherwise; notes always reach stderr once."""
+
+from __future__ import annotations
+
+import sys
+import threading
+from typing import Protocol
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+
+class ScanProgress(Protocol):
+    """What the pipeline calls while it works. Implementations must be thread-safe."""
+
+    def stage(self, description: str, total: int | None = None) -> None: ...
+
+    def advance(self, description: str | None = None) -> None: ...
+
+    def note(self, message: str) -> None: ...
+
+    def close(self) -> None: ...
+
+
+class NullProgress:
+    """Draws nothing; notes still go to stderr (a user must hear once that nmap was missing)."""
+
+    def __init__(self, console: Console | None = None) -> None:
+        self._console = console or Console(stderr=True, highlight=False)
+
+    def stage(self, description: str, total: int | None = None) -> None:
+        return None
+
+    def advance(self, description: str | None = None) -> None:
+        return None
+
+    def note(self, message: str) -> None:
+        self._console.print(f"note: {message}", markup=False)
+
+    def close(self) -> None:
+        return None
+
+
+class RichProgress:
+    """A spinner and bar per stage on stderr."""
+
+    def __init__(self, console: Console | None = None) -> None:
+        self._console = console or Console(stderr=True, highlight=False)
+        self._lock = threading.Lock()
+        self._progress = Progress(
+            SpinnerColumn(),
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=self._console,
+            transient=False,
+        )
+        self._task: int | None = None
+        self._progress.start()
+
+    def stage(self, description: str, total: int | None = None) -> None:
+        with self._lock:
+            if self._task is not None:
+                self._finish_current()
+            self._task = self._progress.add_task(description, total=total)
+
+    def advance(self, description: str | None = None) -> None:
+        with self._lock:
+            if self._task is None:
+                return
+            self._progress.advance(self._task)
+            if description:
+                self._progress.update(self._task, description=description)
+
+    def note(self, message: str) -> None:
+        self._progress.console.print(f"note: {message}", markup=False)
+
+    def close(self) -> None:
+        with self._lock:
+            if self._task is not None:
+                self._finish_current()
+            self._progress.stop()
+
+    def _finish_current(self) -> None:
+        assert self._task is not None
+        task = self._progress.tasks[self._task]
+        self._progress.update(self._task, total=task.completed or 1, completed=task.completed or 1)
+        self._task = None
+
+
+def make_progress(enabled: bool | None = None) -> ScanProgress:
+    """RichProgress when stderr is a terminal (or when forced), NullProgress otherwise."""
+    if enabled is None:
+        enabled = sys.stderr.isatty()
+    return RichProgress() if enabled else NullProgress()

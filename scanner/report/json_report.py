@@ -1,0 +1,81 @@
+"""The JSON report (schema_version 1): a stable contract for other tools, written atomically, free of secrets."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from scanner import TOOL_NAME, __version__
+from scanner.model import DeviceReport, Finding, ScanResult
+
+SCHEMA_VERSION = 1
+
+
+def to_dict(result: ScanResult) -> dict[str, Any]:
+    """The report as plain data, in the documented field names."""
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "tool": {"name": TOOL_NAME, "version": __version__},
+        "scan": {
+            "started_at": result.started_at,
+            "finished_at": result.finished_at,
+            "targets": list(result.targets),
+            "partial": result.partial,
+        },
+        "devices": [_device(d) for d in result.devices],
+        "errors": [{"stage": e.stage, "message": e.message} for e in result.errors],
+    }
+
+
+def _device(device: DeviceReport) -> dict[str, Any]:
+    ident = device.identity
+    return {
+        "address": device.address,
+        "mac": ident.mac,
+        "vendor": ident.vendor,
+        "model": ident.model,
+        "firmware": ident.firmware,
+        "serial": ident.serial,
+        "is_camera": device.is_camera,
+        "services": [{"port": s.port, "protocol": s.protocol} for s in device.services],
+        "face_analytics": device.face_analytics,
+        "findings": [_finding(f) for f in device.findings],
+        "not_checked": [{"check": n.check, "reason": n.reason} for n in device.not_checked],
+        "discovered_by": list(device.discovered_by),
+    }
+
+
+def _finding(finding: Finding) -> dict[str, Any]:
+    return {
+        "rule": finding.rule,
+        "feature": finding.feature,
+        "level": finding.level,
+        "confidence": finding.confidence,
+        "evidence": [
+            {"probe": e.probe, "request": e.request, "excerpt": e.excerpt, "sha256": e.sha256, "at": e.at}
+            for e in finding.evidence
+        ],
+    }
+
+
+def render(result: ScanResult) -> str:
+    """Deterministic JSON text (sorted keys, two-space indent, trailing newline)."""
+    return json.dumps(to_dict(result), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write to a temporary file in the same directory, fsync, then rename: readers never see half a report."""
+    path = path.resolve()
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
