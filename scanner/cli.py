@@ -1,4 +1,4 @@
-"""The camaudit command line: parse arguments, build the objects, run; exit codes 0 clean, 1 face analytics, 2 input error."""
+"""The camaudit command line: parse arguments, build the objects, run (exit 0 clean, 1 face analytics, 2 bad input)."""
 
 from __future__ import annotations
 

@@ -1,0 +1,53 @@
+"""Credentials files: parsed into scoped logins, malformed ones refused in one line, passwords never shown."""
+
+from __future__ import annotations
+
+import pytest
+
+from scanner.config import load_credentials
+from scanner.errors import CredentialsError
+
+
+def test_first_matching_entry_wins(tmp_path):
+    path = tmp_path / "c.toml"
+    path.write_text(
+        '[[credentials]]\ntargets = ["127.0.0.5"]\nusername = "a"\npassword = "p1"\n'
+        '[[credentials]]\ntargets = ["127.0.0.0/24"]\nusername = "b"\npassword = "p2"\n'
+    )
+    creds = load_credentials(path)
+    assert creds.for_address("127.0.0.5").username == "a"
+    assert creds.for_address("127.0.0.9").username == "b"
+    assert creds.for_address("127.0.1.1") is None
+    assert set(creds.secrets()) == {"p1", "p2"}
+
+
+def test_password_never_in_repr(tmp_path):
+    path = tmp_path / "c.toml"
+    path.write_text('[[credentials]]\ntargets = ["::1"]\nusername = "a"\npassword = "hunter2-secret"\n')
+    creds = load_credentials(path)
+    assert "hunter2-secret" not in repr(creds)
+    assert "hunter2-secret" not in repr(creds.for_address("::1"))
+
+
+@pytest.mark.parametrize(
+    "text, words",
+    [
+        ("not toml [", "not valid TOML"),
+        ("x = 1", "no [[credentials]]"),
+        ('[[credentials]]\nusername = "a"\npassword = "b"', "needs targets"),
+        ('[[credentials]]\ntargets = ["10.0.0.1"]\npassword = "b"', "needs a username"),
+        ('[[credentials]]\ntargets = ["10.0.0.1"]\nusername = "a"', "needs a password"),
+        ('[[credentials]]\ntargets = ["camera.local"]\nusername = "a"\npassword = "b"', "not an address"),
+    ],
+)
+def test_malformed_files_get_one_clear_line(tmp_path, text, words):
+    path = tmp_path / "c.toml"
+    path.write_text(text)
+    with pytest.raises(CredentialsError) as info:
+        load_credentials(path)
+    assert words in str(info.value) and "\n" not in str(info.value)
+
+
+def test_missing_file(tmp_path):
+    with pytest.raises(CredentialsError, match="cannot read"):
+        load_credentials(tmp_path / "absent.toml")
