@@ -7,6 +7,29 @@ from dataclasses import dataclass
 MATCHER_KINDS = ("regex", "contains", "equals", "exists", "xml", "kv", "json")
 WHEN = ("vendor", "always")
 
+# Probe ids that code produces (docs/design.md, plus the media and module probes of scanner/probes/onvif.py);
+# each [[request]] adds its own id.
+CODE_PROBES = (
+    "http.root", "rtsp.options", "rtsp.describe", "wsd.probe_match",
+    "onvif.device.system_date_and_time", "onvif.device.services", "onvif.device.capabilities",
+    "onvif.device.information", "onvif.media.profiles", "onvif.media.analytics_configurations",
+    "onvif.media.stream_uri", "onvif.analytics.supported_rules", "onvif.analytics.rules",
+    "onvif.analytics.supported_modules", "onvif.analytics.modules", "onvif.events.properties",
+)  # fmt: skip
+IDENTITY_FIELDS = ("model", "firmware", "serial", "mac")  # what a request's `extract` may fill
+EXTRACT_KINDS = ("xml", "kv", "json", "header", "regex")
+COMPARISONS = ("equals", "regex", "in", "gt")  # keys that test a structured value (xml, kv, json)
+# Per matcher kind: the key it requires (or None) and the other keys it accepts besides `kind` and `part`.
+MATCHER_KEYS: dict[str, tuple[str | None, tuple[str, ...]]] = {
+    "regex": ("pattern", ()),
+    "contains": ("text", ()),
+    "equals": ("text", ()),
+    "exists": (None, ()),
+    "xml": ("path", ("qname", "sibling", *COMPARISONS)),
+    "kv": ("key", ("sibling", *COMPARISONS)),
+    "json": ("path", COMPARISONS),
+}
+
 
 @dataclass(frozen=True)
 class Matcher:
@@ -23,6 +46,8 @@ class Matcher:
     one_of: tuple[str, ...] | None = None  # TOML key `in`
     gt: float | None = None
     qname: bool = False
+    # (name, regex) that must also hold: kv -> the key with its last dotted component replaced by name;
+    # xml -> a path relative to the matched element's parent (e.g. `List/Item/method`), any node matching.
     sibling: tuple[tuple[str, str], ...] = ()
 
 
@@ -90,11 +115,17 @@ class Rule:
 
 @dataclass(frozen=True)
 class VendorInfo:
-    """A canonical vendor name, the spellings devices use for it, and its MAC-vendor names."""
+    """A canonical vendor name, the spellings devices use for it, and its MAC-vendor names.
+
+    `family` names the vendor whose firmware and web APIs this one's devices run (an OEM relation, e.g.
+    Amcrest -> Dahua), so that family's requests and rules apply too; `note` is free text for readers.
+    """
 
     name: str
     aliases: tuple[str, ...] = ()
     oui_names: tuple[str, ...] = ()
+    family: str | None = None
+    note: str = ""
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,237 @@
+"""Observations x signatures -> findings, vendor hits and identity fields; validate() runs every case (pure)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from scanner.matching.matchers import (
+    cap,
+    evaluate,
+    json_leaves,
+    json_text,
+    kv_pairs,
+    parse_json,
+    parse_xml,
+    xml_nodes,
+)
+from scanner.matching.schema import Case, IdentifyRule, Matcher, RequestSpec, Rule, SignatureSet
+from scanner.model import (
+    AUTH_REQUIRED,
+    CONFIDENCES,
+    FAILED,
+    FEATURES,
+    LEVELS,
+    NOT_SUPPORTED,
+    OK,
+    Evidence,
+    Finding,
+    Observation,
+)
+
+ANY_VENDOR = "any vendor"  # how coverage() names vendor-neutral rules
+EXTRACT_MAX = 128
+
+
+@dataclass(frozen=True)
+class IdentifyHit:
+    """A vendor fingerprint that matched, with the observations it matched on."""
+
+    rule: str
+    vendor: str
+    confidence: str
+    camera: bool
+    evidence: tuple[Evidence, ...]
+
+
+@dataclass(frozen=True)
+class CaseFailure:
+    """A signature case whose recorded answer did not give the expected result."""
+
+    rule: str
+    case: int
+    expected: bool
+    got: bool
+    note: str = ""
+
+    def __str__(self) -> str:
+        want = "a match" if self.expected else "no match"
+        got = "a match" if self.got else "no match"
+        about = f" ({self.note})" if self.note else ""
+        return f"{self.rule} case {self.case}: expected {want}, got {got}{about}"
+
+
+def match_rules(observations: Sequence[Observation], rules: Sequence[Rule]) -> tuple[Finding, ...]:
+    """One finding per rule that matched an `ok` observation of its probe, sorted by rule id."""
+    usable = [obs for obs in observations if obs.outcome == OK]
+    findings = []
+    for rule in sorted(rules, key=lambda r: r.id):
+        evidence = _evidence(usable, rule.probe, rule.matchers, rule.match)
+        if evidence:
+            findings.append(Finding(rule.id, rule.feature, rule.level, rule.confidence, evidence))
+    return tuple(findings)
+
+
+def match_identify(observations: Sequence[Observation], identifies: Sequence[IdentifyRule]) -> tuple[IdentifyHit, ...]:
+    """Vendor fingerprints that matched, strongest confidence first, then by rule id.
+
+    Unlike face rules these also read refusals (a 401's realm names the vendor); only `failed` is skipped.
+    """
+    usable = [obs for obs in observations if obs.outcome != FAILED]
+    hits = []
+    for ident in identifies:
+        evidence = _evidence(usable, ident.probe, ident.matchers, ident.match)
+        if evidence:
+            hits.append(IdentifyHit(ident.id, ident.vendor, ident.confidence, ident.camera, evidence))
+    return tuple(sorted(hits, key=lambda h: (-CONFIDENCES.index(h.confidence), h.rule)))
+
+
+def match_observation(matchers: Sequence[Matcher], match: str, obs: Observation) -> str | None:
+    """The joined excerpts when the matchers hold (`all` or `any`) on one observation, else None."""
+    excerpts: list[str] = []
+    for matcher in matchers:
+        found = evaluate(matcher, obs)
+        if found is None and match == "all":
+            return None
+        if found is not None and found not in excerpts:
+            excerpts.append(found)
+    return cap("\n".join(excerpts)) if excerpts else None
+
+
+def _evidence(
+    observations: Sequence[Observation], probe: str, matchers: Sequence[Matcher], match: str
+) -> tuple[Evidence, ...]:
+    found = set()
+    for obs in observations:
+        if obs.probe != probe:
+            continue
+        excerpt = match_observation(matchers, match, obs)
+        if excerpt is not None:
+            found.add(Evidence(obs.probe, obs.request, excerpt, obs.sha256, obs.at))
+    # Sorted without the time first, so the same answers give the same order on every run.
+    return tuple(sorted(found, key=lambda e: (e.request, e.excerpt, e.sha256, e.at)))
+
+
+# --- identity fields ---
+
+
+def extract_fields(obs: Observation, spec: RequestSpec) -> dict[str, str]:
+    """Identity fields read from an `ok` observation by its request's `extract` expressions."""
+    if obs.outcome != OK:
+        return {}
+    fields = {}
+    for name, expression in spec.extract:
+        value = _clean(_extract(obs, expression))
+        if value:
+            fields[name] = value
+    return fields
+
+
+def _extract(obs: Observation, expression: str) -> str | None:
+    kind, _, arg = expression.partition(":")
+    if kind == "xml":
+        root = parse_xml(obs.body)
+        return next((value for _, _, value in xml_nodes(root, arg) if value), None) if root is not None else None
+    if kind == "kv":
+        return next((value for key, value in kv_pairs(obs.text) if re.fullmatch(arg, key)), None)
+    if kind == "json":
+        return next((json_text(leaf) for _, leaf, _ in json_leaves(parse_json(obs.body), arg)), None)
+    if kind == "header":
+        return obs.header(arg)
+    if kind == "regex":
+        found = re.search(arg, obs.text)
+        return found.group(1) if found else None
+    return None
+
+
+def _clean(value: str | None) -> str:
+    """Printable characters only, stripped, at most 128: devices put anything in these fields."""
+    if value is None:
+        return ""
+    return "".join(ch for ch in value if ch.isprintable()).strip()[:EXTRACT_MAX].strip()
+
+
+# --- vendor names ---
+
+
+def canonical_vendor(name: str | None, sigset: SignatureSet) -> str | None:
+    """The canonical vendor for a manufacturer string: its name or an alias, whole or as a leading word."""
+    if not name:
+        return None
+    return _longest_prefix(name, [(alias, v.name) for v in sigset.vendors for alias in (v.name, *v.aliases)])
+
+
+def vendor_for_oui(org: str, sigset: SignatureSet) -> str | None:
+    """The canonical vendor whose MAC-vendor (nmap OUI organisation) names start `org`."""
+    return _longest_prefix(org, [(oui, v.name) for v in sigset.vendors for oui in v.oui_names])
+
+
+def api_family(vendor: str | None, sigset: SignatureSet) -> str | None:
+    """The vendor whose web APIs a vendor's devices speak: its `family`, else itself."""
+    for info in sigset.vendors:
+        if info.name == vendor:
+            return info.family or info.name
+    return vendor
+
+
+def _longest_prefix(text: str, names: list[tuple[str, str]]) -> str | None:
+    """The vendor of the longest name that `text` equals or starts with at a word boundary (case-insensitive)."""
+    subject = " ".join(text.split()).casefold()
+    best: tuple[int, str] | None = None
+    for spelling, vendor in names:
+        wanted = " ".join(spelling.split()).casefold()
+        boundary = len(subject) == len(wanted) or not subject[len(wanted) : len(wanted) + 1].isalnum()
+        if wanted and subject.startswith(wanted) and boundary and (best is None or len(wanted) > best[0]):
+            best = (len(wanted), vendor)
+    return best[1] if best else None
+
+
+# --- validation and coverage ---
+
+
+def validate(sigset: SignatureSet) -> tuple[CaseFailure, ...]:
+    """Run every case of every rule and fingerprint through the real matching path; the ones that disagree."""
+    failures = []
+    for rule in sigset.rules:
+        for index, case in enumerate(rule.cases):
+            got = bool(match_rules([case_observation(rule.probe, rule.id, index, case)], [rule]))
+            if got != case.expect:
+                failures.append(CaseFailure(rule.id, index, case.expect, got, case.note))
+    for ident in sigset.identifies:
+        for index, case in enumerate(ident.cases):
+            got = bool(match_identify([case_observation(ident.probe, ident.id, index, case)], [ident]))
+            if got != case.expect:
+                failures.append(CaseFailure(ident.id, index, case.expect, got, case.note))
+    return tuple(failures)
+
+
+def case_observation(probe: str, rule_id: str, index: int, case: Case) -> Observation:
+    """The observation a probe would have recorded for a case's answer."""
+    return Observation(
+        probe=probe,
+        request=f"case {index} of {rule_id}",
+        outcome=_outcome(case.status),
+        status=case.status,
+        headers=case.headers,
+        body=case.body,
+        values=case.values,
+    )
+
+
+def _outcome(status: int) -> str:
+    if 200 <= status < 300:
+        return OK
+    return AUTH_REQUIRED if status in (401, 403) else NOT_SUPPORTED
+
+
+def coverage(sigset: SignatureSet) -> list[tuple[str, str, tuple[str, ...]]]:
+    """(vendor, feature, levels) that the face rules can prove; vendor-neutral rules last."""
+    levels: dict[tuple[str | None, str], set[str]] = {}
+    for rule in sigset.rules:
+        levels.setdefault((rule.vendor, rule.feature), set()).add(rule.level)
+    keys = sorted(levels, key=lambda k: (k[0] is None, k[0] or "", FEATURES.index(k[1])))
+    return [
+        (vendor or ANY_VENDOR, feature, tuple(lv for lv in LEVELS if lv in levels[vendor, feature]))
+        for vendor, feature in keys
+    ]
