@@ -61,7 +61,7 @@ def _audit(host: Host, config: ScanConfig, sigset: SignatureSet) -> DeviceReport
     budget = _Budget(config.device_budget)
     credential = config.credentials.for_address(host.address)
     observations: list[Observation] = [_wsd_observation(r) for r in host.wsd]
-    services: dict[int, str] = {p: "tcp" for p in host.open_ports}
+    services: dict[int, set[str]] = {p: set() for p in host.open_ports}
     skipped: list[NotChecked] = []
 
     client = HttpClient(host.address, config.request_timeout, credential)
@@ -84,7 +84,7 @@ def _audit(host: Host, config: ScanConfig, sigset: SignatureSet) -> DeviceReport
         address=host.address,
         identity=identity(host, observations, found, sigset),
         is_camera=is_camera,
-        services=tuple(Service(port, proto) for port, proto in sorted(services.items())),
+        services=_services(services),
         face_analytics=verdict(findings, observations, sigset.rules, found.vendors, is_camera),
         findings=findings,
         not_checked=tuple(skipped)
@@ -92,6 +92,11 @@ def _audit(host: Host, config: ScanConfig, sigset: SignatureSet) -> DeviceReport
         discovered_by=host.discovered_by,
         observations=tuple(observations),
     )
+
+
+def _services(found: dict[int, set[str]]) -> tuple[Service, ...]:
+    """Each open port with what spoke on it (a web port may also carry ONVIF); `tcp` when nothing did."""
+    return tuple(Service(port, proto) for port in sorted(found) for proto in sorted(found[port] or {"tcp"}))
 
 
 def _wsd_observation(reply: WsdReply) -> Observation:
@@ -108,7 +113,7 @@ def _wsd_observation(reply: WsdReply) -> Observation:
 
 
 def _http_round(
-    client: HttpClient, host: Host, services: dict[int, str], observations: list[Observation]
+    client: HttpClient, host: Host, services: dict[int, set[str]], observations: list[Observation]
 ) -> list[tuple[int, bool]]:
     """GET / on every web port; returns the ports that answered in HTTP, as (port, tls)."""
     answered = []
@@ -119,7 +124,7 @@ def _http_round(
         obs = client.fetch_root(port, tls)
         observations.append(obs)
         if obs.status is not None:
-            services[port] = "https" if tls else "http"
+            services[port].add("https" if tls else "http")
             answered.append((port, tls))
     return answered
 
@@ -137,7 +142,7 @@ def _onvif_round(
     config: ScanConfig,
     credential: Credential | None,
     web_ports: Sequence[tuple[int, bool]],
-    services: dict[int, str],
+    services: dict[int, set[str]],
     observations: list[Observation],
 ) -> tuple[str, ...]:
     """Ask the first XAddr that answers ONVIF; returns the stream URIs it gave."""
@@ -147,7 +152,7 @@ def _onvif_round(
             continue  # not ONVIF here; its failed attempt is not evidence of anything
         observations.extend(result.observations)
         port = urlsplit(xaddr).port or (443 if xaddr.lower().startswith("https") else 80)
-        services[port] = "onvif"
+        services.setdefault(port, set()).add("onvif")
         return result.stream_uris
     return ()
 
@@ -157,7 +162,7 @@ def _rtsp_round(
     config: ScanConfig,
     credential: Credential | None,
     stream_uris: Sequence[str],
-    services: dict[int, str],
+    services: dict[int, set[str]],
     observations: list[Observation],
     sigset: SignatureSet,
     found: IdentityHints,
@@ -172,7 +177,7 @@ def _rtsp_round(
         result = rtsp_probe(host.address, port, credential, list(dict.fromkeys(uris)), config.request_timeout)
         observations.extend(result)
         if any(o.status is not None for o in result):
-            services[port] = "rtsp"
+            services[port].add("rtsp")
 
 
 def _vendor_specs(found: IdentityHints, sigset: SignatureSet) -> list[RequestSpec]:

@@ -49,8 +49,8 @@ def not_checked(
     concluded = any(obs.probe in checks and obs.outcome == OK for obs in observations)
     if is_camera and not concluded and not notes:
         notes["face_analytics"] = (
-            "no camera management interface (ONVIF or a vendor web API) answered, so face analytics could not be "
-            "checked; the video stream alone does not show it"
+            "only the video stream answered; face settings need ONVIF or the maker's web interface, and neither "
+            "answered"
         )
     # A check that concluded elsewhere (e.g. on another endpoint) does not need a note.
     for obs in observations:

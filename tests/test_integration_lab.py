@@ -113,8 +113,13 @@ def test_cli_scan_json_exit_code_and_no_secrets(lab, creds_file, tmp_path, capsy
 
 
 def test_scan_without_nmap_uses_connect_scan_and_says_so_once(lab, creds_file, capsys):
-    result = run_scan(ScanConfig(targets=(lab.network,), credentials=load_credentials(creds_file),
-                                 use_nmap=False))
+    config = ScanConfig(targets=(lab.network,), credentials=load_credentials(creds_file),
+                        nmap_path="/nonexistent/nmap")
+    result = run_scan(config)
     assert sorted(d.address for d in result.devices) == sorted(d.address for d in lab.devices)
-    assert len([e for e in result.errors if e.stage == "discover"]) == 1
+    notes = [e for e in result.errors if e.stage == "discover"]
+    assert len(notes) == 1 and "connect scan" in notes[0].message
     assert capsys.readouterr().err.count("note:") == 1
+    assert {d.address: d.face_analytics for d in result.devices} == {
+        d.address: d.persona.expect.face_analytics for d in lab.devices
+    }

@@ -5,37 +5,53 @@ from __future__ import annotations
 from rich.console import Console
 from rich.table import Table
 
-from scanner.model import ScanResult
+from scanner.model import LEVELS, DeviceReport, ScanResult
 
 VERDICT_WORDS = {
-    "active": ("[bold red]IN USE[/]", "face analytics seen in use"),
-    "configured": ("[red]SET UP[/]", "a face function is set up and switched on"),
-    "capable": ("[yellow]CAPABLE[/]", "the device can do face analytics"),
-    "not_found": ("[green]none found[/]", "the checks ran and found no face analytics"),
-    "unknown": ("[dim]unknown[/]", "could not be checked"),
+    "active": "[bold red]IN USE[/]",
+    "configured": "[red]SET UP[/]",
+    "capable": "[yellow]CAPABLE[/]",
+    "not_found": "[green]none found[/]",
+    "unknown": "[dim]unknown[/]",
 }
+LEVEL_WORDS = {"active": "in use", "configured": "set up", "capable": "capable"}
+
+
+def explain(device: DeviceReport) -> str:
+    """One short plain-words reason for the verdict."""
+    if device.findings:
+        strongest: dict[str, str] = {}
+        for finding in device.findings:
+            known = strongest.get(finding.feature)
+            if known is None or LEVELS.index(finding.level) > LEVELS.index(known):
+                strongest[finding.feature] = finding.level
+        return ", ".join(f"{f.replace('_', ' ')} ({LEVEL_WORDS[lvl]})" for f, lvl in sorted(strongest.items()))
+    if not device.is_camera:
+        return "not a camera"
+    if device.face_analytics == "not_found":
+        return "face settings read: no face function"
+    if device.not_checked:
+        return device.not_checked[0].reason
+    return "could not be checked"
 
 
 def build_table(result: ScanResult) -> Table:
     """A rich Table of the devices found."""
-    table = Table(title="Devices found", title_justify="left", show_lines=False)
-    for column in ("Address", "Vendor", "Model", "Camera", "Services", "Face analytics", "Why"):
-        table.add_column(column, overflow="fold")
+    table = Table(title="Devices found", title_justify="left")
+    table.add_column("Address", no_wrap=True)
+    table.add_column("Device")
+    table.add_column("Face analytics", no_wrap=True)
+    table.add_column("Why", ratio=1)
     for device in result.devices:
-        word, meaning = VERDICT_WORDS[device.face_analytics]
-        features = sorted({f"{f.feature.replace('_', ' ')} ({f.level})" for f in device.findings})
-        why = "; ".join(features) if features else meaning
-        if device.face_analytics == "unknown" and device.not_checked:
-            why = device.not_checked[0].reason
-        services = ", ".join(f"{s.protocol}/{s.port}" for s in device.services)
+        name = " ".join(x for x in (device.identity.vendor, device.identity.model) if x) or "unidentified"
+        if not device.is_camera:
+            name += " (not a camera)"
+        services = " ".join(f"{s.protocol}/{s.port}" for s in device.services)
         table.add_row(
             device.address,
-            device.identity.vendor or "-",
-            device.identity.model or "-",
-            "yes" if device.is_camera else "no",
-            services,
-            word,
-            why,
+            f"{name}\n[dim]{services}[/]",
+            VERDICT_WORDS[device.face_analytics],
+            explain(device),
         )
     return table
 
