@@ -1,0 +1,154 @@
+"""The Dahua web server: `WEB SERVICE` page and Digest-protected CGIs answering `key=value` lines (CRLF)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from scanner.lab.auth import Authenticator
+from scanner.lab.httpd import Request, Response
+from scanner.lab.personas import CgiSpec, DahuaRule, Persona
+
+TEXT_TYPE = "text/plain;charset=utf-8"
+INDEX = b"""<!DOCTYPE html>
+<html>
+<head>
+<meta http-equiv="Content-Type" content="text/html; charset=utf-8" />
+<meta http-equiv="X-UA-Compatible" content="IE=edge" />
+<title>WEB SERVICE</title>
+<link rel="stylesheet" href="/css/login.css" />
+<script type="text/javascript" src="/jsBase/lib/jquery.js"></script>
+</head>
+<body>
+<div id="login_wrap" class="login-wrap"></div>
+<script type="text/javascript" src="/js/login.js"></script>
+</body>
+</html>
+"""
+BAD_REQUEST = b"Error\r\nBad Request!\r\n"
+UNAUTHORIZED = b"<html><head><title>401 Unauthorized</title></head><body><h1>401 Unauthorized</h1></body></html>\r\n"
+NOT_FOUND = b"<html><head><title>404 Not Found</title></head><body><h1>404 Not Found</h1></body></html>\r\n"
+# Rule Class per rule Type, as the IVS tables pair them.
+RULE_CLASS = {"FaceRecognition": "FaceRecognition", "FaceDetection": "FaceDetection"}
+
+
+def _lines(pairs: list[tuple[str, object]]) -> bytes:
+    return "".join(f"{k}={v}\r\n" for k, v in pairs).encode("utf-8")
+
+
+def _bool(value: bool) -> str:
+    return "true" if value else "false"
+
+
+def video_analyse_global(spec: CgiSpec) -> bytes:
+    prefix = "table.VideoAnalyseGlobal[0]"
+    return _lines(
+        [
+            (f"{prefix}.Scene.Depth", "Normal"),
+            (f"{prefix}.Scene.Detail.CameraAngle", 30),
+            (f"{prefix}.Scene.Detail.CameraDistance", "10.000000"),
+            (f"{prefix}.Scene.Detail.CameraHeight", "3.000000"),
+            (f"{prefix}.Scene.Type", spec.scene),
+            (f"{prefix}.Scene.TypeList[0]", spec.scene),
+        ]
+    )
+
+
+def _rule_lines(index: int, rule: DahuaRule) -> list[tuple[str, object]]:
+    prefix = f"table.VideoAnalyseRule[0][{index}]"
+    if rule.type == "CrossLineDetection":
+        config = [
+            (f"{prefix}.Config.DetectLine[0][0]", 0),
+            (f"{prefix}.Config.DetectLine[0][1]", 4096),
+            (f"{prefix}.Config.DetectLine[1][0]", 8191),
+            (f"{prefix}.Config.DetectLine[1][1]", 4096),
+            (f"{prefix}.Config.Direction", "Both"),
+        ]
+    else:
+        config = [
+            (f"{prefix}.Config.DetectRegion[0][0]", 0),
+            (f"{prefix}.Config.DetectRegion[0][1]", 0),
+            (f"{prefix}.Config.DetectRegion[1][0]", 8191),
+            (f"{prefix}.Config.DetectRegion[1][1]", 8191),
+            (f"{prefix}.Config.Sensitivity", 5),
+        ]
+    return [
+        (f"{prefix}.Class", RULE_CLASS.get(rule.type, "Normal")),
+        *config,
+        (f"{prefix}.Enable", _bool(rule.enable)),
+        (f"{prefix}.EventHandler.RecordEnable", "true"),
+        (f"{prefix}.EventHandler.SnapshotEnable", "true"),
+        (f"{prefix}.Id", index + 1),
+        (f"{prefix}.Name", rule.name),
+        (f"{prefix}.ObjectTypes[0]", "Human"),
+        (f"{prefix}.PtzPresetId", 0),
+        (f"{prefix}.Type", rule.type),
+    ]
+
+
+def video_analyse_rule(spec: CgiSpec) -> bytes:
+    return _lines([pair for i, rule in enumerate(spec.rules) for pair in _rule_lines(i, rule)])
+
+
+class DahuaSite:
+    """Answers like a Dahua IP camera's built-in web server (no Server header, like recent firmware)."""
+
+    def __init__(self, persona: Persona) -> None:
+        assert persona.web is not None
+        self.persona = persona
+        self.server = persona.web.server
+        self.auth = Authenticator(persona.web.realm, persona.username, persona.password, style="dahua", qop=True)
+
+    def _headers(self, extra: tuple[tuple[str, str], ...] = ()) -> tuple[tuple[str, str], ...]:
+        return ((("Server", self.server),) if self.server else ()) + (("X-Frame-Options", "SAMEORIGIN"),) + extra
+
+    def unauthorized(self, challenges: tuple[str, ...]) -> Response:
+        return Response(
+            401, UNAUTHORIZED, "text/html", self._headers(tuple(("WWW-Authenticate", c) for c in challenges))
+        )
+
+    def handle(self, request: Request) -> Response:
+        path = request.path
+        if path.startswith("/cgi-bin/"):
+            if not self.auth.check(request.header("Authorization"), request.method, request.target):
+                return self.unauthorized(tuple(self.auth.challenges()))
+            return self._cgi(request)
+        if request.method in ("GET", "HEAD") and path in ("/", "/index.html"):
+            return Response(200, INDEX, "text/html", self._headers())
+        return Response(404, NOT_FOUND, "text/html", self._headers())
+
+    def _cgi(self, request: Request) -> Response:
+        answer = self._answers(request).get((request.path, request.params.get("action", "")))
+        body = answer() if answer else None
+        if body is None or request.method not in ("GET", "HEAD"):
+            return Response(400, BAD_REQUEST, TEXT_TYPE, self._headers())
+        return Response(200, body, TEXT_TYPE, self._headers())
+
+    def _answers(self, request: Request) -> dict[tuple[str, str], Callable[[], bytes | None]]:
+        p, spec = self.persona, self.persona.cgi
+        magic = "/cgi-bin/magicBox.cgi"
+        return {
+            (magic, "getDeviceType"): lambda: _lines([("type", p.model)]),
+            (magic, "getSystemInfo"): lambda: _lines(
+                [
+                    ("appAutoStart", "true"),
+                    ("deviceType", p.model),
+                    ("hardwareVersion", "1.00"),
+                    ("processor", spec.processor if spec else ""),
+                    ("serialNumber", p.serial),
+                    ("updateSerial", p.model),
+                ]
+            ),
+            (magic, "getSoftwareVersion"): lambda: _lines([("version", f"{p.firmware},build:{p.firmware_date}")]),
+            (magic, "getSerialNo"): lambda: _lines([("sn", p.serial)]),
+            (magic, "getMachineName"): lambda: _lines([("name", p.device_name)]),
+            (magic, "getHardwareVersion"): lambda: _lines([("version", "1.00")]),
+            ("/cgi-bin/configManager.cgi", "getConfig"): lambda: self._config(request.params.get("name", "")),
+        }
+
+    def _config(self, name: str) -> bytes | None:
+        spec = self.persona.cgi
+        if spec is None:
+            return None
+        tables = {"VideoAnalyseGlobal": video_analyse_global, "VideoAnalyseRule": video_analyse_rule}
+        build = tables.get(name)
+        return build(spec) if build else None

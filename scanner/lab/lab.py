@@ -1,0 +1,189 @@
+"""The emulated premises: every persona on its own loopback address, served by one asyncio loop in a thread."""
+
+from __future__ import annotations
+
+import asyncio
+import errno
+import ipaddress
+import json
+import logging
+import threading
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from types import MappingProxyType, TracebackType
+
+from scanner.errors import LabError
+from scanner.lab import device as device_mod
+from scanner.lab.persona_file import load_personas
+from scanner.lab.personas import Persona
+from scanner.lab.ports import can_bind_privileged, plan
+
+FIRST_HOST = 11  # device i listens on network address + 11 + i
+START_TIMEOUT = 15.0
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class LabDevice:
+    """One running persona: where it listens and on which ports (`{"http": 80, "rtsp": 554, ...}`)."""
+
+    persona: Persona
+    address: str
+    ports: Mapping[str, int]
+
+
+_REASONS = {
+    errno.EADDRINUSE: "address already in use",
+    errno.EACCES: "permission denied (ports below 1024 need root; pass standard_ports=False)",
+    errno.EADDRNOTAVAIL: "address not available",
+}
+
+
+def _network(text: str) -> ipaddress.IPv4Network:
+    try:
+        net = ipaddress.ip_network(text, strict=False)
+    except ValueError:
+        raise LabError(f"lab network {text!r} is not a CIDR such as 127.77.0.0/24") from None
+    if not isinstance(net, ipaddress.IPv4Network) or not net.subnet_of(ipaddress.IPv4Network("127.0.0.0/8")):
+        raise LabError(f"lab network {text} must be inside 127.0.0.0/8: the lab only ever listens on loopback")
+    return net
+
+
+class Lab:
+    """Context manager running the emulated devices: `with Lab() as lab: ...`."""
+
+    def __init__(
+        self,
+        network: str = "127.77.0.0/24",
+        personas: Sequence[Persona] | None = None,
+        standard_ports: bool | None = None,
+    ) -> None:
+        net = _network(network)
+        chosen = tuple(personas) if personas is not None else load_personas()
+        if FIRST_HOST + len(chosen) >= net.num_addresses:
+            raise LabError(f"lab network {net} is too small for {len(chosen)} devices starting at .{FIRST_HOST}")
+        addresses = [str(net.network_address + FIRST_HOST + i) for i in range(len(chosen))]
+        standard = can_bind_privileged(addresses[0]) if standard_ports is None else standard_ports
+        try:
+            self.devices: tuple[LabDevice, ...] = tuple(
+                LabDevice(p, a, MappingProxyType(plan(p, standard))) for p, a in zip(chosen, addresses, strict=True)
+            )
+        except ValueError as exc:
+            raise LabError(str(exc)) from None
+        self.network = str(net)
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread: threading.Thread | None = None
+        self._servers: list[asyncio.AbstractServer] = []
+        self._transports: list[asyncio.BaseTransport] = []
+        self._connections: dict[asyncio.Task[object], asyncio.StreamWriter] = {}
+
+    def __enter__(self) -> Lab:
+        self.start()
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+        self.stop()
+
+    def start(self) -> None:
+        """Bind every listener; returns once all are bound. LabError (one line) when one cannot be."""
+        if self._thread is not None:
+            return
+        loop = asyncio.new_event_loop()
+        thread = threading.Thread(target=loop.run_forever, name="camaudit-lab", daemon=True)
+        self._loop, self._thread = loop, thread
+        thread.start()
+        try:
+            asyncio.run_coroutine_threadsafe(self._bind_all(), loop).result(START_TIMEOUT)
+        except TimeoutError:
+            self.stop()
+            raise LabError(f"the lab did not bind its listeners within {START_TIMEOUT:.0f} s") from None
+        except BaseException:
+            self.stop()
+            raise
+
+    def stop(self) -> None:
+        """Close every listener and connection, end the thread. Safe to call twice."""
+        loop, thread = self._loop, self._thread
+        if loop is None or thread is None:
+            return
+        if loop.is_running():
+            asyncio.run_coroutine_threadsafe(self._close_all(), loop).result(START_TIMEOUT)
+            loop.call_soon_threadsafe(loop.stop)
+        thread.join(START_TIMEOUT)
+        loop.close()
+        self._loop, self._thread = None, None
+
+    def credentials_toml(self) -> str:
+        """A camaudit credentials file with one [[credentials]] per device (its address, its login)."""
+        parts = ["# camaudit credentials for the emulated premises (lab-only logins on loopback)\n"]
+        for d in self.devices:
+            parts.append(
+                f"[[credentials]]\n# {d.persona.id}\ntargets = [{_toml(d.address)}]\n"
+                f"username = {_toml(d.persona.username)}\npassword = {_toml(d.persona.password)}\n"
+            )
+        return "\n".join(parts)
+
+    async def _bind_all(self) -> None:
+        for lab_device in self.devices:
+            for listener in device_mod.listeners(lab_device.persona, lab_device.address, lab_device.ports):
+                try:
+                    await self._bind(lab_device.address, listener)
+                except OSError as exc:
+                    await self._close_all()
+                    reason = _REASONS.get(exc.errno or 0, exc.strerror or str(exc))
+                    kind = "udp" if isinstance(listener, device_mod.UdpListener) else "tcp"
+                    raise LabError(
+                        f"cannot listen on {lab_device.address}:{listener.port}/{kind} "
+                        f"({lab_device.persona.id} {listener.service}): {reason}"
+                    ) from None
+
+    async def _bind(self, address: str, listener: device_mod.TcpListener | device_mod.UdpListener) -> None:
+        loop = asyncio.get_running_loop()
+        if isinstance(listener, device_mod.UdpListener):
+            # No SO_REUSEADDR on UDP: a second lab on the same address must fail, not share the port.
+            transport, _ = await loop.create_datagram_endpoint(listener.protocol, local_addr=(address, listener.port))
+            self._transports.append(transport)
+            return
+        server = await asyncio.start_server(
+            self._tracked(listener.serve), host=address, port=listener.port, limit=listener.limit, reuse_address=True
+        )
+        self._servers.append(server)
+
+    def _tracked(self, serve: device_mod.ServeTcp) -> device_mod.ServeTcp:
+        async def on_connect(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            task = asyncio.current_task()
+            assert task is not None
+            self._connections[task] = writer
+            try:
+                await serve(reader, writer)
+            except asyncio.CancelledError:
+                pass  # stop() gave up waiting for this connection; nothing is left to clean
+            except Exception:  # a bug in an emulator must not take the loop down; say where it happened
+                log.exception("lab connection handler failed")
+                writer.close()
+            finally:
+                self._connections.pop(task, None)
+
+        return on_connect
+
+    async def _close_all(self) -> None:
+        for server in self._servers:
+            server.close()
+        for transport in self._transports:
+            transport.close()
+        # Aborting the sockets lets each handler see end-of-stream and finish on its own.
+        for writer in list(self._connections.values()):
+            writer.transport.abort()
+        pending = set(self._connections)
+        if pending:
+            _, pending = await asyncio.wait(pending, timeout=2.0)
+        for task in pending:
+            task.cancel()
+        for server in self._servers:
+            await server.wait_closed()
+        self._servers, self._transports = [], []
+
+
+def _toml(value: str) -> str:
+    """A TOML basic string (JSON's escapes are valid TOML)."""
+    return json.dumps(value, ensure_ascii=False)

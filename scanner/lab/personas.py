@@ -1,0 +1,138 @@
+"""The records that describe one emulated device: who it is, what it serves, and what a scan should conclude."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Expectation:
+    """The answer key: what camaudit should report for this device, with and without its owner's login."""
+
+    vendor: str | None
+    model: str | None
+    is_camera: bool
+    face_analytics: str
+    face_analytics_without_credentials: str
+
+
+@dataclass(frozen=True)
+class Stream:
+    """One video stream: an ONVIF media profile and the RTSP path that serves it."""
+
+    token: str  # ONVIF profile token
+    name: str  # ONVIF profile name
+    path: str  # RTSP path, with the vendor's query string if any
+    encoding: str  # H264 or H265
+    width: int
+    height: int
+    fps: int
+    bitrate: int  # kbit/s
+    metadata: bool = False  # the SDP also carries an ONVIF metadata track
+
+
+@dataclass(frozen=True)
+class WebSpec:
+    """The device's own web server: which vendor's pages and API it speaks."""
+
+    flavor: str  # hikvision | dahua | nginx
+    server: str  # Server header; "" = none (many firmwares send none)
+    realm: str  # HTTP Digest realm; "" = the site has no login
+
+
+@dataclass(frozen=True)
+class RtspSpec:
+    """The RTSP server: banner, authentication schemes offered on 401, and the vendor's SDP style."""
+
+    flavor: str  # hikvision | dahua | generic | hipcam
+    server: str  # Server header; "" = none (Hikvision sends none)
+    schemes: tuple[str, ...]  # WWW-Authenticate schemes in order: digest, basic
+    realm: str
+
+
+@dataclass(frozen=True)
+class AnalyticsItem:
+    """A configured ONVIF analytics rule or module instance."""
+
+    name: str
+    type: str  # QName such as tt:FaceRecognition
+
+
+@dataclass(frozen=True)
+class OnvifSpec:
+    """The ONVIF services: where they listen, how they authenticate, and what analytics they describe."""
+
+    port: int  # the port on a real device (80 shares the web server)
+    device_path: str
+    media_path: str
+    events_path: str
+    analytics_path: str  # "" = no analytics service
+    auth: str  # "digest": HTTP Digest or WS-UsernameToken, 401 when neither; "token": token only, 400 fault
+    clock_offset: int  # seconds the device clock is ahead of UTC
+    token_window: int  # seconds of skew tolerated in a UsernameToken's Created
+    hardware_id: str
+    version: str  # service version announced in GetServices, "major.minor"
+    scopes: tuple[str, ...]
+    topics: tuple[str, ...]  # event topic paths, e.g. tns1:RuleEngine/CellMotionDetector/Motion
+    qualified_topics: bool  # every topic level carries a prefix (some firmwares leave inner levels bare)
+    analytics_token: str
+    supported_rules: tuple[str, ...] = ()
+    rules: tuple[AnalyticsItem, ...] = ()
+    supported_modules: tuple[str, ...] = ()
+    modules: tuple[AnalyticsItem, ...] = ()
+
+
+@dataclass(frozen=True)
+class IsapiSpec:
+    """Hikvision ISAPI content: capability flags and the event triggers that notify the surveillance center."""
+
+    namespace: str  # http://www.hikvision.com/ver20/XMLSchema or http://www.isapi.org/ver20/XMLSchema
+    face_detect: bool
+    face_snap: bool
+    face_contrast: bool
+    face_lib: bool
+    triggers: tuple[str, ...]  # eventType values, e.g. VMD, faceSnap
+
+
+@dataclass(frozen=True)
+class DahuaRule:
+    """One row of Dahua's VideoAnalyseRule table."""
+
+    name: str
+    type: str  # FaceRecognition, CrossLineDetection, ...
+    enable: bool
+
+
+@dataclass(frozen=True)
+class CgiSpec:
+    """Dahua CGI content: the intelligent scene and its rules."""
+
+    scene: str  # VideoAnalyseGlobal Scene.Type: Normal, FaceRecognition, ...
+    rules: tuple[DahuaRule, ...]
+    processor: str
+
+
+@dataclass(frozen=True)
+class Persona:
+    """One emulated device. The password never appears in its repr."""
+
+    id: str
+    name: str  # plain-English description
+    vendor: str | None  # canonical vendor a scan should name (None: not identifiable)
+    manufacturer: str  # what the device itself reports
+    model: str
+    firmware: str
+    firmware_date: str
+    serial: str
+    mac: str
+    device_name: str
+    username: str
+    password: str = field(repr=False)
+    streams: tuple[Stream, ...] = ()
+    web: WebSpec | None = None
+    rtsp: RtspSpec | None = None
+    onvif: OnvifSpec | None = None
+    isapi: IsapiSpec | None = None
+    cgi: CgiSpec | None = None
+    sdk_port: int | None = None  # vendor SDK port (Hikvision 8000, Dahua 37777): accepts, stays silent
+    expect: Expectation = field(default_factory=lambda: Expectation(None, None, False, "unknown", "unknown"))
