@@ -1,0 +1,328 @@
+"""The HTML report: one self-contained, print-friendly page for a non-expert, rendered from the JSON report dict."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from html import escape
+from importlib import resources
+from typing import Any
+
+from scanner.model import LEVELS
+from scanner.report.i18n import (
+    CAMERA,
+    JURISDICTIONS,
+    Catalog,
+    LegalNote,
+    load_legal,
+    match_reason,
+    select_notes,
+)
+
+FACE_LEVELS = ("active", "configured", "capable")
+# Card and tile order: the most serious first; "none" is a device that is not a camera.
+TONES = ("active", "configured", "capable", "unknown", "not_found", "none")
+NOW_LEVELS = frozenset({"configured", "active"})  # a legal note "applies now"; for capable, once switched on
+
+
+@dataclass(frozen=True)
+class Summary:
+    """How many devices, cameras, and cameras at each verdict."""
+
+    devices: int
+    cameras: int
+    by_verdict: Mapping[str, int]
+
+    @property
+    def others(self) -> int:
+        return self.devices - self.cameras
+
+
+def summarize(report: Mapping[str, Any]) -> Summary:
+    devices = list(report.get("devices") or ())
+    cameras = [d for d in devices if d.get("is_camera")]
+    counts = {v: sum(1 for d in cameras if tone(d) == v) for v in TONES[:-1]}
+    return Summary(len(devices), len(cameras), counts)
+
+
+def tone(device: Mapping[str, Any]) -> str:
+    """The colour class of a device: its verdict, or `none` when it is not a camera."""
+    if not device.get("is_camera"):
+        return "none"
+    verdict = device.get("face_analytics")
+    return verdict if verdict in TONES else "unknown"
+
+
+def summary_sentence(report: Mapping[str, Any], catalog: Catalog) -> str:
+    """One plain sentence (no markup) for the page and the console."""
+    s = summarize(report)
+    counts = {k: s.by_verdict[k] for k in TONES[:-1]}
+    return catalog.t("summary.sentence", cameras=catalog.n("count.cameras", s.cameras),
+                     devices=catalog.n("count.devices", s.devices), **counts)
+
+
+def headline_key(summary: Summary) -> str:
+    if not summary.cameras:
+        return "headline.no_cameras"
+    worst = next(v for v in TONES[:-1] if summary.by_verdict[v] or v == "not_found")
+    return f"headline.{worst}"
+
+
+def render_html(
+    report: Mapping[str, Any],
+    catalog: Catalog,
+    jurisdiction: str = "all",
+    notes: Sequence[LegalNote] | None = None,
+    params: Mapping[str, Any] | None = None,
+) -> str:
+    """The whole page. `params` (the bundle's scan parameters) adds to the metadata when known."""
+    notes = load_legal() if notes is None else notes
+    select_notes(notes, jurisdiction, CAMERA, "active")  # rejects an unknown jurisdiction early
+    body = "".join((
+        _masthead(report, catalog),
+        "<main>",
+        _summary(report, catalog),
+        _devices(report, catalog),
+        _legal(report, catalog, jurisdiction, notes),
+        _metadata(report, catalog, params or {}),
+        _glossary(catalog),
+        f"<footer>{_t(catalog, 'footer.text')}</footer>",
+        "</main>",
+    ))
+    lang = "zh-CN" if catalog.lang == "zh" else catalog.lang
+    return (f'<!DOCTYPE html>\n<html lang="{lang}"><head><meta charset="utf-8">'
+            '<meta name="viewport" content="width=device-width, initial-scale=1">'
+            f"<title>{_t(catalog, 'report.title')}</title><style>{_css()}</style></head>"
+            f"<body>{body}</body></html>\n")
+
+
+# ---- small helpers: every word comes from the catalogue, every datum is escaped and marked as data
+
+
+def _t(catalog: Catalog, key: str, **markup: object) -> str:
+    """A translated message, escaped; `markup` values are already-safe HTML put into its placeholders."""
+    return escape(catalog.t(key)).format_map(markup) if markup else escape(catalog.t(key))
+
+
+def _data(value: object, tag: str = "span") -> str:
+    """A value from the device or the scan: shown as is, escaped, and marked so it is never mistaken for prose."""
+    return f'<{tag} class="data">{escape("" if value is None else str(value))}</{tag}>'
+
+
+def _join(catalog: Catalog, items: Sequence[str]) -> str:
+    """Already-safe HTML items joined with the language's list separator."""
+    return escape(catalog.t("list.separator")).join(items)
+
+
+def _term(catalog: Catalog, prefix: str, value: object) -> str:
+    """The translation of a known token (protocol, discovery method...), or the token itself as data."""
+    key = f"{prefix}.{value}"
+    return _t(catalog, key) if catalog.has(key) else _data(value)
+
+
+@lru_cache(maxsize=1)
+def _css() -> str:
+    return resources.files("scanner.report").joinpath("data", "report.css").read_text(encoding="utf-8")
+
+
+# ---- page sections
+
+
+def _masthead(report: Mapping[str, Any], catalog: Catalog) -> str:
+    scan = report.get("scan") or {}
+    targets = ", ".join(str(t) for t in scan.get("targets") or ())
+    line = _t(catalog, "report.subtitle", targets=_data(targets), started=_data(scan.get("started_at")))
+    return (f'<header class="masthead"><div class="inner"><h1>{_t(catalog, "report.title")}</h1>'
+            f"<p>{line}</p></div></header>")
+
+
+def _summary(report: Mapping[str, Any], catalog: Catalog) -> str:
+    s = summarize(report)
+    key = headline_key(s)
+    worst = key.split(".", 1)[1] if s.cameras else "none"
+    tiles = "".join(_tile(catalog, v, s.by_verdict[v]) for v in TONES[:-1])
+    tiles += _tile(catalog, "none", s.others)
+    return (f'<section id="summary" class="summary tone-{worst}"><h2>{_t(catalog, "summary.heading")}</h2>'
+            f'<p class="headline">{_t(catalog, key)}</p><div class="tiles">{tiles}</div>'
+            f'<p class="sentence">{escape(summary_sentence(report, catalog))}</p></section>')
+
+
+def _tile(catalog: Catalog, verdict: str, count: int) -> str:
+    zero = " zero" if count == 0 else ""
+    return (f'<div class="tile tone-{verdict}{zero}"><div class="count">{count}</div>'
+            f'<div class="word">{_t(catalog, f"verdict.{verdict}.word")}</div>'
+            f'<div class="meaning">{_t(catalog, f"verdict.{verdict}.tile")}</div></div>')
+
+
+def _devices(report: Mapping[str, Any], catalog: Catalog) -> str:
+    devices = list(report.get("devices") or ())
+    ordered = sorted(enumerate(devices), key=lambda pair: (TONES.index(tone(pair[1])), pair[0]))
+    cards = "".join(_card(catalog, device) for _, device in ordered)
+    if not devices:
+        cards = f'<p class="none">{_t(catalog, "devices.none")}</p>'
+    return (f'<section class="devices"><h2>{_t(catalog, "devices.heading")}</h2>'
+            f'<p class="intro">{_t(catalog, "devices.intro")}</p>{cards}</section>')
+
+
+def _card(catalog: Catalog, device: Mapping[str, Any]) -> str:
+    kind = tone(device)
+    name = " ".join(str(device[k]) for k in ("vendor", "model") if device.get(k))
+    title = _data(name) if name else _t(catalog, "device.unnamed")
+    head = (f'<header class="card-head"><div><h3>{title}</h3><div class="where">{_data(device.get("address"))}'
+            f'</div></div><span class="badge">{_t(catalog, f"verdict.{kind}.word")}</span></header>')
+    return (f'<article class="device-card tone-{kind}">{head}'
+            f'<p class="verdict-sentence">{_t(catalog, f"verdict.{kind}.sentence")}</p>'
+            f"{_facts(catalog, device)}{_findings(catalog, device)}{_unchecked(catalog, device)}</article>")
+
+
+def _facts(catalog: Catalog, device: Mapping[str, Any]) -> str:
+    unknown = _t(catalog, "value.not_revealed")
+    rows = [(f"field.{k}", _data(device[k]) if device.get(k) else unknown)
+            for k in ("address", "mac", "vendor", "model", "firmware", "serial")]
+    services = [f"{_term(catalog, 'service', s.get('protocol'))} {_data(s.get('port'))}"
+                for s in device.get("services") or ()]
+    found = [_term(catalog, "method", m) for m in device.get("discovered_by") or ()]
+    rows.append(("field.services", _join(catalog, services) or unknown))
+    rows.append(("field.discovered_by", _join(catalog, found) or unknown))
+    cells = "".join(f"<dt>{_t(catalog, k)}</dt><dd>{v}</dd>" for k, v in rows)
+    return f'<dl class="facts">{cells}</dl>'
+
+
+def _findings(catalog: Catalog, device: Mapping[str, Any]) -> str:
+    findings = sorted(device.get("findings") or (), key=_strength, reverse=True)
+    if not findings:
+        return ""
+    items = "".join(_finding(catalog, f) for f in findings)
+    return f'<h4>{_t(catalog, "findings.heading")}</h4><ul class="findings">{items}</ul>'
+
+
+def _strength(finding: Mapping[str, Any]) -> int:
+    level = finding.get("level")
+    return LEVELS.index(level) if level in LEVELS else -1
+
+
+def _finding(catalog: Catalog, finding: Mapping[str, Any]) -> str:
+    feature = _term(catalog, "feature", finding.get("feature"))
+    help_key = f"feature_help.{finding.get('feature')}"
+    help_text = f"<div>{_t(catalog, help_key)}</div>" if catalog.has(help_key) else ""
+    kind = finding.get("level") if finding.get("level") in LEVELS else "unknown"
+    level = f'<span class="level tone-{kind}">{_term(catalog, "level", finding.get("level"))}</span>'
+    confidence = _t(catalog, "findings.confidence", level=_term(catalog, "confidence", finding.get("confidence")))
+    evidence = "".join(_evidence(catalog, e, finding.get("rule")) for e in finding.get("evidence") or ())
+    return (f'<li><span class="finding-title">{feature}</span> · {level} · '
+            f"{confidence}{help_text}{evidence}</li>")
+
+
+def _evidence(catalog: Catalog, evidence: Mapping[str, Any], rule: object) -> str:
+    return (f'<div class="evidence"><div><span class="label">{_t(catalog, "evidence.request")}</span> '
+            f'{_data(evidence.get("request"), "code")}</div>'
+            f'<div class="label">{_t(catalog, "evidence.excerpt")}</div>'
+            f'<pre class="excerpt data">{escape(str(evidence.get("excerpt") or ""))}</pre>'
+            f'<div><span class="label">{_t(catalog, "evidence.sha256")}</span> {_data(evidence.get("sha256"), "code")}'
+            f' · <span class="label">{_t(catalog, "evidence.at")}</span> {_data(evidence.get("at"))}'
+            f' · <span class="label">{_t(catalog, "evidence.rule")}</span> {_data(rule, "code")}</div></div>')
+
+
+def _unchecked(catalog: Catalog, device: Mapping[str, Any]) -> str:
+    entries = device.get("not_checked") or ()
+    if not entries:
+        return ""
+    colon = _t(catalog, "list.colon")
+    items = "".join(f"<li><strong>{_check(catalog, str(n.get('check')))}</strong>{colon}"
+                    f"{_reason(catalog, str(n.get('reason') or ''))}</li>" for n in entries)
+    return f'<h4>{_t(catalog, "not_checked.heading")}</h4><ul class="unchecked">{items}</ul>'
+
+
+def _check(catalog: Catalog, check: str) -> str:
+    """A check id in words: the longest known dotted prefix (`onvif.analytics.rules` -> `onvif.analytics`)."""
+    parts = check.split(".")
+    for end in range(len(parts), 0, -1):
+        key = "check." + ".".join(parts[:end])
+        if catalog.has(key):
+            return f"{_t(catalog, key)} {_data(check, 'code')}"
+    return _t(catalog, "check.other", check=_data(check, "code"))
+
+
+def _reason(catalog: Catalog, reason: str) -> str:
+    """The pipeline's reason in the catalogue's words, followed by the device's detail (as data)."""
+    key, rest = match_reason(reason)
+    if key is None:
+        return _t(catalog, "reason.untranslated", text=_data(reason))
+    return _t(catalog, key) + (f" ({_data(rest)})" if rest else "")
+
+
+def _legal(report: Mapping[str, Any], catalog: Catalog, jurisdiction: str, notes: Sequence[LegalNote]) -> str:
+    triggers = _triggers(report)
+    wanted = JURISDICTIONS if jurisdiction == "all" else (jurisdiction,)
+    blocks = []
+    for place in wanted:
+        shown = []
+        for note in (n for n in notes if n.jurisdiction == place):
+            hits = [t for t in triggers if note.triggered_by(t[0], t[1])]
+            if hits:
+                shown.append(_legal_note(catalog, note, hits))
+        body = "".join(shown) or f'<p class="none">{_t(catalog, "legal.none")}</p>'
+        blocks.append(f'<h3 class="jurisdiction">{_t(catalog, f"jurisdiction.{place}")}</h3>{body}')
+    return (f'<section class="legal" id="legal"><h2>{_t(catalog, "legal.heading")}</h2>'
+            f'<p class="intro">{_t(catalog, "legal.intro")}</p>{"".join(blocks)}'
+            f'<p class="disclaimer">{_t(catalog, "legal.disclaimer")}</p></section>')
+
+
+def _triggers(report: Mapping[str, Any]) -> list[tuple[str, str, str]]:
+    """(feature, level, address) for every finding on a camera, plus ("camera", "active", address) per camera."""
+    found = []
+    for device in report.get("devices") or ():
+        if not device.get("is_camera"):
+            continue
+        address = str(device.get("address"))
+        found.append((CAMERA, "active", address))
+        found += [(str(f.get("feature")), str(f.get("level")), address) for f in device.get("findings") or ()]
+    return found
+
+
+def _legal_note(catalog: Catalog, note: LegalNote, hits: list[tuple[str, str, str]]) -> str:
+    now = list(dict.fromkeys(address for _, level, address in hits if level in NOW_LEVELS))
+    later = [a for a in dict.fromkeys(address for _, _, address in hits) if a not in now]
+    applies = "".join(
+        f'<p class="applies {css}">{_t(catalog, key, devices=_join(catalog, [_data(a) for a in addresses]))}</p>'
+        for css, key, addresses in (("now", "legal.applies_now", now), ("later", "legal.applies_if_enabled", later))
+        if addresses
+    )
+    links = " ".join(f'<a class="data" href="{escape(url)}">{escape(url)}</a>' for url in note.sources)
+    return (f'<div class="legal-note"><h4>{escape(note.cite[catalog.lang])}</h4>'
+            f"<p>{escape(note.text[catalog.lang])}</p>{applies}"
+            f'<p class="sources">{_t(catalog, "legal.sources")} {links}</p></div>')
+
+
+def _metadata(report: Mapping[str, Any], catalog: Catalog, params: Mapping[str, Any]) -> str:
+    scan, tool = report.get("scan") or {}, report.get("tool") or {}
+    rows = [
+        ("meta.tool", _data(f"{tool.get('name', '')} {tool.get('version', '')}".strip())),
+        ("meta.schema", _data(report.get("schema_version"))),
+        ("meta.started", _data(scan.get("started_at"))),
+        ("meta.finished", _data(scan.get("finished_at"))),
+        ("meta.targets", _data(", ".join(str(t) for t in scan.get("targets") or ()))),
+        ("meta.partial", _t(catalog, "value.yes" if scan.get("partial") else "value.no")),
+    ]
+    rows += [(f"meta.param.{k}", _data(_flat(params[k]))) for k in PARAM_FIELDS if params.get(k) not in (None, "")]
+    for error in report.get("errors") or ():
+        stage = _term(catalog, "stage", error.get("stage"))
+        rows.append(("meta.error", f"{stage}{_t(catalog, 'list.colon')}{_data(error.get('message'))}"))
+    cells = "".join(f"<tr><th>{_t(catalog, k)}</th><td>{v}</td></tr>" for k, v in rows)
+    return f'<section id="meta"><h2>{_t(catalog, "meta.heading")}</h2><table class="meta">{cells}</table></section>'
+
+
+PARAM_FIELDS = ("ports", "probes", "observe_window", "signature_digest", "host", "interface")
+
+
+def _flat(value: object) -> str:
+    return ", ".join(str(v) for v in value) if isinstance(value, list | tuple) else str(value)
+
+
+def _glossary(catalog: Catalog) -> str:
+    verdicts = "".join(f"<dt>{_t(catalog, f'verdict.{v}.word')}</dt><dd>{_t(catalog, f'verdict.{v}.sentence')}</dd>"
+                       for v in TONES)
+    return (f'<section id="glossary"><h2>{_t(catalog, "glossary.heading")}</h2>'
+            f'<p class="intro">{_t(catalog, "glossary.intro")}</p><dl class="glossary">{verdicts}</dl></section>')
+

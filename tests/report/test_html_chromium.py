@@ -1,0 +1,62 @@
+"""The HTML report in a real browser: Debian's headless Chromium renders it, takes a screenshot, and dumps its DOM."""
+
+from __future__ import annotations
+
+import shutil
+import struct
+import subprocess
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+from scanner.report.html import render_html
+from scanner.report.i18n import load_catalog
+from tests.report.sample import sample_report
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed (apt install chromium)")
+WIDTH, HEIGHT = 1280, 2000
+
+
+def _chromium(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    # No network at all: the page is a local file and must need nothing else.
+    command = [
+        str(CHROMIUM), "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
+        f"--user-data-dir={tmp_path / 'profile'}", *args,
+    ]
+    return subprocess.run(command, capture_output=True, text=True, timeout=120, check=True)
+
+
+class _Count(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.cards = self.summaries = self.scripts = 0
+
+    def handle_starttag(self, tag, attrs):
+        found = dict(attrs)
+        self.cards += "device-card" in (found.get("class") or "").split()
+        self.summaries += found.get("id") == "summary"
+        self.scripts += tag == "script"
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_chromium_renders_the_summary_and_one_card_per_device(tmp_path, lang):
+    report = sample_report()
+    page = tmp_path / f"report-{lang}.html"
+    page.write_text(render_html(report, load_catalog(lang)), encoding="utf-8")
+
+    shot = tmp_path / "shot.png"
+    _chromium(tmp_path, f"--screenshot={shot}", f"--window-size={WIDTH},{HEIGHT}", page.as_uri())
+    data = shot.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    assert struct.unpack(">II", data[16:24]) == (WIDTH, HEIGHT)
+    assert len(data) > 60_000, "the screenshot is nearly blank: the page did not render"
+
+    dom = _chromium(tmp_path, "--dump-dom", page.as_uri()).stdout
+    counts = _Count()
+    counts.feed(dom)
+    assert counts.summaries == 1
+    assert counts.cards == len(report["devices"])
+    assert counts.scripts == 0, "a device's <script> became a real element"

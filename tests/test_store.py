@@ -1,0 +1,178 @@
+"""Scan history in SQLite, and the diff between two scans (matching by serial, then MAC, then address)."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from scanner.errors import UsageError
+from scanner.report.i18n import load_catalog
+from scanner.store import (
+    SCHEMA_VERSION,
+    History,
+    HistoryError,
+    default_db_path,
+    diff,
+    diff_lines,
+    read_report,
+)
+from tests.report.sample import device, report_with, sample_report
+
+# ---- the store
+
+
+def test_default_path_follows_xdg():
+    assert default_db_path({"XDG_DATA_HOME": "/data", "HOME": "/home/i"}) == Path("/data/camaudit/history.db")
+    assert default_db_path({"HOME": "/home/i"}) == Path("/home/i/.local/share/camaudit/history.db")
+    assert default_db_path({"XDG_DATA_HOME": "relative", "HOME": "/h"}) == Path("/h/.local/share/camaudit/history.db")
+
+
+def test_scans_are_stored_listed_and_loaded_verbatim(tmp_path):
+    path = tmp_path / "data" / "camaudit" / "history.db"
+    first, second = sample_report(), report_with(device("127.0.0.5"), started="2026-11-28T09:00:00.000Z")
+    with History(path) as history:
+        a = history.add(first, params={"host": "inspector", "ports": [80]})
+        b = history.add(second)
+        scans = history.list_scans()
+        assert [s.id for s in scans] == [a, b]
+        assert (scans[0].devices, scans[0].cameras, scans[0].face) == (6, 5, 3)
+        assert scans[0].targets == ("127.77.0.0/24",) and scans[0].tool_version == "0.1.0"
+        assert history.load_scan(a) == first and history.load_scan(b) == second
+        assert history.load_params(a) == {"host": "inspector", "ports": [80]} and history.load_params(b) is None
+    assert oct(path.stat().st_mode & 0o777) == "0o600"
+    with History(path) as reopened:  # survives a new process
+        assert reopened.load_scan(a) == first
+
+
+def test_scan_references(tmp_path):
+    with History(tmp_path / "h.db") as history:
+        ids = [history.add(sample_report()) for _ in range(3)]
+        assert history.resolve("latest") == history.resolve("-1") == ids[-1]
+        assert history.resolve("-2") == ids[1] and history.resolve(str(ids[0])) == ids[0]
+        for bad in ("-4", "99", "yesterday"):
+            with pytest.raises(UsageError, match="camaudit history"):
+                history.resolve(bad)
+        with pytest.raises(UsageError):
+            history.load_scan(99)
+
+
+def test_the_schema_is_versioned(tmp_path):
+    path = tmp_path / "h.db"
+    History(path).close()
+    with sqlite3.connect(path) as db:
+        assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+        db.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    with pytest.raises(HistoryError, match="newer camaudit"):
+        History(path)
+
+
+def test_only_camaudit_reports_are_stored(tmp_path):
+    with History(tmp_path / "h.db") as history:
+        for bad in ({}, {"schema_version": 2, "scan": {}, "devices": []}, {"schema_version": 1, "devices": {}}):
+            with pytest.raises(UsageError):
+                history.add(bad)
+
+
+def test_a_report_file_is_read_and_checked(tmp_path):
+    good, bad = tmp_path / "r.json", tmp_path / "bad.json"
+    good.write_text(json.dumps(sample_report()), encoding="utf-8")
+    bad.write_text("[1, 2", encoding="utf-8")
+    assert read_report(good) == sample_report()
+    with pytest.raises(UsageError, match="not JSON"):
+        read_report(bad)
+    with pytest.raises(UsageError, match="cannot read"):
+        read_report(tmp_path / "missing.json")
+
+
+# ---- the diff
+
+
+HIK = {"vendor": "Hikvision", "model": "DS-2CD", "serial": "DS-1", "mac": "44:19:b6:00:00:10"}
+
+
+def test_identical_scans_have_no_diff():
+    assert diff(sample_report(), sample_report()).empty
+    assert diff_lines(diff(sample_report(), sample_report()), load_catalog("en")) == ["No change."]
+
+
+def test_added_and_removed():
+    a = report_with(device("127.0.0.1"), device("127.0.0.2"))
+    b = report_with(device("127.0.0.2"), device("127.0.0.3"))
+    result = diff(a, b)
+    assert [r.address for r in result.added] == ["127.0.0.3"]
+    assert [r.address for r in result.removed] == ["127.0.0.1"]
+    assert not result.moved and not result.verdict_changed
+
+
+def test_a_camera_that_moved_is_matched_by_serial_even_with_a_new_mac():
+    a = report_with(device("127.0.0.10", **HIK))
+    b = report_with(device("127.0.0.99", **{**HIK, "mac": "44-19-B6-00-00-99"}))
+    result = diff(a, b)
+    assert not result.added and not result.removed
+    moved = [(m.before.address, m.after.address, m.key) for m in result.moved]
+    assert moved == [("127.0.0.10", "127.0.0.99", "serial")]
+
+
+def test_a_camera_without_serial_is_matched_by_mac_in_any_spelling():
+    a = report_with(device("127.0.0.10", mac="44:19:b6:00:00:10"))
+    b = report_with(device("127.0.0.11", mac="4419.B600.0010"))
+    assert [m.key for m in diff(a, b).moved] == ["mac"]
+
+
+def test_a_changed_face_verdict_is_reported_with_the_match():
+    a = report_with(device("127.0.0.10", face_analytics="capable", **HIK))
+    b = report_with(device("127.0.0.10", face_analytics="active", **HIK))
+    result = diff(a, b)
+    assert [(v.before.face_analytics, v.after.face_analytics, v.key) for v in result.verdict_changed] == [
+        ("capable", "active", "serial")]
+    assert not result.moved
+    line = diff_lines(result, load_catalog("zh"))[0]
+    assert line == "人脸分析结论变化：Hikvision DS-2CD (127.0.0.10)：具备能力 → 正在使用"
+
+
+def test_moved_and_changed_at_once():
+    a = report_with(device("127.0.0.10", face_analytics="not_found", **HIK))
+    b = report_with(device("127.0.0.20", face_analytics="configured", **HIK))
+    result = diff(a, b)
+    assert len(result.moved) == 1 and len(result.verdict_changed) == 1
+    lines = diff_lines(result, load_catalog("en"))
+    assert "Moved: Hikvision DS-2CD (127.0.0.20) from 127.0.0.10 to 127.0.0.20 (same serial number)" in lines
+
+
+def test_address_is_the_last_resort_and_never_joins_two_different_devices():
+    same = diff(report_with(device("127.0.0.5", face_analytics="capable")),
+                report_with(device("127.0.0.5", face_analytics="active")))
+    assert [v.key for v in same.verdict_changed] == ["address"]
+    swapped = diff(report_with(device("127.0.0.5", serial="A1")), report_with(device("127.0.0.5", serial="B2")))
+    assert [r.serial for r in swapped.removed] == ["A1"] and [r.serial for r in swapped.added] == ["B2"]
+
+
+def test_a_serial_shared_by_two_devices_identifies_neither():
+    # Cheap cameras often report the same placeholder serial; it must not pair the wrong devices.
+    a = report_with(device("127.0.0.1", serial="0000", mac="00:00:00:00:00:01"),
+                    device("127.0.0.2", serial="0000", mac="00:00:00:00:00:02"))
+    b = report_with(device("127.0.0.2", serial="0000", mac="00:00:00:00:00:01"),
+                    device("127.0.0.1", serial="0000", mac="00:00:00:00:00:02"))
+    result = diff(a, b)
+    assert sorted((m.before.address, m.after.address, m.key) for m in result.moved) == [
+        ("127.0.0.1", "127.0.0.2", "mac"), ("127.0.0.2", "127.0.0.1", "mac")]
+
+
+def test_a_persona_change_between_two_scans():
+    # The sample premises, then: the Dahua camera switched face capture off and moved, the printer left,
+    # a new camera arrived.
+    before = sample_report()
+    after = sample_report()
+    dahua = after["devices"][1]
+    dahua.update(address="127.77.0.31", face_analytics="not_found", findings=[])
+    after["devices"] = [d for d in after["devices"] if d["address"] != "127.77.0.20"]
+    after["devices"].append(device("127.77.0.40", vendor="Uniview", face_analytics="unknown"))
+    result = diff(before, after)
+    assert [r.address for r in result.added] == ["127.77.0.40"]
+    assert [r.address for r in result.removed] == ["127.77.0.20"]
+    assert [(m.before.address, m.after.address) for m in result.moved] == [("127.77.0.11", "127.77.0.31")]
+    assert [(v.before.face_analytics, v.after.face_analytics) for v in result.verdict_changed] == [
+        ("configured", "not_found")]
