@@ -15,6 +15,8 @@ from scanner import __version__
 from scanner.config import CAMERA_PORTS, Credentials, ScanConfig, load_credentials
 from scanner.errors import CamauditError, UsageError
 from scanner.model import ScanResult
+from scanner.outputs import OutputOptions
+from scanner.report.i18n import JURISDICTION_CHOICES, LANGS, default_lang
 
 EXIT_CLEAN, EXIT_FACE, EXIT_USAGE = 0, 1, 2
 FACE_LEVELS = ("active", "configured", "capable")
@@ -43,7 +45,10 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--format", choices=("table", "json"), default="table")
     demo.add_argument("-o", "--output", type=Path, default=Path("camaudit-demo-report.json"),
                       help="where to write the JSON report (default: %(default)s)")
+    demo.add_argument("--bundle", type=Path, default=None,
+                      help="evidence bundle directory (default: camaudit-demo-<time>/)")
     demo.add_argument("--no-progress", action="store_true")
+    _report_options(demo)
 
     lab = sub.add_parser("lab", help="run the emulated premises until Ctrl-C (for trying camaudit by hand)")
     lab.add_argument("--network", default="127.77.0.0/24", help="loopback network for the lab")
@@ -51,7 +56,47 @@ def build_parser() -> argparse.ArgumentParser:
     sig = sub.add_parser("signatures", help="check or list the face-analytics signatures")
     sig.add_argument("action", choices=("validate", "list"))
     sig.add_argument("--signatures", type=Path, default=None, help="signature directory (default: built-in)")
+
+    verify = sub.add_parser("verify", help="check that an evidence bundle is unaltered (hashes, signature)")
+    verify.add_argument("directory", type=Path)
+    verify.add_argument("--public-key", type=Path, help="Ed25519 public key (PEM) the manifest must be signed with")
+    _lang_option(verify)
+
+    history = sub.add_parser("history", help="list the scans stored in the history")
+    _db_option(history)
+    _lang_option(history)
+
+    changes = sub.add_parser("diff", help="what changed between two scans (history id, latest, -2, or a JSON file)")
+    changes.add_argument("scan_a")
+    changes.add_argument("scan_b")
+    _db_option(changes)
+    _lang_option(changes)
+
+    report = sub.add_parser("report", help="re-render a stored scan as HTML, PDF or CSV, without rescanning")
+    report.add_argument("scan", help="history id, latest, -2, or a JSON report file")
+    report.add_argument("--format", choices=("html", "pdf", "csv"), default="html")
+    report.add_argument("-o", "--output", type=Path)
+    report.add_argument("--jurisdiction", choices=JURISDICTION_CHOICES, default="all")
+    _db_option(report)
+    _lang_option(report)
     return parser
+
+
+def _lang_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--lang", choices=LANGS, default=default_lang(), help="report language (default: locale)")
+
+
+def _db_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--db", type=Path, help="scan history database (default: under the user's data directory)")
+
+
+def _report_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--sign-key", type=Path, help="Ed25519 private key (PEM) to sign the bundle's manifest")
+    parser.add_argument("--jurisdiction", choices=JURISDICTION_CHOICES, default="all",
+                        help="which legal notes the HTML report shows (default: %(default)s)")
+    parser.add_argument("--no-history", action="store_true", help="do not store this scan in the history")
+    _db_option(parser)
+    _lang_option(parser)
 
 
 def _scan_options(scan: argparse.ArgumentParser) -> None:
@@ -64,6 +109,8 @@ def _scan_options(scan: argparse.ArgumentParser) -> None:
     scan.add_argument("--timeout", type=float, default=4.0, help="seconds per request (default: %(default)s)")
     scan.add_argument("--signatures", type=Path, default=None, help="signature directory (default: built-in)")
     scan.add_argument("--no-progress", action="store_true", help="no progress display")
+    scan.add_argument("--bundle", type=Path, help="write an evidence bundle (report, raw answers, hashes) here")
+    _report_options(scan)
 
 
 def parse_ports(text: str | None) -> tuple[int, ...]:
@@ -111,10 +158,16 @@ def _dispatch(args: argparse.Namespace) -> int:
         from scanner.demo import run_lab
 
         return run_lab(args)
+    if args.command in ("verify", "history", "diff", "report"):
+        from scanner import records
+
+        return getattr(records, f"run_{args.command}")(args)  # type: ignore[no-any-return]
     return _signatures(args)
 
 
 def _scan(args: argparse.Namespace) -> int:
+    from scanner.matching.loader import load_signatures
+    from scanner.outputs import deliver
     from scanner.pipeline import run_scan
     from scanner.progress import make_progress
 
@@ -128,26 +181,24 @@ def _scan(args: argparse.Namespace) -> int:
         request_timeout=args.timeout,
         signatures_dir=args.signatures,
     )
-    result = run_scan(config, make_progress(False if args.no_progress else None))
-    emit(result, args.format, args.output)
+    sigset = load_signatures(config.signatures_dir)
+    result = run_scan(config, make_progress(False if args.no_progress else None), sigset)
+    deliver(result, config, sigset.digest, output_options(args))
     return exit_code(result)
 
 
-def emit(result: ScanResult, fmt: str, output: Path | None) -> None:
-    """Print the report in `fmt` on stdout; write the JSON report to `output` if given."""
-    from scanner.report.json_report import render, write_atomic
-    from scanner.report.table import print_table
-
-    if fmt == "json":
-        sys.stdout.write(render(result))
-    else:
-        print_table(result, Console(highlight=False))
-    if output is not None:
-        try:
-            write_atomic(output, render(result))
-        except OSError as exc:
-            raise UsageError(f"cannot write the report to {output}: {exc.strerror}") from None
-        print(f"JSON report written to {output}", file=sys.stderr)
+def output_options(args: argparse.Namespace) -> OutputOptions:
+    """The delivery options common to `scan` and `demo`."""
+    return OutputOptions(
+        fmt=args.format,
+        json_path=args.output,
+        bundle=args.bundle,
+        sign_key=args.sign_key,
+        lang=args.lang,
+        jurisdiction=args.jurisdiction,
+        db=args.db,
+        store=not args.no_history,
+    )
 
 
 def exit_code(result: ScanResult) -> int:

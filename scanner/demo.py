@@ -21,7 +21,11 @@ from scanner.model import DeviceReport, ScanResult
 
 def run_demo(args: argparse.Namespace) -> int:
     """Start the lab, scan it (with the lab's logins unless told not to), print and write the report."""
-    from scanner.cli import emit
+    from dataclasses import replace
+
+    from scanner.cli import output_options
+    from scanner.matching.loader import load_signatures
+    from scanner.outputs import deliver
     from scanner.pipeline import run_scan
     from scanner.progress import make_progress
 
@@ -32,10 +36,12 @@ def run_demo(args: argparse.Namespace) -> int:
         if not args.no_credentials:
             credentials = load_credentials(_write_private(Path(tmp) / "lab-credentials.toml", lab.credentials_toml()))
         config = ScanConfig(targets=(lab.network,), credentials=credentials)
+        sigset = load_signatures()
         started = time.monotonic()
-        result = run_scan(config, make_progress(False if args.no_progress else None))
+        result = run_scan(config, make_progress(False if args.no_progress else None), sigset)
         elapsed = time.monotonic() - started
-        emit(result, args.format, args.output)
+        bundle = args.bundle or Path(f"camaudit-demo-{result.started_at[:19].replace(':', '')}Z")
+        deliver(result, config, sigset.digest, replace(output_options(args), bundle=bundle))
         mismatches = compare(result, lab.devices, with_credentials=not args.no_credentials)
     err.print(f"Audit took {elapsed:.1f} s.")
     for line in mismatches:

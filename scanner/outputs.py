@@ -1,0 +1,77 @@
+"""What happens to a finished scan: printed, written as JSON, bundled as evidence, stored in the history."""
+
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from rich.console import Console
+
+from scanner.config import ScanConfig
+from scanner.errors import UsageError
+from scanner.model import ScanResult
+from scanner.report.bundle import bundle_params, redacted_report, secret_forms, write_bundle
+from scanner.report.html import render_html, summary_sentence
+from scanner.report.i18n import cached_catalog
+from scanner.report.json_report import write_atomic
+from scanner.report.table import print_table
+from scanner.store import History, default_db_path
+
+
+@dataclass(frozen=True)
+class OutputOptions:
+    """Where and how to deliver a scan's results."""
+
+    fmt: str = "table"
+    json_path: Path | None = None
+    bundle: Path | None = None
+    sign_key: Path | None = None
+    lang: str = "en"
+    jurisdiction: str = "all"
+    db: Path | None = None
+    store: bool = True
+
+
+def secrets_of(config: ScanConfig) -> tuple[str, ...]:
+    """Every form in which an owner's password could show up in a device's answer."""
+    forms: list[str] = []
+    for entry in config.credentials.entries:
+        forms.extend(secret_forms(entry.credential.username, entry.credential.password))
+    return tuple(forms)
+
+
+def deliver(result: ScanResult, config: ScanConfig, signature_digest: str, options: OutputOptions) -> None:
+    """Print the report, then write the JSON file, the evidence bundle and the history entry asked for."""
+    secrets = secrets_of(config)
+    report_text = redacted_report(result, secrets)
+    report = json.loads(report_text)
+    if options.fmt == "json":
+        sys.stdout.write(report_text)
+    else:
+        print_table(result, Console(highlight=False))
+        if options.lang != "en":
+            print(summary_sentence(report, cached_catalog(options.lang)))
+    params = bundle_params(config.targets, config.ports, result, signature_digest)
+    if options.json_path is not None:
+        _write(options.json_path, report_text)
+        print(f"JSON report written to {options.json_path}", file=sys.stderr)
+    if options.bundle is not None:
+        html = render_html(report, cached_catalog(options.lang), options.jurisdiction, params=asdict(params))
+        write_bundle(result, params, options.bundle, secrets=secrets, extra_files={"report.html": html.encode()},
+                     signing_key=options.sign_key)
+        print(f"Evidence bundle written to {options.bundle} (check it with: camaudit verify {options.bundle})",
+              file=sys.stderr)
+    if options.store:
+        with History(options.db or default_db_path()) as history:
+            scan_id = history.add(report, asdict(params))
+        print(f"Stored as scan {scan_id} in the history (camaudit history)", file=sys.stderr)
+
+
+def _write(path: Path, text: str) -> None:
+    try:
+        write_atomic(path, text)
+    except OSError as exc:
+        raise UsageError(f"cannot write {path}: {exc.strerror}") from None
+
