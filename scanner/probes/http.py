@@ -1,0 +1,337 @@
+"""The requests adapter: GET / fingerprints and data-driven vendor API requests, one client per device."""
+
+from __future__ import annotations
+
+import html
+import http.client
+import time
+import warnings
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+import requests
+import urllib3
+from requests.auth import HTTPBasicAuth, HTTPDigestAuth
+
+from scanner.errors import ParseError, ProbeError
+from scanner.matching.schema import RequestSpec
+from scanner.model import (
+    AUTH_REQUIRED,
+    FAILED,
+    MAX_BODY,
+    NOT_SUPPORTED,
+    OK,
+    Credential,
+    Observation,
+    utc_now,
+)
+from scanner.probes.authn import parse_challenges, preferred
+from scanner.probes.redact import scrub
+from scanner.probes.urls import in_scope, printable, same_host, url_host
+
+MAX_REDIRECTS = 3  # same-host only; a login page behind `/` is common, a chain longer than this is not
+USER_AGENT = "camaudit/0.1 (read-only camera audit)"
+NETWORK_ERRORS: tuple[type[BaseException], ...] = (
+    requests.RequestException,
+    urllib3.exceptions.HTTPError,
+    http.client.HTTPException,
+    OSError,
+)
+_FAILURES: tuple[type[BaseException], ...] = (ProbeError, *NETWORK_ERRORS)
+_REDIRECTS = frozenset({301, 302, 303, 307, 308})
+_ABSENT = frozenset({400, 404, 405, 501})
+_TITLE_WINDOW = 256 * 1024  # a <title> sits in the head; no need to scan a megabyte for it
+
+
+def device_session() -> requests.Session:
+    """A session for one device: no proxies or .netrc from the environment, cameras' self-signed TLS accepted."""
+    session = requests.Session()
+    session.trust_env = False  # an HTTP_PROXY would send camera traffic off the premises network
+    session.verify = False  # cameras use self-signed certificates; we read, we do not trust
+    session.headers.update({"User-Agent": USER_AGENT, "Accept-Encoding": "identity", "Accept": "*/*"})
+    return session
+
+
+def read_capped(response: Any, deadline: float) -> bool:
+    """Read a streamed response into `response.content`, at most MAX_BODY bytes; True when cut short.
+
+    requests would otherwise read a hostile device's endless body whole. Raises ProbeError past `deadline`.
+    """
+    if response._content is not False:  # already read (e.g. by the Digest hook)
+        return False
+    chunks, size, truncated = [], 0, False
+    for chunk in response.iter_content(chunk_size=64 * 1024):
+        chunks.append(chunk)
+        size += len(chunk)
+        if size > MAX_BODY:
+            truncated = True
+            break
+        if time.monotonic() > deadline:
+            response.close()
+            raise ProbeError("the device sent its answer too slowly")
+    response._content = b"".join(chunks)[:MAX_BODY]
+    response._content_consumed = True
+    if truncated:
+        response.close()  # do not leave the rest of an oversized body on a reused connection
+    return truncated
+
+
+class CappedDigestAuth(HTTPDigestAuth):
+    """requests' Digest auth, except that the 401 body it throws away is read with the cap."""
+
+    def __init__(self, username: str, password: str, timeout: float) -> None:
+        super().__init__(username, password)
+        self._timeout = timeout
+
+    def __repr__(self) -> str:
+        return "CappedDigestAuth(<credential>)"
+
+    def handle_401(self, r: Any, **kwargs: Any) -> Any:
+        read_capped(r, time.monotonic() + self._timeout)
+        return super().handle_401(r, **kwargs)
+
+
+def send_capped(
+    session: requests.Session,
+    method: str,
+    url: str,
+    timeout: float,
+    *,
+    data: bytes | None = None,
+    headers: dict[str, str] | None = None,
+    auth: Any = None,
+) -> tuple[Any, bool]:
+    """One request, no redirects followed, body capped; returns the response and whether it was truncated."""
+    with warnings.catch_warnings():
+        # Local, not global: unverified TLS is deliberate here and the warning would flood stderr.
+        warnings.simplefilter("ignore", urllib3.exceptions.InsecureRequestWarning)
+        response = session.request(
+            method, url, data=data, headers=headers, auth=auth, timeout=timeout, stream=True, allow_redirects=False
+        )
+    return response, read_capped(response, time.monotonic() + 4 * timeout)
+
+
+def parse_title(document: bytes) -> str | None:
+    """The text of the HTML <title>, unescaped and whitespace-collapsed; None when absent or empty."""
+    window = document[:_TITLE_WINDOW]
+    lower = window.lower()
+    start = lower.find(b"<title")
+    if start < 0:
+        return None
+    open_end = lower.find(b">", start)
+    close = lower.find(b"</title", open_end)
+    if open_end < 0:
+        return None
+    raw = window[open_end + 1 : close if close >= 0 else open_end + 1 + 512]
+    text = " ".join(html.unescape(raw.decode("utf-8", errors="replace")).split())
+    return printable(text, 200) or None
+
+
+def auth_scheme(www_authenticate: str) -> tuple[str, str | None]:
+    """(scheme, realm) of the challenge a client should answer: Digest before Basic; ("", None) if unreadable."""
+    try:
+        challenge = preferred(parse_challenges(www_authenticate))
+    except ParseError:
+        return "", None
+    if challenge is None:
+        return "", None
+    return challenge.scheme, challenge.realm
+
+
+@dataclass(frozen=True)
+class _Answer:
+    """The response an observation records, where it came from, and what happened on the way."""
+
+    response: Any
+    truncated: bool
+    url: str
+    note: str
+
+
+def _outcome(status: int) -> str:
+    if 200 <= status < 300:
+        return OK
+    if status in (401, 403):
+        return AUTH_REQUIRED
+    if status in _ABSENT:
+        return NOT_SUPPORTED
+    return FAILED
+
+
+class HttpClient:
+    """HTTP(S) requests to one device address: connection reuse, timeouts, capped bodies, no credential leaks."""
+
+    def __init__(self, address: str, timeout: float, credential: Credential | None) -> None:
+        self._address = address
+        self._timeout = timeout
+        self._credential = credential
+        self._session = device_session()
+        self._digest = CappedDigestAuth(credential.username, credential.password, timeout) if credential else None
+        self._basic_ports: set[int] = set()  # ports whose device asked for Basic instead of Digest
+
+    def __repr__(self) -> str:
+        return f"HttpClient({self._address!r})"
+
+    def close(self) -> None:
+        self._session.close()
+
+    def fetch_root(self, port: int, tls: bool) -> Observation:
+        """`GET /` without credentials (probe `http.root`); values: `title`, and `realm` on a 401."""
+        return self._observe("http.root", "GET", port, tls, "/", None, {}, False)
+
+    def run_request(self, port: int, tls: bool, spec: RequestSpec) -> Observation:
+        """A signature's read-only request; probe id = spec.id. Answers the device's challenge if spec.auth."""
+        if spec.method not in ("GET", "POST"):
+            return self._refused(spec, port, tls)
+        headers = {"Content-Type": spec.content_type} if spec.content_type else {}
+        body = spec.body.encode() if spec.body else None
+        use_credential = spec.auth and self._credential is not None
+        return self._observe(spec.id, spec.method, port, tls, spec.path, body, headers, use_credential)
+
+    def _refused(self, spec: RequestSpec, port: int, tls: bool) -> Observation:
+        line = f"{spec.method} {self._url(port, tls, spec.path)}"
+        detail = "not sent: camaudit only sends read-only GET and POST requests"
+        return Observation(spec.id, printable(line, 400), FAILED, at=utc_now(), detail=detail)
+
+    def _url(self, port: int, tls: bool, path: str) -> str:
+        scheme = "https" if tls else "http"
+        return f"{scheme}://{url_host(self._address)}:{port}{path if path.startswith('/') else '/' + path}"
+
+    def _observe(
+        self,
+        probe: str,
+        method: str,
+        port: int,
+        tls: bool,
+        path: str,
+        body: bytes | None,
+        headers: dict[str, str],
+        use_credential: bool,
+    ) -> Observation:
+        url = self._url(port, tls, path)
+        line = printable(f"{method} {url}", 400)
+        at = utc_now()
+        try:
+            answer = self._follow(method, url, port, body, headers, use_credential)
+        except _FAILURES as exc:
+            obs = Observation(probe, line, FAILED, at=at, detail=_network_detail(exc))
+            return scrub(obs, self._credential)
+        if answer.url != url:
+            line = printable(f"{method} {url} (redirected to {answer.url})", 400)
+        obs = self._observation(probe, line, at, answer)
+        return scrub(obs, self._credential)
+
+    def _follow(
+        self, method: str, url: str, port: int, body: bytes | None, headers: dict[str, str], use_credential: bool
+    ) -> _Answer:
+        """Send, following at most MAX_REDIRECTS same-host redirects of a GET; a hop that fails keeps the 3xx."""
+        response, truncated = self._send(method, url, port, body, headers, use_credential)
+        for _hop in range(MAX_REDIRECTS):
+            target = self._redirect_target(method, url, response)
+            if target is None:
+                break
+            try:
+                following = self._send(method, target, urlsplit(target).port or port, body, headers, use_credential)
+            except _FAILURES as exc:
+                note = f"the redirect to {target} could not be followed: {_network_detail(exc)}"
+                return _Answer(response, truncated, url, note)
+            response.close()
+            (response, truncated), url = following, target
+        return _Answer(response, truncated, url, "")
+
+    def _send(
+        self, method: str, url: str, port: int, body: bytes | None, headers: dict[str, str], use_credential: bool
+    ) -> tuple[Any, bool]:
+        credential = self._credential
+        if not use_credential or credential is None:
+            return send_capped(self._session, method, url, self._timeout, data=body, headers=headers)
+        if port in self._basic_ports:
+            basic = HTTPBasicAuth(credential.username, credential.password)
+            return send_capped(self._session, method, url, self._timeout, data=body, headers=headers, auth=basic)
+        response, truncated = send_capped(
+            self._session, method, url, self._timeout, data=body, headers=headers, auth=self._digest
+        )
+        if response.status_code == 401 and auth_scheme(_challenge_text(response))[0] == "basic":
+            self._basic_ports.add(port)  # the device wants Basic: answer it once, and remember
+            basic = HTTPBasicAuth(credential.username, credential.password)
+            return send_capped(self._session, method, url, self._timeout, data=body, headers=headers, auth=basic)
+        return response, truncated
+
+    def _redirect_target(self, method: str, url: str, response: Any) -> str | None:
+        location = response.headers.get("Location")
+        if method != "GET" or response.status_code not in _REDIRECTS or not location:
+            return None
+        try:
+            target = urljoin(url, location)
+            parts = urlsplit(target)
+            if parts.scheme not in ("http", "https") or not same_host(parts.hostname, self._address):
+                return None  # off the device: recorded as the 3xx it is, never followed
+            return in_scope(target, self._address, 443 if parts.scheme == "https" else 80)
+        except (ValueError, ParseError):
+            return None
+
+    def _observation(self, probe: str, line: str, at: str, answer: _Answer) -> Observation:
+        response = answer.response
+        status = response.status_code
+        headers = tuple((str(k), str(v)) for k, v in response.raw.headers.items())
+        sent = "Authorization" in response.request.headers
+        values: list[tuple[str, tuple[str, ...]]] = []
+        if probe == "http.root":
+            title = parse_title(response.content)
+            if title:
+                values.append(("title", (title,)))
+        realm = auth_scheme(_challenge_text(response))[1] if status == 401 else None
+        if realm is not None:
+            values.append(("realm", (printable(realm),)))
+        return Observation(
+            probe=probe,
+            request=line,
+            outcome=_outcome(status),
+            status=status,
+            headers=headers,
+            body=response.content,
+            at=at,
+            detail=_detail(answer, sent),
+            values=tuple(values),
+        )
+
+
+def _challenge_text(response: Any) -> str:
+    # Several WWW-Authenticate headers (Digest and Basic) are joined, as the challenge syntax allows.
+    return ", ".join(response.raw.headers.getlist("WWW-Authenticate"))
+
+
+def _detail(answer: _Answer, credential_sent: bool) -> str:
+    response, status = answer.response, answer.response.status_code
+    notes = []
+    if status in (401, 403):
+        notes.append(
+            "the device refused the supplied credentials"
+            if credential_sent
+            else "login required; no credentials were sent"
+        )
+    elif status in _REDIRECTS and answer.note:
+        notes.append(answer.note)
+    elif status in _REDIRECTS:
+        location = printable(response.headers.get("Location") or "", 200)
+        notes.append(f"redirect to {location} not followed (another host, or too many redirects)")
+    elif status in _ABSENT:
+        notes.append(f"HTTP {status}: the device does not offer this request")
+    elif not 200 <= status < 300:
+        notes.append(f"HTTP {status} {printable(response.reason or '', 80)}".strip())
+    if answer.truncated:
+        notes.append(f"body cut at {MAX_BODY} bytes")
+    return "; ".join(notes)
+
+
+def _network_detail(exc: BaseException) -> str:
+    if isinstance(exc, requests.Timeout):
+        return "no answer in time"
+    if isinstance(exc, requests.exceptions.SSLError):
+        return "TLS handshake failed"
+    if isinstance(exc, requests.ConnectionError):
+        return "connection failed (refused, reset or unreachable)"
+    if isinstance(exc, ProbeError):
+        return str(exc)
+    return f"unusable answer ({type(exc).__name__})"

@@ -1,0 +1,251 @@
+"""The facts each ONVIF probe records, read from the raw SOAP answer (pure, namespace-blind)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from lxml import etree
+
+from scanner.probes.urls import printable
+from scanner.probes.xmlsafe import Element, find_local, local, text_of
+
+Values = tuple[tuple[str, tuple[str, ...]], ...]
+
+NS_DEVICE = "http://www.onvif.org/ver10/device/wsdl"
+NS_MEDIA = "http://www.onvif.org/ver10/media/wsdl"
+NS_MEDIA2 = "http://www.onvif.org/ver20/media/wsdl"
+NS_EVENTS = "http://www.onvif.org/ver10/events/wsdl"
+NS_ANALYTICS = "http://www.onvif.org/ver20/analytics/wsdl"
+_WSTOP_TOPIC = "{http://docs.oasis-open.org/wsn/t-1}topic"
+MAX_TOPICS = 2000
+MAX_DEPTH = 32
+MAX_ITEMS = 500  # per value: more names than any real device lists
+
+# GetCapabilities categories and the service namespaces they stand for.
+CATEGORY_NAMESPACES = {
+    "Analytics": NS_ANALYTICS,
+    "Device": NS_DEVICE,
+    "Events": NS_EVENTS,
+    "Imaging": "http://www.onvif.org/ver20/imaging/wsdl",
+    "Media": NS_MEDIA,
+    "PTZ": "http://www.onvif.org/ver20/ptz/wsdl",
+    "DeviceIO": "http://www.onvif.org/ver10/deviceIO/wsdl",
+    "Recording": "http://www.onvif.org/ver10/recording/wsdl",
+    "Search": "http://www.onvif.org/ver10/search/wsdl",
+    "Replay": "http://www.onvif.org/ver10/replay/wsdl",
+    "Receiver": "http://www.onvif.org/ver10/receiver/wsdl",
+    "AnalyticsDevice": "http://www.onvif.org/ver10/analyticsdevice/wsdl",
+}
+_AUTH_CODES = frozenset({"NotAuthorized", "FailedAuthentication", "InvalidSecurity", "InvalidSecurityToken"})
+_UNSUPPORTED_CODES = frozenset({"ActionNotSupported", "NotSupported", "ActionNotSupportedFault"})
+
+
+def _items(values: list[str] | tuple[str, ...]) -> tuple[str, ...]:
+    """Device strings made one-line, de-duplicated in order, capped in number."""
+    cleaned = (printable(v.strip()) for v in values if v and v.strip())
+    return tuple(dict.fromkeys(cleaned))[:MAX_ITEMS]
+
+
+def _attrs(root: Element, path: str, name: str) -> list[str]:
+    return [el.get(name) or "" for el in find_local(root, path)]
+
+
+def _texts(root: Element, path: str) -> list[str]:
+    return [text_of(el) for el in find_local(root, path)]
+
+
+def response_element(root: Element) -> Element | None:
+    """The first element inside the SOAP Body, or None."""
+    for body in find_local(root, "Envelope/Body"):
+        for child in body:
+            if isinstance(child.tag, str):
+                return child
+    return None
+
+
+def is_response_to(root: Element, operation: str) -> bool:
+    """True when the Body holds `<operation>Response`."""
+    element = response_element(root)
+    return element is not None and local(element.tag) == f"{operation}Response"
+
+
+def fault_kind(root: Element) -> str | None:
+    """`auth`, `unsupported` or `other` for a SOAP 1.1/1.2 Fault; None when the answer is no fault."""
+    faults = find_local(root, "//Fault")
+    if not faults:
+        return None
+    fault = faults[0]
+    codes = {text_of(v).rpartition(":")[2] for v in fault.iter() if local(v.tag) in ("Value", "faultcode")}
+    reason = " ".join(text_of(t) for t in fault.iter() if local(t.tag) in ("Text", "faultstring")).lower()
+    if codes & _AUTH_CODES or "not authorized" in reason or "unauthorized" in reason:
+        return "auth"
+    if codes & _UNSUPPORTED_CODES or "not supported" in reason or "not implemented" in reason:
+        return "unsupported"
+    return "other"
+
+
+def fault_summary(root: Element) -> str:
+    """The fault's codes and reason, on one line, for an observation's detail."""
+    faults = find_local(root, "//Fault")
+    if not faults:
+        return ""
+    parts = [text_of(el) for el in faults[0].iter() if local(el.tag) in ("Value", "faultcode", "Text", "faultstring")]
+    return printable(" ".join(p for p in parts if p), 300)
+
+
+def device_utc(root: Element) -> datetime | None:
+    """GetSystemDateAndTime's UTCDateTime, or None when absent or nonsensical (devices send both)."""
+    found = find_local(root, "//UTCDateTime")
+    if not found:
+        return None
+    fields = []
+    for name in ("Year", "Month", "Day", "Hour", "Minute", "Second"):
+        values = _texts(found[0], f"//{name}")
+        if not values or not values[0].isdigit() or len(values[0]) > 4:
+            return None
+        fields.append(int(values[0]))
+    year, month, day, hour, minute, second = fields
+    try:
+        return datetime(year, month, day, hour, minute, second, tzinfo=UTC)
+    except ValueError:
+        return None
+
+
+def service_xaddrs(root: Element) -> tuple[tuple[str, str], ...]:
+    """(namespace, XAddr) per GetServices Service entry."""
+    pairs = []
+    for service in find_local(root, "//GetServicesResponse/Service"):
+        namespace = next(iter(_texts(service, "Service/Namespace")), "")
+        xaddr = next(iter(_texts(service, "Service/XAddr")), "")
+        if namespace and xaddr:
+            pairs.append((namespace, xaddr))
+    return tuple(pairs)
+
+
+def _capability_entries(root: Element) -> list[Element]:
+    entries = []
+    for caps in find_local(root, "//GetCapabilitiesResponse/Capabilities"):
+        for child in caps:
+            if local(child.tag) == "Extension":
+                entries += [c for c in child if isinstance(c.tag, str)]
+            elif isinstance(child.tag, str):
+                entries.append(child)
+    return entries
+
+
+def capability_xaddrs(root: Element) -> tuple[tuple[str, str], ...]:
+    """(namespace, XAddr) per GetCapabilities category whose namespace camaudit knows."""
+    pairs = []
+    for entry in _capability_entries(root):
+        namespace = CATEGORY_NAMESPACES.get(local(entry.tag))
+        xaddr = next(iter(_texts(entry, f"{local(entry.tag)}/XAddr")), "")
+        if namespace and xaddr:
+            pairs.append((namespace, xaddr))
+    return tuple(pairs)
+
+
+def topic_paths(root: Element) -> tuple[str, ...]:
+    """Topic paths of the first TopicSet, e.g. `tns1:RuleEngine/Recognition/Face`.
+
+    Segments are element names joined with `/`; a segment keeps the prefix the document declares when it
+    opens a new namespace (the first one, or a vendor's inside tns1). A path ends at `wstop:topic="true"`,
+    or, for devices that omit the attribute, at an element carrying a MessageDescription.
+    """
+    sets = find_local(root, "//TopicSet")
+    if not sets:
+        return ()
+    paths: list[str] = []
+    stack: list[tuple[Element, str, str | None]] = [(c, "", None) for c in reversed(list(sets[0]))]
+    while stack and len(paths) < MAX_TOPICS:
+        element, parent, parent_ns = stack.pop()
+        if not isinstance(element.tag, str) or local(element.tag) == "MessageDescription":
+            continue
+        namespace = etree.QName(element).namespace
+        segment = _segment(element, namespace, parent_ns, first=not parent)
+        path = f"{parent}/{segment}" if parent else segment
+        if _is_topic(element):
+            paths.append(path)
+        if path.count("/") < MAX_DEPTH:
+            stack.extend((c, path, namespace) for c in reversed(list(element)))
+    return _items(paths)
+
+
+def _segment(element: Element, namespace: str | None, parent_ns: str | None, first: bool) -> str:
+    name = local(element.tag)
+    if namespace and (first or namespace != parent_ns) and element.prefix:
+        return f"{element.prefix}:{name}"
+    return name
+
+
+def _is_topic(element: Element) -> bool:
+    if (element.get(_WSTOP_TOPIC) or "").strip().lower() in ("true", "1"):
+        return True
+    return any(local(child.tag) == "MessageDescription" for child in element)
+
+
+def _class_filters(root: Element) -> list[str]:
+    found: list[str] = []
+    for item in find_local(root, "//Rule/Parameters/SimpleItem"):
+        if (item.get("Name") or "").lower() == "classfilter":
+            found += (item.get("Value") or "").split()
+    return found
+
+
+def _profiles(root: Element) -> Values:
+    metadata = find_local(root, "//Profiles/MetadataConfiguration")
+    with_analytics = [m for m in metadata if any(text_of(a).lower() == "true" for a in find_local(m, "*/Analytics"))]
+    return (
+        ("profiles", _items(_attrs(root, "//Profiles", "token"))),
+        ("analytics_tokens", _items(_attrs(root, "//Profiles/VideoAnalyticsConfiguration", "token"))),
+        ("metadata", _items([m.get("token") or "" for m in metadata])),
+        ("metadata_analytics", _items([m.get("token") or "" for m in with_analytics])),
+    )
+
+
+def _system_date(root: Element) -> Values:
+    utc = device_utc(root)
+    return (("utc", (utc.strftime("%Y-%m-%dT%H:%M:%SZ"),) if utc else ()),)
+
+
+def _information(root: Element) -> Values:
+    names = {"manufacturer": "Manufacturer", "model": "Model", "firmware": "FirmwareVersion"}
+    names |= {"serial": "SerialNumber", "hardware": "HardwareId"}
+    return tuple((key, _items(_texts(root, f"//GetDeviceInformationResponse/{tag}"))) for key, tag in names.items())
+
+
+_PARSERS: dict[str, Callable[[Element], Values]] = {
+    "onvif.device.system_date_and_time": _system_date,
+    "onvif.device.services": lambda r: (("namespaces", _items([ns for ns, _ in service_xaddrs(r)])),),
+    "onvif.device.capabilities": lambda r: (("categories", _items([local(e.tag) for e in _capability_entries(r)])),),
+    "onvif.device.information": _information,
+    "onvif.media.profiles": _profiles,
+    "onvif.media.analytics_configurations": lambda r: (
+        ("analytics_tokens", _items(_attrs(r, "//GetVideoAnalyticsConfigurationsResponse/Configurations", "token"))),
+    ),
+    "onvif.media.stream_uri": lambda r: (("stream_uri", _items(_texts(r, "//MediaUri/Uri"))),),
+    "onvif.analytics.supported_rules": lambda r: (
+        ("rule_types", _items(_attrs(r, "//RuleDescription", "Name"))),
+        ("parent_topics", _items(_texts(r, "//RuleDescription/Messages/ParentTopic"))),
+    ),
+    "onvif.analytics.rules": lambda r: (
+        ("rule_types", _items(_attrs(r, "//Rule", "Type"))),
+        ("rule_names", _items(_attrs(r, "//Rule", "Name"))),
+        ("class_filters", _items(_class_filters(r))),
+    ),
+    "onvif.analytics.supported_modules": lambda r: (
+        ("module_types", _items(_attrs(r, "//AnalyticsModuleDescription", "Name"))),
+        ("parent_topics", _items(_texts(r, "//AnalyticsModuleDescription/Messages/ParentTopic"))),
+    ),
+    "onvif.analytics.modules": lambda r: (
+        ("module_types", _items(_attrs(r, "//AnalyticsModule", "Type"))),
+        ("module_names", _items(_attrs(r, "//AnalyticsModule", "Name"))),
+    ),
+    "onvif.events.properties": lambda r: (("topics", topic_paths(r)),),
+}
+
+
+def values_for(probe: str, root: Element) -> Values:
+    """The derived `values` of an ONVIF probe's successful answer (empty for an unknown probe id)."""
+    parser = _PARSERS.get(probe)
+    return parser(root) if parser else ()

@@ -1,0 +1,304 @@
+"""RTSP OPTIONS/DESCRIBE over a plain socket, with the pure parsers for replies, SDP and challenges."""
+
+from __future__ import annotations
+
+import re
+import secrets
+import socket
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from scanner.errors import ParseError, ProbeError
+from scanner.model import AUTH_REQUIRED, FAILED, MAX_BODY, NOT_SUPPORTED, OK, Credential, Observation, utc_now
+from scanner.probes.authn import (
+    Challenge,
+    basic_authorization,
+    digest_authorization,
+    digest_supported,
+    parse_challenges,
+    preferred,
+)
+from scanner.probes.redact import scrub
+from scanner.probes.sdp import SdpMedia, media_labels, parse_sdp
+from scanner.probes.urls import in_scope, printable, url_host
+
+__all__ = ["RtspReply", "SdpMedia", "parse_challenge", "parse_rtsp_response", "parse_sdp", "rtsp_probe"]
+
+MAX_HEADER = 16 * 1024
+MAX_URIS = 8  # candidate stream paths tried per port
+USER_AGENT = "camaudit/0.1"
+# Some DVRs answer on the RTSP port with an HTTP status line (nmap: Avtech); read it the same way.
+_STATUS = re.compile(rb"^(?:RTSP|HTTP)/(\d)\.(\d)\s+(\d{3})(?:\s+(.*))?$")
+_ABSENT = frozenset({400, 404, 405, 501, 551})
+
+
+@dataclass(frozen=True)
+class RtspReply:
+    """A parsed RTSP response: status, reason, headers in order, and the body (Content-Length bytes)."""
+
+    status: int
+    reason: str
+    headers: tuple[tuple[str, str], ...]
+    body: bytes
+
+    def header(self, name: str) -> str | None:
+        low = name.lower()
+        return next((v for k, v in self.headers if k.lower() == low), None)
+
+    def all(self, name: str) -> tuple[str, ...]:
+        low = name.lower()
+        return tuple(v for k, v in self.headers if k.lower() == low)
+
+
+def _head_end(data: bytes) -> tuple[int, int] | None:
+    """(end of the header block, start of the body), accepting bare-LF devices; None if not complete."""
+    ends = [(data.find(sep), len(sep)) for sep in (b"\r\n\r\n", b"\n\n")]
+    found = [(pos, size) for pos, size in ends if pos >= 0]
+    if not found:
+        return None
+    pos, size = min(found)
+    return pos, pos + size
+
+
+def parse_rtsp_response(data: bytes) -> RtspReply:
+    """Parse one complete RTSP response; ParseError on garbage, oversized or truncated input."""
+    bounds = _head_end(data[: MAX_HEADER + 4])
+    if bounds is None:
+        raise ParseError("RTSP reply without a complete header block")
+    lines = data[: bounds[0]].decode("latin-1").splitlines()
+    status = _STATUS.match(lines[0].strip().encode("latin-1")) if lines else None
+    if status is None:
+        raise ParseError("not an RTSP status line")
+    headers = _headers(lines[1:])
+    length = _content_length(headers)
+    body = data[bounds[1] : bounds[1] + length]
+    if len(body) < length:
+        raise ParseError(f"RTSP body truncated ({len(body)} of {length} bytes)")
+    reason = (status.group(4) or b"").decode("latin-1").strip()
+    return RtspReply(int(status.group(3)), reason, headers, body)
+
+
+def _headers(lines: list[str]) -> tuple[tuple[str, str], ...]:
+    headers: list[tuple[str, str]] = []
+    for line in lines:
+        if line[:1] in (" ", "\t") and headers:  # obsolete line folding
+            name, value = headers[-1]
+            headers[-1] = (name, f"{value} {line.strip()}")
+        elif ":" in line:
+            name, _, value = line.partition(":")
+            headers.append((name.strip(), value.strip()))
+    return tuple(headers)
+
+
+def _content_length(headers: tuple[tuple[str, str], ...]) -> int:
+    value = next((v for k, v in headers if k.lower() == "content-length"), None)
+    if value is None:
+        return 0  # RFC 2326 §12.14: absent means no body
+    if not value.isdigit():
+        raise ParseError("bad Content-Length")
+    if int(value) > MAX_BODY:
+        raise ParseError(f"RTSP body larger than {MAX_BODY} bytes")
+    return int(value)
+
+
+def parse_challenge(header: str) -> Challenge:
+    """The challenge to answer in a WWW-Authenticate value (Digest before Basic); ParseError on garbage."""
+    challenge = preferred(parse_challenges(header))
+    if challenge is None:
+        raise ParseError("no authentication challenge")
+    return challenge
+
+
+def _read_reply(sock: socket.socket, deadline: float) -> bytes:
+    """Read until the header block and its Content-Length body are in, within the deadline and the caps."""
+    data = b""
+    while True:
+        bounds = _head_end(data)
+        if bounds is None and len(data) > MAX_HEADER:
+            raise ProbeError("RTSP header block too large")
+        if bounds is not None:
+            length = _content_length(_headers(data[: bounds[0]].decode("latin-1").splitlines()[1:]))
+            if len(data) - bounds[1] >= length:
+                return data
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise ProbeError("no complete RTSP answer in time")
+        sock.settimeout(remaining)
+        chunk = sock.recv(65536)
+        if not chunk:
+            return data  # closed early: the parser says what is missing
+        data += chunk
+
+
+def _exchange(address: str, port: int, request: bytes, timeout: float) -> RtspReply:
+    """One request on a fresh connection; the whole exchange must finish within `timeout`."""
+    deadline = time.monotonic() + timeout
+    with socket.create_connection((address, port), timeout=timeout) as sock:
+        sock.sendall(request)
+        return parse_rtsp_response(_read_reply(sock, deadline))
+
+
+@dataclass(frozen=True)
+class _Attempt:
+    """The final reply for one request (after answering a challenge at most once), and how it went."""
+
+    reply: RtspReply
+    realm: str | None
+    note: str
+
+
+class _Client:
+    """RTSP requests to one device port, with CSeq bookkeeping and at most one authentication answer."""
+
+    def __init__(self, address: str, port: int, credential: Credential | None, timeout: float) -> None:
+        self.address, self.port, self.credential, self.timeout = address, port, credential, timeout
+        self._cseq = 0
+        self._refused = False  # once refused, the credential is not offered again (cameras lock accounts)
+
+    def request(self, method: str, uri: str, extra: dict[str, str]) -> _Attempt:
+        reply = self._send(method, uri, extra)
+        if reply.status != 401:
+            return _Attempt(reply, None, "")
+        realm, challenge = self._challenge(reply)
+        if self.credential is None:
+            return _Attempt(reply, realm, "login required; no credentials were sent")
+        if self._refused:
+            return _Attempt(reply, realm, "login required; the credentials were refused earlier and not sent again")
+        if challenge is None:
+            return _Attempt(reply, realm, "the device asks for a login scheme camaudit cannot answer")
+        authorization = self._authorization(challenge, method, uri)
+        answer = self._send(method, uri, {**extra, "Authorization": authorization})
+        if answer.status in (401, 403):
+            self._refused = True
+            return _Attempt(answer, realm, "the device refused the supplied credentials")
+        return _Attempt(answer, realm, f"answered the {challenge.scheme.capitalize()} challenge")
+
+    def _challenge(self, reply: RtspReply) -> tuple[str | None, Challenge | None]:
+        try:
+            challenges = parse_challenges(", ".join(reply.all("WWW-Authenticate")))
+        except ParseError:
+            return None, None
+        chosen = preferred(challenges)
+        realm = next((c.realm for c in challenges if c.realm is not None), None)
+        if chosen is None or chosen.scheme not in ("digest", "basic"):
+            return realm, None
+        if chosen.scheme == "digest" and not digest_supported(chosen):
+            return realm, None
+        return realm, chosen
+
+    def _authorization(self, challenge: Challenge, method: str, uri: str) -> str:
+        assert self.credential is not None
+        if challenge.scheme == "basic":
+            return basic_authorization(self.credential)
+        return digest_authorization(challenge, self.credential, method, uri, secrets.token_hex(8))
+
+    def _send(self, method: str, uri: str, extra: dict[str, str]) -> RtspReply:
+        self._cseq += 1
+        lines = [f"{method} {uri} RTSP/1.0", f"CSeq: {self._cseq}", f"User-Agent: {USER_AGENT}"]
+        lines += [f"{name}: {value}" for name, value in extra.items()]
+        request = ("\r\n".join(lines) + "\r\n\r\n").encode("utf-8")
+        reply = _exchange(self.address, self.port, request, self.timeout)
+        cseq = (reply.header("CSeq") or "").split()  # Hikvision answers `CSeq: 42 OPTIONS`
+        if cseq and cseq[0] != str(self._cseq):
+            raise ProbeError(f"the reply's CSeq {printable(cseq[0], 20)} does not match the request's {self._cseq}")
+        return reply
+
+
+def _outcome(status: int) -> str:
+    if status == 200:
+        return OK
+    if status in (401, 403):
+        return AUTH_REQUIRED
+    if status in _ABSENT:
+        return NOT_SUPPORTED
+    return FAILED
+
+
+def _observe(client: _Client, probe: str, method: str, uri: str, extra: dict[str, str]) -> Observation:
+    line, at = printable(f"{method} {uri}", 400), utc_now()
+    try:
+        attempt = client.request(method, uri, extra)
+    except (OSError, ProbeError, ParseError, ValueError) as exc:
+        return Observation(probe, line, FAILED, at=at, detail=_failure(exc))
+    reply = attempt.reply
+    values = _values(probe, reply, attempt.realm)
+    detail = attempt.note or ("" if reply.status == 200 else f"RTSP {reply.status} {printable(reply.reason, 80)}")
+    return Observation(
+        probe=probe,
+        request=line,
+        outcome=_outcome(reply.status),
+        status=reply.status,
+        headers=reply.headers,
+        body=reply.body,
+        at=at,
+        detail=detail.strip(),
+        values=values,
+    )
+
+
+def _values(probe: str, reply: RtspReply, realm: str | None) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    values: list[tuple[str, tuple[str, ...]]] = []
+    if reply.header("Server"):
+        values.append(("server", (printable(reply.header("Server") or ""),)))
+    if realm is not None:
+        values.append(("realm", (printable(realm),)))
+    if probe == "rtsp.options":
+        # `Public` per RFC 2326; a few servers put the list in `Allow` or a non-standard `OPTIONS` header.
+        listed = reply.header("Public") or reply.header("Allow") or reply.header("OPTIONS") or ""
+        methods = [m.strip().upper() for m in re.split(r"[,\s]+", listed) if m.strip()]
+        values.append(("public", tuple(dict.fromkeys(methods))))
+    elif reply.status == 200 and reply.body:
+        try:
+            values.append(("sdp_media", media_labels(parse_sdp(reply.body.decode("utf-8", errors="replace")))))
+        except ParseError:
+            pass  # a 200 without SDP: the observation still holds the raw body
+    return tuple(values)
+
+
+def _failure(exc: BaseException) -> str:
+    if isinstance(exc, TimeoutError):
+        return "no answer in time"
+    if isinstance(exc, ConnectionRefusedError):
+        return "connection refused"
+    if isinstance(exc, OSError):
+        return f"connection failed ({printable(exc.strerror or type(exc).__name__, 80)})"
+    if isinstance(exc, ParseError):
+        return f"not a usable RTSP answer: {exc}"
+    return str(exc)
+
+
+def _candidates(address: str, port: int, uris: Sequence[str]) -> list[str]:
+    """The caller's rtsp:// URIs for this port, pointed at `address` and stripped of credentials."""
+    found = []
+    for uri in uris:
+        try:
+            parts = urlsplit(uri.strip())
+            if parts.scheme.lower() != "rtsp" or (parts.port or 554) != port:
+                continue  # another port's URIs belong to that port's probe
+            found.append(in_scope(uri, address, 554))
+        except (ValueError, ParseError):
+            continue
+    return list(dict.fromkeys(found))[:MAX_URIS]
+
+
+def rtsp_probe(
+    address: str, port: int, credential: Credential | None, uris: Sequence[str], timeout: float
+) -> tuple[Observation, ...]:
+    """OPTIONS, then DESCRIBE on each candidate URI until one answers 200 or asks for (or refuses) a login.
+
+    URIs are full rtsp:// URLs from ONVIF or vendor stream paths; only those on `port` are used, any
+    other host is replaced by `address`, and `rtsp://address:port/` is tried when none remain. A 401
+    is answered once per request when a credential is given (never retried: cameras lock accounts).
+    """
+    client = _Client(address, port, credential, timeout)
+    base = f"rtsp://{url_host(address)}:{port}/"
+    observations = [_observe(client, "rtsp.options", "OPTIONS", base, {})]
+    if observations[0].status is not None:
+        for uri in _candidates(address, port, uris) or [base]:
+            obs = _observe(client, "rtsp.describe", "DESCRIBE", uri, {"Accept": "application/sdp"})
+            observations.append(obs)
+            if obs.status is None or obs.status in (200, 401, 403):
+                break
+    return tuple(scrub(obs, credential) for obs in observations)
