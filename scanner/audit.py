@@ -67,7 +67,7 @@ def _audit(host: Host, config: ScanConfig, sigset: SignatureSet) -> DeviceReport
     client = HttpClient(host.address, config.request_timeout, credential)
     try:
         web_ports = _http_round(client, host, services, observations)
-        stream_uris = _onvif_round(host, config, credential, web_ports, services, observations)
+        stream_uris = _onvif_round(host, config, credential, web_ports, services, observations, skipped)
         _rtsp_round(host, config, credential, stream_uris, services, observations, sigset, hints(observations, sigset))
         found = hints(observations, sigset)
         if budget.spent():
@@ -87,8 +87,7 @@ def _audit(host: Host, config: ScanConfig, sigset: SignatureSet) -> DeviceReport
         services=_services(services),
         face_analytics=verdict(findings, observations, sigset.rules, found.vendors, is_camera),
         findings=findings,
-        not_checked=tuple(skipped)
-        + not_checked(observations, sigset.rules, found.vendors, is_camera, credential is not None),
+        not_checked=not_checked(observations, sigset.rules, found.vendors, is_camera, credential is not None, skipped),
         discovered_by=host.discovered_by,
         observations=tuple(observations),
     )
@@ -144,13 +143,15 @@ def _onvif_round(
     web_ports: Sequence[tuple[int, bool]],
     services: dict[int, set[str]],
     observations: list[Observation],
+    skipped: list[NotChecked],
 ) -> tuple[str, ...]:
-    """Ask the first XAddr that answers ONVIF; returns the stream URIs it gave."""
+    """Ask the first XAddr that answers ONVIF; returns the stream URIs it gave and notes what it could not ask."""
     for xaddr in _xaddrs(host, web_ports):
         result = onvif_probe(host.address, xaddr, credential, config.request_timeout)
         if not any(o.outcome == OK for o in result.observations):
             continue  # not ONVIF here; its failed attempt is not evidence of anything
         observations.extend(result.observations)
+        skipped.extend(result.not_checked)
         port = urlsplit(xaddr).port or (443 if xaddr.lower().startswith("https") else 80)
         services.setdefault(port, set()).add("onvif")
         return result.stream_uris

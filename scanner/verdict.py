@@ -38,10 +38,12 @@ def not_checked(
     vendors: Sequence[str],
     is_camera: bool,
     has_credential: bool,
+    skipped: Sequence[NotChecked] = (),
 ) -> tuple[NotChecked, ...]:
-    """One entry per face check that ran but could not conclude, plus a note when none could run at all."""
+    """`skipped` (what probes chose not to ask), then one entry per face check that ran but could not conclude,
+    or, when nothing could be asked at all, a note saying so."""
     checks = face_probes(rules, vendors)
-    notes: dict[str, str] = {}
+    notes: dict[str, str] = {n.check: n.reason for n in skipped}
     for obs in observations:
         if obs.probe not in checks or obs.outcome == OK or obs.probe in notes:
             continue
