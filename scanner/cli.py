@@ -41,7 +41,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     demo = sub.add_parser("demo", help="start the emulated premises on loopback and audit it")
     demo.add_argument("--no-credentials", action="store_true", help="scan without the lab's logins")
-    demo.add_argument("--network", default="127.77.0.0/24", help="loopback network for the lab")
+    demo.add_argument("--network", help="loopback network for the lab (default: a free one of 127.77.x.0/24)")
     demo.add_argument("--format", choices=("table", "json"), default="table")
     demo.add_argument("-o", "--output", type=Path, default=Path("camaudit-demo-report.json"),
                       help="where to write the JSON report (default: %(default)s)")
@@ -51,7 +51,7 @@ def build_parser() -> argparse.ArgumentParser:
     _report_options(demo)
 
     lab = sub.add_parser("lab", help="run the emulated premises until Ctrl-C (for trying camaudit by hand)")
-    lab.add_argument("--network", default="127.77.0.0/24", help="loopback network for the lab")
+    lab.add_argument("--network", help="loopback network for the lab (default: a free one of 127.77.x.0/24)")
 
     sig = sub.add_parser("signatures", help="check or list the face-analytics signatures")
     sig.add_argument("action", choices=("validate", "list"))
@@ -109,8 +109,23 @@ def _scan_options(scan: argparse.ArgumentParser) -> None:
     scan.add_argument("--timeout", type=float, default=4.0, help="seconds per request (default: %(default)s)")
     scan.add_argument("--signatures", type=Path, default=None, help="signature directory (default: built-in)")
     scan.add_argument("--no-progress", action="store_true", help="no progress display")
+    scan.add_argument("--interface", metavar="NAME",
+                      help="send discovery multicast only on this interface (default: every interface on a target's subnet)")
+    scan.add_argument("--discovery-window", type=_seconds, default=3.0, metavar="SECONDS",
+                      help="how long to listen for discovery replies (default: %(default)s)")
     scan.add_argument("--bundle", type=Path, help="write an evidence bundle (report, raw answers, hashes) here")
     _report_options(scan)
+
+
+def _seconds(text: str) -> float:
+    """A listen window between 0.2 and 60 seconds (argparse type)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not 0.2 <= value <= 60:
+        raise argparse.ArgumentTypeError("must be between 0.2 and 60 seconds")
+    return value
 
 
 def parse_ports(text: str | None) -> tuple[int, ...]:
@@ -180,6 +195,8 @@ def _scan(args: argparse.Namespace) -> int:
         use_nmap=not args.no_nmap,
         request_timeout=args.timeout,
         signatures_dir=args.signatures,
+        interface=args.interface,
+        discovery_window=args.discovery_window,
     )
     sigset = load_signatures(config.signatures_dir)
     result = run_scan(config, make_progress(False if args.no_progress else None), sigset)

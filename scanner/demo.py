@@ -15,6 +15,7 @@ from pathlib import Path
 from rich.console import Console
 
 from scanner.config import Credentials, ScanConfig, load_credentials
+from scanner.errors import LabError
 from scanner.lab import Lab, LabDevice
 from scanner.model import DeviceReport, ScanResult
 
@@ -30,7 +31,7 @@ def run_demo(args: argparse.Namespace) -> int:
     from scanner.progress import make_progress
 
     err = Console(stderr=True, highlight=False)
-    with Lab(network=args.network) as lab, tempfile.TemporaryDirectory(prefix="camaudit-demo-") as tmp:
+    with start_lab(args.network) as lab, tempfile.TemporaryDirectory(prefix="camaudit-demo-") as tmp:
         err.print(f"Emulated premises: {len(lab.devices)} devices on {lab.network} (loopback only).")
         credentials = Credentials()
         if not args.no_credentials:
@@ -51,6 +52,20 @@ def run_demo(args: argparse.Namespace) -> int:
         return 1
     err.print(f"All {len(lab.devices)} emulated devices were identified and judged as the lab expects.")
     return 0
+
+
+def start_lab(network: str | None) -> Lab:
+    """A started lab on `network`, or, when none is named, on the first free one of a few loopback /24s."""
+    candidates = [network] if network else [f"127.77.{n}.0/24" for n in range(0, 240, 30)]
+    for number, candidate in enumerate(candidates, start=1):
+        lab = Lab(network=candidate)
+        try:
+            lab.start()
+            return lab
+        except LabError:
+            if number == len(candidates):
+                raise
+    raise AssertionError("unreachable")
 
 
 def compare(result: ScanResult, devices: Sequence[LabDevice], with_credentials: bool) -> list[str]:
@@ -95,7 +110,7 @@ def run_lab(args: argparse.Namespace) -> int:
     out = Console(highlight=False)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    with Lab(network=args.network) as lab, tempfile.TemporaryDirectory(prefix="camaudit-lab-") as tmp:
+    with start_lab(args.network) as lab, tempfile.TemporaryDirectory(prefix="camaudit-lab-") as tmp:
         creds = _write_private(Path(tmp) / "lab-credentials.toml", lab.credentials_toml())
         for device in lab.devices:
             ports = ", ".join(f"{name} {port}" for name, port in sorted(device.ports.items()))
