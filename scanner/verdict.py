@@ -67,7 +67,7 @@ def _reason(obs: Observation, has_credential: bool) -> str:
             return "the device refused the supplied login for this check"
         return "needs a login: no credentials were supplied for this address"
     if obs.outcome == NOT_SUPPORTED:
-        return "the device does not offer this interface" + (f" ({obs.detail})" if obs.detail else "")
+        return "the device does not offer this interface" + (f" (status {obs.status})" if obs.status else "")
     if obs.outcome == FAILED:
         return "no usable answer" + (f": {obs.detail}" if obs.detail else "")
     return obs.detail or obs.outcome
