@@ -12,7 +12,7 @@ from typing import NoReturn
 from rich.console import Console
 
 from scanner import __version__
-from scanner.config import CAMERA_PORTS, Credentials, ScanConfig, load_credentials
+from scanner.config import CAMERA_PORTS, MAX_OBSERVE, Credentials, ScanConfig, load_credentials
 from scanner.errors import CamauditError, UsageError
 from scanner.model import ScanResult
 from scanner.outputs import OutputOptions
@@ -110,9 +110,12 @@ def _scan_options(scan: argparse.ArgumentParser) -> None:
     scan.add_argument("--signatures", type=Path, default=None, help="signature directory (default: built-in)")
     scan.add_argument("--no-progress", action="store_true", help="no progress display")
     scan.add_argument("--interface", metavar="NAME",
-                      help="send discovery multicast only on this interface (default: every interface on a target's subnet)")
+                      help="send discovery multicast only here (default: each interface on a target's subnet)")
     scan.add_argument("--discovery-window", type=_seconds, default=3.0, metavar="SECONDS",
                       help="how long to listen for discovery replies (default: %(default)s)")
+    scan.add_argument("--observe", type=_observe_window, default=0.0, metavar="SECONDS",
+                      help="opt-in: also watch each ONVIF device's events this long (a short-lived PullPoint "
+                      "subscription, removed afterwards; needs --credentials)")
     scan.add_argument("--bundle", type=Path, help="write an evidence bundle (report, raw answers, hashes) here")
     _report_options(scan)
 
@@ -125,6 +128,17 @@ def _seconds(text: str) -> float:
         raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
     if not 0.2 <= value <= 60:
         raise argparse.ArgumentTypeError("must be between 0.2 and 60 seconds")
+    return value
+
+
+def _observe_window(text: str) -> float:
+    """An observe window between 1 and MAX_OBSERVE seconds (argparse type)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not 1 <= value <= MAX_OBSERVE:
+        raise argparse.ArgumentTypeError(f"must be between 1 and {MAX_OBSERVE:.0f} seconds")
     return value
 
 
@@ -197,6 +211,7 @@ def _scan(args: argparse.Namespace) -> int:
         signatures_dir=args.signatures,
         interface=args.interface,
         discovery_window=args.discovery_window,
+        observe=args.observe,
     )
     sigset = load_signatures(config.signatures_dir)
     result = run_scan(config, make_progress(False if args.no_progress else None), sigset)
@@ -224,7 +239,7 @@ def exit_code(result: ScanResult) -> int:
 
 
 def _signatures(args: argparse.Namespace) -> int:
-    from scanner.matching.engine import coverage, validate
+    from scanner.matching.engine import validate, vendor_coverage, vendors_without_rules
     from scanner.matching.loader import load_signatures
 
     sigset = load_signatures(args.signatures)
@@ -232,12 +247,19 @@ def _signatures(args: argparse.Namespace) -> int:
     if args.action == "list":
         from rich.table import Table
 
-        table = Table(title=f"Signature coverage ({len(sigset.rules)} face rules)", title_justify="left")
+        rows = vendor_coverage(sigset)
+        vendors = {vendor for vendor, _, _ in rows}
+        features = {feature for _, feature, _ in rows}
+        title = f"Signature coverage: {len(sigset.rules)} face rules, {len(vendors)} vendors, {len(features)} features"
+        table = Table(title=title, title_justify="left")
         for column in ("Vendor", "Feature", "Levels"):
             table.add_column(column)
-        for vendor, feature, levels in coverage(sigset):
+        for vendor, feature, levels in rows:
             table.add_row(vendor, feature.replace("_", " "), ", ".join(levels))
         console.print(table)
+        others = vendors_without_rules(sigset)
+        if others:
+            console.print("Identified, judged by the vendor-neutral rules only: " + ", ".join(others))
         return EXIT_CLEAN
     failures = validate(sigset)
     cases = sum(len(r.cases) for r in sigset.rules) + sum(len(r.cases) for r in sigset.identifies)

@@ -7,13 +7,29 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from scanner.errors import CredentialsError
+from scanner.errors import CredentialsError, UsageError
 from scanner.model import Credential
 
 # Ports real cameras listen on (HTTP, RTSP, vendor SDKs, ONVIF on odd ports).
 CAMERA_PORTS: tuple[int, ...] = (
-    80, 81, 88, 443, 554, 2020, 5000, 8000, 8080, 8081, 8443, 8554, 8899, 10080, 34567, 37777,
+    80,
+    81,
+    88,
+    443,
+    554,
+    2020,
+    5000,
+    8000,
+    8080,
+    8081,
+    8443,
+    8554,
+    8899,
+    10080,
+    34567,
+    37777,
 )
+MAX_OBSERVE = 300.0  # seconds: the longest observe window a scan may ask a device to keep a subscription for
 HTTP_PORTS = frozenset({80, 81, 88, 2020, 5000, 8000, 8080, 8081, 8899, 10080})
 HTTPS_PORTS = frozenset({443, 8443})
 RTSP_PORTS = frozenset({554, 8554})
@@ -94,7 +110,28 @@ class ScanConfig:
     wsd_timeout: float = 1.0
     device_budget: float = 60.0
     max_hosts: int = 65536
-    concurrency: int = 32
+    # Politeness: devices audited at the same time; requests in flight to one device at a time (a camera's web
+    # server is small: 2 lets an ONVIF query and a web request overlap, never more); and an optional scan-wide
+    # ceiling on requests started per second (None: only the two limits above apply).
+    concurrency: int = 64
     per_host_concurrency: int = 2
+    rate: float | None = None
     signatures_dir: Path | None = None
     nmap_path: str | None = None
+    # Multicast/broadcast discovery (WS-Discovery, SADP, DHIP, SSDP, mDNS) on the local segment: how long to
+    # listen, on which interface (None: every up, multicast-capable, non-loopback interface whose subnet holds
+    # a target), and how many devices to accept from replies at most.
+    discovery_window: float = 3.0
+    interface: str | None = None
+    max_discovered: int = 4096
+    # Observe mode (opt-in, needs a login): seconds to watch each ONVIF device's events through a short-lived
+    # PullPoint subscription, which camaudit removes (Unsubscribe) at the end. 0 = off.
+    observe: float = 0.0
+
+    def __post_init__(self) -> None:
+        if self.concurrency < 1 or self.per_host_concurrency < 1:
+            raise UsageError("concurrency and per-host concurrency must be at least 1")
+        if self.rate is not None and not self.rate > 0:
+            raise UsageError("--rate must be a positive number of requests per second")
+        if not 0 <= self.observe <= MAX_OBSERVE:
+            raise UsageError(f"--observe must be between 0 and {MAX_OBSERVE:.0f} seconds")

@@ -6,12 +6,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from urllib.parse import unquote
 
-from scanner.matching.engine import IdentifyHit, canonical_vendor, extract_fields, match_identify
+from scanner.matching.engine import IdentifyHit, canonical_vendor, extract_fields, match_identify, vendor_for_oui
 from scanner.matching.schema import SignatureSet
 from scanner.model import OK, Host, Identity, Observation
 
 _CONFIDENCE_RANK = {"low": 0, "medium": 1, "high": 2}
 _FIELDS = ("model", "firmware", "serial", "mac")
+# Discovery methods whose facts name the device, most specific first: vendor protocols answer with the
+# device's own records; SSDP and mDNS carry what the owner may have renamed; WS-Discovery scopes come last.
+DISCOVERY_FIELD_ORDER = ("sadp", "dhip", "ssdp", "mdns")
 
 
 @dataclass(frozen=True)
@@ -30,7 +33,7 @@ def scope_values(observations: Sequence[Observation], category: str) -> tuple[st
     for obs in observations:
         for scope in obs.value("scopes"):
             if scope.lower().startswith(prefix):
-                found.append(unquote(scope[len(prefix):]).strip())
+                found.append(unquote(scope[len(prefix) :]).strip())
     return tuple(v for v in found if v)
 
 
@@ -80,7 +83,11 @@ def identity(
     found: IdentityHints,
     sigset: SignatureSet,
 ) -> Identity:
-    """The device's identity: vendor APIs first, then ONVIF, then discovery scopes."""
+    """The device's identity: vendor APIs first, then ONVIF, then what discovery revealed, then scopes.
+
+    The vendor is the strongest hint from the observations; else the one a discovery protocol names (SADP,
+    DHIP, SSDP's manufacturer, an mDNS instance); else the MAC vendor's (an OEM keeps its brand this way).
+    """
     fields: dict[str, str] = {}
     specs = {spec.id: spec for spec in sigset.requests}
     for obs in observations:
@@ -91,20 +98,42 @@ def identity(
             fields.setdefault(key, value)
     onvif = {"model": "model", "firmware": "firmware", "serial": "serial"}
     for key, name in onvif.items():
-        value = _onvif_info(observations, name)
-        if value:
-            fields.setdefault(key, value)
+        reported = _onvif_info(observations, name)
+        if reported:
+            fields.setdefault(key, reported)
+    for key, claim in discovery_fields(host):
+        fields.setdefault(key, claim)
     hardware = scope_values(observations, "hardware")
     if hardware:
         fields.setdefault("model", hardware[0])
     mac = host.mac or fields.get("mac")
     return Identity(
-        vendor=found.vendors[0] if found.vendors else None,
+        vendor=found.vendors[0] if found.vendors else discovery_vendor(host, sigset),
         model=fields.get("model"),
         firmware=fields.get("firmware"),
         serial=fields.get("serial"),
         mac=_normal_mac(mac),
     )
+
+
+def discovery_fields(host: Host) -> list[tuple[str, str]]:
+    """(field, value) for model, firmware, serial and MAC as discovery methods revealed them, strongest first."""
+    found = []
+    for method in DISCOVERY_FIELD_ORDER:
+        for fact in host.facts:
+            if fact.method == method:
+                found += [(k, v) for k, v in fact.facts if k in _FIELDS]
+    return found
+
+
+def discovery_vendor(host: Host, sigset: SignatureSet) -> str | None:
+    """The canonical vendor a discovery protocol names, else the one of the MAC vendor (nmap-mac-prefixes)."""
+    for method in DISCOVERY_FIELD_ORDER:
+        for fact in host.facts:
+            vendor = canonical_vendor(fact.get("vendor"), sigset) if fact.method == method else None
+            if vendor:
+                return vendor
+    return vendor_for_oui(host.mac_vendor, sigset) if host.mac_vendor else None
 
 
 def _normal_mac(mac: str | None) -> str | None:

@@ -64,14 +64,36 @@ class WsdReply:
 
 
 @dataclass(frozen=True)
+class DiscoveryFact:
+    """What one discovery method revealed about a device, as (name, value) pairs in the order read.
+
+    Common names across methods: `vendor`, `model`, `serial`, `firmware`, `mac`; each method adds its own
+    (`http_port`, `activated`, `service`, `location`...). Values are device claims, capped and printable.
+    """
+
+    method: str  # "nmap", "connect", "arp", "ws-discovery", "sadp", "dhip", "ssdp", "mdns"; "merge" for links
+    facts: tuple[tuple[str, str], ...] = ()
+
+    def get(self, name: str) -> str | None:
+        """The first value of that name, or None."""
+        return next((value for key, value in self.facts if key == name), None)
+
+
+@dataclass(frozen=True)
 class Host:
-    """A live address found by discovery, before any identification."""
+    """A live address found by discovery, before any identification.
+
+    `mac_vendor` is the MAC-vendor organisation (nmap-mac-prefixes) of `mac`; `facts` says, per discovery
+    method that found the host, what that method revealed.
+    """
 
     address: str
     open_ports: tuple[int, ...]
     mac: str | None = None
     discovered_by: tuple[str, ...] = ()
     wsd: tuple[WsdReply, ...] = ()
+    mac_vendor: str | None = None
+    facts: tuple[DiscoveryFact, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -174,6 +196,7 @@ class DeviceReport:
     not_checked: tuple[NotChecked, ...]
     discovered_by: tuple[str, ...] = ()
     observations: tuple[Observation, ...] = ()
+    discovery: tuple[DiscoveryFact, ...] = ()  # what each discovery method revealed (Host.facts)
 
 
 @dataclass(frozen=True)

@@ -6,10 +6,10 @@ import ipaddress
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import replace
 
-from scanner.audit import audit_host
+from scanner.audit import AuditKit, audit_host
 from scanner.config import ScanConfig
-from scanner.discovery.portscan import scan_ports
-from scanner.discovery.ws_discovery import probe_unicast
+from scanner.discovery.discover import discover_hosts
+from scanner.matching.engine import vendor_for_oui
 from scanner.matching.loader import load_signatures
 from scanner.matching.schema import SignatureSet
 from scanner.model import DeviceReport, Host, ScanError, ScanResult, utc_now
@@ -30,13 +30,11 @@ def run_scan(
     errors: list[ScanError] = []
 
     progress.stage(f"Looking for devices on {len(addresses)} addresses", total=None)
-    scan = scan_ports(
-        addresses, config.ports, use_nmap=config.use_nmap, nmap_path=config.nmap_path, timeout=config.connect_timeout
-    )
-    if scan.note:
-        progress.note(scan.note)
-        errors.append(ScanError("discover", scan.note))
-    hosts = _with_ws_discovery(scan.hosts, scan.method, config)
+    found = discover_hosts(addresses, config, lambda org: _known_vendor(org, sigset))
+    for note in found.notes:
+        progress.note(note)
+        errors.append(ScanError("discover", note))
+    hosts = found.hosts
 
     progress.stage(f"Auditing {len(hosts)} devices", total=len(hosts))
     devices = _audit_all(hosts, config, sigset, progress)
@@ -50,25 +48,21 @@ def run_scan(
     )
 
 
-def _with_ws_discovery(hosts: tuple[Host, ...], method: str, config: ScanConfig) -> tuple[Host, ...]:
-    """Send a unicast WS-Discovery probe to each live host and attach what each announced."""
-    replies = probe_unicast([h.address for h in hosts], timeout=config.wsd_timeout)
-    merged = []
-    for host in hosts:
-        found = replies.get(host.address, ())
-        methods = (method,) + (("ws-discovery",) if found else ())
-        merged.append(replace(host, wsd=found, discovered_by=tuple(dict.fromkeys(host.discovered_by + methods))))
-    return tuple(merged)
+def _known_vendor(mac_vendor: str | None, sigset: SignatureSet) -> bool:
+    """A MAC vendor that the signatures name (a camera or face-analytics maker): worth a look on its own."""
+    return bool(mac_vendor) and vendor_for_oui(mac_vendor or "", sigset) is not None
 
 
 def _audit_all(
     hosts: tuple[Host, ...], config: ScanConfig, sigset: SignatureSet, progress: ScanProgress
 ) -> tuple[DeviceReport, ...]:
+    """`config.concurrency` devices at a time, sharing one kit (parsed WSDLs, per-device limits, helpers)."""
     reports: list[DeviceReport] = []
-    with ThreadPoolExecutor(max_workers=max(1, min(config.concurrency, len(hosts) or 1))) as pool:
-        futures = [pool.submit(audit_host, host, config, sigset) for host in hosts]
+    at_once = max(1, min(config.concurrency, len(hosts) or 1))
+    with AuditKit(config, at_once) as kit, ThreadPoolExecutor(max_workers=at_once) as pool:
+        futures = {pool.submit(audit_host, host, config, sigset, kit): host for host in hosts}
         for future in as_completed(futures):
-            report = future.result()
+            report = replace(future.result(), discovery=futures[future].facts)
             reports.append(report)
             progress.advance(f"Audited {report.address}")
     return tuple(sorted(reports, key=lambda r: ipaddress.ip_address(r.address)))

@@ -41,6 +41,11 @@ def without_creds(lab) -> ScanResult:
     return run_scan(ScanConfig(targets=(lab.network,), credentials=Credentials()))
 
 
+@pytest.fixture(scope="module")
+def observed(lab, creds_file) -> ScanResult:
+    return run_scan(ScanConfig(targets=(lab.network,), credentials=load_credentials(creds_file), observe=1.5))
+
+
 def _by_address(result: ScanResult):
     return {d.address: d for d in result.devices}
 
@@ -123,3 +128,101 @@ def test_scan_without_nmap_uses_connect_scan_and_says_so_once(lab, creds_file, c
     assert {d.address: d.face_analytics for d in result.devices} == {
         d.address: d.persona.expect.face_analytics for d in lab.devices
     }
+
+
+# --- face analytics across vendors (issue 4) ---
+
+def _persona(lab, result: ScanResult, persona_id: str):
+    device = next(d for d in lab.devices if d.persona.id == persona_id)
+    return _by_address(result)[device.address]
+
+
+def test_observe_mode_sees_face_events_and_always_unsubscribes(lab, observed):
+    found = _by_address(observed)
+    for device in lab.devices:
+        report = found[device.address]
+        expect = device.persona.expect
+        assert report.face_analytics == (expect.face_analytics_observed or expect.face_analytics), device.persona.id
+        probes = [o.probe for o in report.observations if o.outcome == "ok"]
+        assert probes.count("onvif.events.subscribe") == probes.count("onvif.events.unsubscribe"), device.persona.id
+    reolink = _persona(lab, observed, "reolink-face")
+    assert "onvif.pull.face_state_true" in {f.rule for f in reolink.findings}
+    milesight = _persona(lab, observed, "onvif-m-face")
+    assert "onvif.pull.face_recognized" in {f.rule for f in milesight.findings}
+    # Who was recognised never enters the report: the enrolment id and label were withheld.
+    pulled = b"".join(o.body for o in milesight.observations if o.probe == "onvif.events.pull")
+    assert b"Likelihood" in pulled and b"visitor-0042" not in pulled and b"Whitelisted" not in pulled
+    assert "visitor-0042" not in json.dumps(to_dict(observed))
+    people = _persona(lab, observed, "reolink-plain")
+    assert any(o.value("true_topics") for o in people.observations if o.probe == "onvif.events.pull")
+    assert not people.findings  # a person seen is not a face
+
+
+def test_traps_give_no_face_finding(lab, with_creds):
+    for persona_id in ("hik-trap", "axis-trap", "hanwha-trap", "reolink-plain", "onvif-trap", "bosch-iva"):
+        report = _persona(lab, with_creds, persona_id)
+        assert report.face_analytics == "not_found" and not report.findings, persona_id
+
+
+def test_each_family_is_proven_by_its_own_rules(lab, with_creds):
+    expected = {
+        "hik-terminal": {"hikvision.fdlib.enrolled", "hikvision.acs.face_recognition", "hikvision.model.face_terminal"},
+        "dahua-asi": {"dahua.model.face_terminal"},
+        "axis-face": {"axis.acap.face_application_running"},
+        "hanwha-face": {"hanwha.attributes.face_detection", "onvif.events.face_segment"},
+        "reolink-face": {"reolink.ai.face_supported", "reolink.ai_cfg.face_enabled", "onvif.events.reolink_face_detect"},
+        "onvif-objects": {"onvif.rule_options.face_class", "onvif.supported_metadata.human_face"},
+        "onvif-m-face": {"onvif.rules.face_recognition", "onvif.supported_metadata.human_face"},
+        "megvii-oui": {"megvii.oui.face_hardware"},
+    }
+    for persona_id, rules in expected.items():
+        found = {f.rule for f in _persona(lab, with_creds, persona_id).findings}
+        assert rules <= found, (persona_id, found)
+
+
+def test_an_answer_of_400_is_unknown_with_its_reason_never_absent(lab, with_creds):
+    report = _persona(lab, with_creds, "amcrest-400")  # an OEM: its Dahua family's requests were asked
+    assert report.face_analytics == "unknown" and report.identity.vendor == "Amcrest"
+    reasons = {n.check: n.reason for n in report.not_checked}
+    assert "status 400" in reasons["dahua.cgi.video_analyse_global"]
+    assert "status 400" in reasons["dahua.cgi.video_analyse_rule"]
+
+
+def test_vendors_without_a_face_api_say_so(lab, with_creds, without_creds):
+    for result in (with_creds, without_creds):
+        zk = _persona(lab, result, "zkteco-terminal")
+        assert zk.face_analytics == "unknown" and zk.identity.vendor == "ZKTeco"
+        assert any(n.check == "vendor_api" and "comm key" in n.reason for n in zk.not_checked)
+    bosch = _persona(lab, with_creds, "bosch-iva")
+    assert any(n.check == "vendor_api" and "ONVIF" in n.reason for n in bosch.not_checked)
+
+
+def test_vendor_sessions_are_closed_and_their_tokens_never_recorded(lab, with_creds, without_creds):
+    report = _persona(lab, with_creds, "reolink-face")
+    probes = [o.probe for o in report.observations]
+    assert probes.count("reolink.session.login") == 1 and probes.count("reolink.session.logout") == 1
+    assert probes.index("reolink.session.login") < probes.index("reolink.api.ai_state") < probes.index(
+        "reolink.session.logout"
+    )
+    logout = next(o for o in report.observations if o.probe == "reolink.session.logout")
+    assert logout.outcome == "ok" and b'"code": 0' in logout.body
+    login = next(o for o in report.observations if o.probe == "reolink.session.login")
+    assert b"<session>" in login.body and "token=<session>" in logout.request
+    quiet = _persona(lab, without_creds, "reolink-face")
+    assert not any(o.probe.startswith("reolink.") for o in quiet.observations)  # no login without credentials
+    assert {"reolink.api.ai_state", "reolink.api.ai_cfg"} <= {n.check for n in quiet.not_checked}
+
+
+def test_pre_auth_evidence_without_credentials(lab, without_creds):
+    terminal = _persona(lab, without_creds, "hik-terminal")  # the model in its WS-Discovery scopes
+    assert {f.rule for f in terminal.findings} == {"hikvision.discovery.face_terminal"}
+    megvii = _persona(lab, without_creds, "megvii-oui")  # its MAC, announced in its scopes
+    assert megvii.identity.vendor == "Megvii" and megvii.face_analytics == "capable"
+    axis = _persona(lab, without_creds, "axis-face")  # basic device information is open by default
+    assert (axis.identity.vendor, axis.identity.model) == ("Axis", "P3265-LVE")
+
+
+def test_rtsp_metadata_tracks_are_recorded_as_context(lab, with_creds):
+    report = _persona(lab, with_creds, "onvif-objects")
+    media = [m for o in report.observations if o.probe == "rtsp.describe" for m in o.value("sdp_media")]
+    assert any("vnd.onvif.metadata" in m for m in media)

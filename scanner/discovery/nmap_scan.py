@@ -18,14 +18,19 @@ METHOD = "nmap"
 MIN_HOST_TIMEOUT = 30  # seconds nmap may spend on one host before giving up on it
 
 
-def nmap_arguments(timeout: float, host_timeout: int, targets_file: str, ipv6: bool) -> str:
+def nmap_arguments(timeout: float, host_timeout: int, targets_file: str, ipv6: bool, arp: bool = False) -> str:
     """nmap's options: -n (no reverse DNS to an outside resolver), -sT (works unprivileged), -Pn (cameras that
-    drop ping are still scanned), no -sV (slow, and it sends probes the audit does not need), open ports only."""
+    drop ping are still scanned), no -sV (slow, and it sends probes the audit does not need), open ports only.
+
+    `arp`: every target is on a directly attached segment and nmap runs as root, so host discovery by ARP
+    (-PR) replaces -Pn: a camera cannot ignore ARP and still talk IP, and absent hosts are skipped at once
+    instead of costing a connect timeout on every port (a sparse /24: about 65 s with -Pn, 2 s with ARP).
+    """
     rtt_ms = max(100, int(timeout * 1000))
     options = [
         "-n",
         "-sT",
-        "-Pn",
+        "-PR" if arp else "-Pn",
         "--open",
         "--max-retries",
         "1",
@@ -42,7 +47,7 @@ def nmap_arguments(timeout: float, host_timeout: int, targets_file: str, ipv6: b
 
 
 def run_nmap(
-    addresses: Sequence[str], ports: Sequence[int], *, nmap_path: str | None, timeout: float
+    addresses: Sequence[str], ports: Sequence[int], *, nmap_path: str | None, timeout: float, arp: bool = False
 ) -> dict[str, Any]:
     """Scan with nmap and return python-nmap's result dict; ProbeError says why nmap could not be used."""
     families = _by_family(addresses)
@@ -56,7 +61,7 @@ def run_nmap(
         with tempfile.NamedTemporaryFile("w", prefix="camaudit-targets-", suffix=".txt") as listing:
             listing.write("\n".join(addresses) + "\n")
             listing.flush()
-            arguments = nmap_arguments(timeout, host_timeout, listing.name, ipv6)
+            arguments = nmap_arguments(timeout, host_timeout, listing.name, ipv6, arp and not ipv6)
             result: dict[str, Any] = scanner.scan(
                 hosts="",
                 ports=",".join(str(p) for p in ports),

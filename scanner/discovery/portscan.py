@@ -41,13 +41,17 @@ def scan_ports(
     nmap_path: str | None = None,
     timeout: float = 1.5,
     concurrency: int = 256,
+    arp: bool = False,
 ) -> PortScan:
-    """Find the open TCP ports among `ports` on `addresses`; never sends anything but TCP connects."""
+    """Find the open TCP ports among `ports` on `addresses`; never sends anything but TCP connects.
+
+    `arp`: the targets are all on an attached segment, so a root nmap may find live hosts by ARP first.
+    """
     if not addresses or not ports:
         return PortScan(hosts=(), method=nmap_scan.METHOD if use_nmap else tcp_connect.METHOD)
     if use_nmap:
         try:
-            return _with_nmap(addresses, ports, nmap_path, timeout)
+            return _with_nmap(addresses, ports, nmap_path, timeout, arp)
         except ProbeError as exc:
             note = f"{_reason(str(exc))}: used the built-in TCP connect scan"
     else:
@@ -56,12 +60,14 @@ def scan_ports(
     return PortScan(hosts=hosts, method=tcp_connect.METHOD, note=note)
 
 
-def _with_nmap(addresses: Sequence[str], ports: Sequence[int], nmap_path: str | None, timeout: float) -> PortScan:
+def _with_nmap(
+    addresses: Sequence[str], ports: Sequence[int], nmap_path: str | None, timeout: float, arp: bool
+) -> PortScan:
     # nmap scans IPv4 or IPv6 in one run, not both: one run per family present.
     hosts: list[Host] = []
     vendors: list[tuple[str, str]] = []
     for family in _families(addresses):
-        result = nmap_scan.run_nmap(family, ports, nmap_path=nmap_path, timeout=timeout)
+        result = nmap_scan.run_nmap(family, ports, nmap_path=nmap_path, timeout=timeout, arp=arp)
         hosts.extend(hosts_from_nmap(result))
         vendors.extend(mac_vendors(result))
     return PortScan(hosts=tuple(hosts), method=nmap_scan.METHOD, mac_vendors=tuple(sorted(set(vendors))))

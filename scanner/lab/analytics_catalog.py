@@ -82,6 +82,18 @@ CATALOG: dict[str, AnalyticsType] = {
         messages=(Message("tns1:RuleEngine/LineDetector/Crossed", False, RULE_SOURCE, (("ObjectId", "xs:integer"),)),),
         defaults=(("Direction", "Any"),),
     ),
+    "tt:ObjectDetection": AnalyticsType(
+        parameters=(("ClassFilter", "tt:StringList"), ("ConfidenceLevel", "xs:float")),
+        messages=(
+            Message(
+                "tns1:RuleEngine/ObjectDetection/Object",
+                False,
+                RULE_SOURCE,
+                (("ObjectId", "tt:StringList"), ("ClassTypes", "tt:StringList")),
+            ),
+        ),
+        defaults=(("ClassFilter", "Person Vehicle"), ("ConfidenceLevel", "50")),
+    ),
     "tt:CellMotionEngine": AnalyticsType(
         parameters=(("Sensitivity", "xs:integer"),),
         element_parameters=(("Layout", "tt:CellLayout"),),

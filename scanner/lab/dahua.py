@@ -24,6 +24,24 @@ INDEX = b"""<!DOCTYPE html>
 </body>
 </html>
 """
+# Amcrest's own login page (Dahua firmware, rebranded): the copyright and LDAP login box nuclei's
+# amcrest-login template looks for.
+AMCREST_INDEX = b"""<!DOCTYPE html>
+<html>
+<head>
+<meta http-equiv="Content-Type" content="text/html; charset=utf-8" />
+<link rel="stylesheet" href="/css/login.css" />
+<script type="text/javascript" src="/jsBase/lib/jquery.js"></script>
+</head>
+<body>
+<div id="login_wrap" class="login-wrap">
+<input id="LDAPUser" type="checkbox" /><label for="LDAPUser">LDAP</label>
+</div>
+<div id="copyright">Copyright &copy; Amcrest Technologies. All rights reserved.</div>
+<script type="text/javascript" src="/js/login.js"></script>
+</body>
+</html>
+"""
 BAD_REQUEST = b"Error\r\nBad Request!\r\n"
 UNAUTHORIZED = b"<html><head><title>401 Unauthorized</title></head><body><h1>401 Unauthorized</h1></body></html>\r\n"
 NOT_FOUND = b"<html><head><title>404 Not Found</title></head><body><h1>404 Not Found</h1></body></html>\r\n"
@@ -113,7 +131,8 @@ class DahuaSite:
                 return self.unauthorized(tuple(self.auth.challenges()))
             return self._cgi(request)
         if request.method in ("GET", "HEAD") and path in ("/", "/index.html"):
-            return Response(200, INDEX, "text/html", self._headers())
+            page = AMCREST_INDEX if self.persona.web and self.persona.web.page == "amcrest" else INDEX
+            return Response(200, page, "text/html", self._headers())
         return Response(404, NOT_FOUND, "text/html", self._headers())
 
     def _cgi(self, request: Request) -> Response:
@@ -147,8 +166,8 @@ class DahuaSite:
 
     def _config(self, name: str) -> bytes | None:
         spec = self.persona.cgi
-        if spec is None:
-            return None
+        if spec is None or spec.analyse_status != 200:
+            return None  # firmware without the IVS tables answers them with 400 Bad Request
         tables = {"VideoAnalyseGlobal": video_analyse_global, "VideoAnalyseRule": video_analyse_rule}
         build = tables.get(name)
         return build(spec) if build else None

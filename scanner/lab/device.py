@@ -10,14 +10,18 @@ from typing import Protocol
 
 from scanner.lab import httpd, rtsp
 from scanner.lab.auth import Authenticator
+from scanner.lab.axis import AxisSite
 from scanner.lab.dahua import DahuaSite
+from scanner.lab.hanwha import HanwhaSite
 from scanner.lab.hikvision import HikvisionSite
 from scanner.lab.httpd import Request, Response
 from scanner.lab.nginx import NginxSite
 from scanner.lab.onvif import OnvifEndpoint
 from scanner.lab.onvif_context import OnvifContext
 from scanner.lab.personas import Persona
+from scanner.lab.reolink import ReolinkSite
 from scanner.lab.wsd import WsdResponder
+from scanner.lab.zkteco import ZktecoSite
 
 SDK_IDLE = 30.0
 ServeTcp = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]
@@ -52,7 +56,15 @@ class UdpListener:
 def _site(persona: Persona) -> Site | None:
     if persona.web is None:
         return None
-    sites: dict[str, Callable[[Persona], Site]] = {"hikvision": HikvisionSite, "dahua": DahuaSite, "nginx": NginxSite}
+    sites: dict[str, Callable[[Persona], Site]] = {
+        "hikvision": HikvisionSite,
+        "dahua": DahuaSite,
+        "nginx": NginxSite,
+        "axis": AxisSite,
+        "hanwha": HanwhaSite,
+        "reolink": ReolinkSite,
+        "zkteco": ZktecoSite,
+    }
     return sites[persona.web.flavor](persona)
 
 

@@ -39,6 +39,11 @@ _REASONS = {
 }
 
 
+def loopback_personas() -> tuple[Persona, ...]:
+    """The packaged personas that the loopback lab can host: not those identified only by segment multicast."""
+    return tuple(p for p in load_personas() if p.segment is None or p.segment.loopback)
+
+
 def _network(text: str) -> ipaddress.IPv4Network:
     try:
         net = ipaddress.ip_network(text, strict=False)
@@ -59,7 +64,7 @@ class Lab:
         standard_ports: bool | None = None,
     ) -> None:
         net = _network(network)
-        chosen = tuple(personas) if personas is not None else load_personas()
+        chosen = tuple(personas) if personas is not None else loopback_personas()
         if FIRST_HOST + len(chosen) >= net.num_addresses:
             raise LabError(f"lab network {net} is too small for {len(chosen)} devices starting at .{FIRST_HOST}")
         addresses = [str(net.network_address + FIRST_HOST + i) for i in range(len(chosen))]

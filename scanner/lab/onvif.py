@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from scanner.errors import ParseError
-from scanner.lab import onvif_analytics, onvif_device, onvif_events, onvif_media
+from scanner.lab import onvif_analytics, onvif_device, onvif_events, onvif_media, onvif_pullpoint
 from scanner.lab.auth import Authenticator
 from scanner.lab.httpd import Request, Response
 from scanner.lab.onvif_context import OnvifContext
@@ -40,9 +40,12 @@ class OnvifEndpoint:
         for module in modules:
             self.operations.update(module.OPERATIONS)
             self.pre_auth |= module.PRE_AUTH
+        self.pullpoints = onvif_pullpoint.PullPoints()
+        self.operations[onvif_pullpoint.CREATE] = self.pullpoints.create
+        self.targeted = {name: getattr(self.pullpoints, method) for name, method in onvif_pullpoint.TARGETED.items()}
 
     def paths(self) -> set[str]:
-        return self.ctx.paths()
+        return self.ctx.paths() | {onvif_pullpoint.PATH}
 
     def handle(self, request: Request) -> Response:
         if request.method != "POST":
@@ -53,7 +56,7 @@ class OnvifEndpoint:
             return _fault(SoapFault("env:Sender", ("ter:WellFormed",), "Well-formed Error", 400))
         if soap.version != "1.2":
             return _fault(SoapFault("env:VersionMismatch", (), "SOAP version mismatch: ONVIF uses SOAP 1.2", 500))
-        operation = self.operations.get(soap.operation)
+        operation = self._operation(soap.operation, request)
         if operation is None:
             return _fault(action_not_supported())
         if soap.operation not in self.pre_auth:
@@ -65,6 +68,13 @@ class OnvifEndpoint:
         except SoapFault as fault:
             return _fault(fault)
         return Response(200, envelope(payload), SOAP_TYPE)  # type: ignore[arg-type]
+
+    def _operation(self, name: str, request: Request) -> Operation | None:
+        """The handler of an operation; PullMessages and Unsubscribe act on the subscription the URL names."""
+        targeted = self.targeted.get(name)
+        if targeted is not None and request.path == onvif_pullpoint.PATH:
+            return lambda ctx, body: targeted(ctx, body, request.target)
+        return self.operations.get(name)
 
     def _refusal(self, request: Request, token: UsernameToken | None) -> Response | None:
         """None when the request is authenticated by HTTP Digest or a valid UsernameToken, else the refusal."""

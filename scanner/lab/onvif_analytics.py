@@ -10,7 +10,7 @@ from scanner.lab import analytics_catalog
 from scanner.lab.onvif_context import ANALYTICS_NS, OnvifContext
 from scanner.lab.onvif_device import service_capabilities
 from scanner.lab.soap import find_text, invalid_arg
-from scanner.lab.xmlgen import el
+from scanner.lab.xmlgen import NS, el, qname
 
 SCHEMA = "http://www.onvif.org/ver10/schema/onvif.xsd"
 # GetRuleOptions: the options a configured rule's parameters accept (the spec's ConfigOptions form).
@@ -47,6 +47,12 @@ def get_rules(ctx: OnvifContext, request: ET.Element) -> etree._Element:
     return el("tan:GetRulesResponse", rules)
 
 
+def _rule_options(ctx: OnvifContext, rule_type: str) -> tuple[tuple[str, str, str | None], ...]:
+    if rule_type == "tt:ObjectDetection":  # the class list is the device's own (GetRuleOptions ClassFilter)
+        return (("ClassFilter", "tt:StringList", " ".join(ctx.spec.object_classes) or "Person Vehicle"),)
+    return RULE_OPTIONS.get(rule_type, ())
+
+
 def get_rule_options(ctx: OnvifContext, request: ET.Element) -> etree._Element:
     _checked_token(ctx, request)
     wanted = find_text(request, "RuleType")
@@ -54,7 +60,7 @@ def get_rule_options(ctx: OnvifContext, request: ET.Element) -> etree._Element:
     for rule_type in ctx.spec.supported_rules:
         if wanted and wanted.split(":")[-1] != rule_type.split(":")[-1]:
             continue
-        for name, kind, values in RULE_OPTIONS.get(rule_type, ()):
+        for name, kind, values in _rule_options(ctx, rule_type):
             body = el("tt:StringList", values) if values else el("tt:IntRange", el("tt:Min", 0), el("tt:Max", 100))
             options.append(el("tan:RuleOptions", {"RuleType": rule_type, "Name": name, "Type": kind}, body))
     return el("tan:GetRuleOptionsResponse", options)
@@ -80,6 +86,27 @@ def get_analytics_modules(ctx: OnvifContext, request: ET.Element) -> etree._Elem
     return el("tan:GetAnalyticsModulesResponse", modules)
 
 
+def get_supported_metadata(ctx: OnvifContext, _: ET.Element) -> etree._Element:
+    """A sample frame: one object of the persona's metadata classes, with a HumanFace when it lists one.
+
+    The humanface namespace is declared on every module, face or not, as Wisenet metadata roots do.
+    """
+    classes = [c for c in ctx.spec.metadata if c != "HumanFace"]
+    face = None
+    if "HumanFace" in ctx.spec.metadata:
+        face = el("tt:HumanFace", el("fc:Gender", "Male"), el("fc:Age", el("tt:Min", 20), el("tt:Max", 30)))
+    appearance = el(
+        "tt:Appearance",
+        el("tt:Shape", el("tt:BoundingBox", {"left": "-0.9", "top": "0.9", "right": "-0.5", "bottom": "0.2"})),
+        el("tt:Class", [el("tt:Type", {"Likelihood": "0.8"}, c) for c in classes]),
+        face,
+    )
+    frame = el("tan:SampleFrame", {"UtcTime": "2024-01-01T00:00:00Z"}, el("tt:Object", {"ObjectId": 1}, appearance))
+    module = etree.Element(qname("tan:AnalyticsModule"), {"Type": "tt:ObjectDetectionEngine"}, nsmap={"fc": NS["fc"]})
+    module.append(frame)
+    return el("tan:GetSupportedMetadataResponse", module)
+
+
 _A = "{" + ANALYTICS_NS + "}"
 OPERATIONS = {
     _A + "GetServiceCapabilities": get_service_capabilities,
@@ -88,5 +115,6 @@ OPERATIONS = {
     _A + "GetRuleOptions": get_rule_options,
     _A + "GetSupportedAnalyticsModules": get_supported_analytics_modules,
     _A + "GetAnalyticsModules": get_analytics_modules,
+    _A + "GetSupportedMetadata": get_supported_metadata,
 }
 PRE_AUTH = {_A + "GetServiceCapabilities"}

@@ -114,7 +114,7 @@ def service_capabilities(ctx: OnvifContext, namespace: str) -> etree._Element:
     if namespace == EVENTS_NS:
         return el("tev:Capabilities", EVENT_CAPS)
     if namespace == ANALYTICS_NS:
-        return el("tan:Capabilities", ANALYTICS_CAPS)
+        return el("tan:Capabilities", {**ANALYTICS_CAPS, "SupportedMetadata": bool(ctx.spec.metadata)})
     security = {**SECURITY_CAPS, "HttpDigest": ctx.spec.auth == "digest"}
     return el(
         "tds:Capabilities", el("tds:Network", NETWORK_CAPS), el("tds:Security", security), el("tds:System", SYSTEM_CAPS)

@@ -12,26 +12,35 @@ from scanner.errors import LabError
 from scanner.lab.analytics_catalog import CATALOG
 from scanner.lab.personas import (
     AnalyticsItem,
+    AxisApp,
+    AxisSpec,
     CgiSpec,
     DahuaRule,
+    EventSpec,
     Expectation,
     IsapiSpec,
     OnvifSpec,
     Persona,
+    ReolinkSpec,
     RtspSpec,
+    SegmentSpec,
     Stream,
+    SunapiSpec,
     WebSpec,
 )
 from scanner.model import VERDICTS
 
 T = TypeVar("T")
 _MISSING = object()
-WEB_FLAVORS = ("hikvision", "dahua", "nginx")
+WEB_FLAVORS = ("hikvision", "dahua", "nginx", "axis", "hanwha", "reolink", "zkteco")
+WEB_PAGES = ("", "amcrest")
 RTSP_FLAVORS = ("hikvision", "dahua", "generic", "hipcam")
 SCHEMES = ("digest", "basic")
 ONVIF_AUTH = ("digest", "token")
 ONVIF_PORTS = (80, 2020, 5000, 8000, 8080, 8899)  # real ports; the lab plan maps 80 to 8080 without root
 SDK_PORTS = (8000, 37777, 34567)
+RTSP_PORTS = (554, 8554)
+SEGMENT_PROTOCOLS = ("sadp", "dhip", "ssdp", "mdns")
 
 
 class _Table:
@@ -133,7 +142,11 @@ def _persona(t: _Table) -> Persona:
         onvif=_optional(t, "onvif", _onvif),
         isapi=_optional(t, "isapi", _isapi),
         cgi=_optional(t, "cgi", _cgi),
+        axis=_optional(t, "axis", _axis),
+        sunapi=_optional(t, "sunapi", _sunapi),
+        reolink=_optional(t, "reolink", _reolink),
         sdk_port=t.choice("sdk_port", SDK_PORTS, int) if "sdk_port" in t.data else None,
+        segment=_optional(t, "segment", _segment),
         expect=_expect(_required(t, "expect"), vendor),
     )
     t.done()
@@ -148,6 +161,9 @@ def _check_consistent(p: Persona, where: str) -> None:
         raise LabError(f"{where}: [persona.isapi] needs a hikvision web server")
     if p.cgi and (not p.web or p.web.flavor != "dahua"):
         raise LabError(f"{where}: [persona.cgi] needs a dahua web server")
+    for section, flavor in (("axis", "axis"), ("sunapi", "hanwha"), ("reolink", "reolink")):
+        if getattr(p, section) and (not p.web or p.web.flavor != flavor):
+            raise LabError(f"{where}: [persona.{section}] needs a {flavor} web server")
     if p.onvif:
         o = p.onvif
         kinds = [*o.supported_rules, *o.supported_modules, *(i.type for i in (*o.rules, *o.modules))]
@@ -183,6 +199,8 @@ def _expect(t: _Table, vendor: str | None) -> Expectation:
             is_camera=s.get("is_camera", bool),
             face_analytics=s.choice("face_analytics", VERDICTS),
             face_analytics_without_credentials=s.choice("face_analytics_without_credentials", VERDICTS),
+            face_analytics_observed=s.choice("face_analytics_observed", VERDICTS) if "face_analytics_observed" in s.data
+            else None,
         ),
     )
 
@@ -203,7 +221,10 @@ def _stream(t: _Table) -> Stream:
 
 def _web(t: _Table) -> WebSpec:
     return WebSpec(
-        flavor=t.choice("flavor", WEB_FLAVORS), server=t.get("server", str, ""), realm=t.get("realm", str, "")
+        flavor=t.choice("flavor", WEB_FLAVORS),
+        server=t.get("server", str, ""),
+        realm=t.get("realm", str, ""),
+        page=t.choice("page", WEB_PAGES) if "page" in t.data else "",
     )
 
 
@@ -216,7 +237,24 @@ def _rtsp(t: _Table) -> RtspSpec:
         server=t.get("server", str, ""),
         schemes=schemes,
         realm=t.get("realm", str),
+        port=t.choice("port", RTSP_PORTS, int) if "port" in t.data else None,
     )
+
+
+def _segment(t: _Table) -> SegmentSpec:
+    protocols = t.strs("protocols")
+    if not set(protocols) <= set(SEGMENT_PROTOCOLS):
+        raise LabError(f"{t.where}: 'protocols' must be among {', '.join(SEGMENT_PROTOCOLS)}")
+    spec = SegmentSpec(
+        protocols=protocols,
+        loopback=t.get("loopback", bool, True),
+        mdns_instance=t.get("mdns_instance", str, ""),
+        mdns_services=t.strs("mdns_services"),
+        upnp_port=t.get("upnp_port", int, 49152),
+    )
+    if "mdns" in protocols and not (spec.mdns_instance and spec.mdns_services):
+        raise LabError(f"{t.where}: mdns needs mdns_instance and mdns_services")
+    return spec
 
 
 def _onvif(t: _Table) -> OnvifSpec:
@@ -239,7 +277,23 @@ def _onvif(t: _Table) -> OnvifSpec:
         rules=tuple(_items(t, "rules")),
         supported_modules=t.strs("supported_modules"),
         modules=tuple(_items(t, "modules")),
+        object_classes=t.strs("object_classes"),
+        metadata=t.strs("metadata"),
+        events=tuple(_section(e, _event) for e in t.subs("events")),
     )
+
+
+def _pairs(t: _Table, key: str) -> tuple[tuple[str, str], ...]:
+    table = t.get(key, dict, {})
+    if not all(isinstance(v, str) for v in table.values()):
+        raise LabError(f"{t.where}: {key!r} values must be strings")
+    return tuple(table.items())
+
+
+def _event(t: _Table) -> EventSpec:
+    source = _pairs(t, "source") or (("VideoSourceConfigurationToken", "VideoSourceToken"),)
+    operation = t.choice("operation", ("Initialized", "Changed", "")) if "operation" in t.data else "Changed"
+    return EventSpec(topic=t.get("topic", str), data=_pairs(t, "data"), source=source, operation=operation)
 
 
 def _items(t: _Table, key: str) -> list[AnalyticsItem]:
@@ -254,7 +308,16 @@ def _isapi(t: _Table) -> IsapiSpec:
         face_contrast=t.get("face_contrast", bool),
         face_lib=t.get("face_lib", bool),
         triggers=t.strs("triggers"),
+        fdlib=tuple(_ints(t, "fdlib")),
+        access_control=t.get("access_control", bool, False),
     )
+
+
+def _ints(t: _Table, key: str) -> list[int]:
+    items = t.get(key, list, [])
+    if not all(isinstance(i, int) and not isinstance(i, bool) and i >= 0 for i in items):
+        raise LabError(f"{t.where}: {key!r} must be a list of counts")
+    return items
 
 
 def _cgi(t: _Table) -> CgiSpec:
@@ -262,4 +325,26 @@ def _cgi(t: _Table) -> CgiSpec:
         _section(s, lambda r: DahuaRule(r.get("name", str), r.get("type", str), r.get("enable", bool)))
         for s in t.subs("rules")
     ]
-    return CgiSpec(scene=t.get("scene", str), rules=tuple(rules), processor=t.get("processor", str))
+    status = t.choice("analyse_status", (200, 400), int) if "analyse_status" in t.data else 200
+    return CgiSpec(scene=t.get("scene", str), rules=tuple(rules), processor=t.get("processor", str), analyse_status=status)
+
+
+def _axis(t: _Table) -> AxisSpec:
+    apps = [
+        _section(a, lambda x: AxisApp(x.get("name", str), x.get("nice_name", str), x.get("vendor", str),
+                                      x.choice("status", ("Running", "Stopped"))))
+        for a in t.subs("applications")
+    ]  # fmt: skip
+    return AxisSpec(applications=tuple(apps), anonymous=t.get("anonymous", bool, True))
+
+
+def _sunapi(t: _Table) -> SunapiSpec:
+    return SunapiSpec(event_types=t.strs("event_types"), rule_sources=t.strs("rule_sources"))
+
+
+def _reolink(t: _Table) -> ReolinkSpec:
+    return ReolinkSpec(
+        face_support=t.get("face_support", bool),
+        face_enabled=t.get("face_enabled", bool),
+        face_alarm=t.get("face_alarm", bool, False),
+    )

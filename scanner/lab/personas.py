@@ -14,6 +14,7 @@ class Expectation:
     is_camera: bool
     face_analytics: str
     face_analytics_without_credentials: str
+    face_analytics_observed: str | None = None  # with --observe (and the login); None: as face_analytics
 
 
 @dataclass(frozen=True)
@@ -35,9 +36,10 @@ class Stream:
 class WebSpec:
     """The device's own web server: which vendor's pages and API it speaks."""
 
-    flavor: str  # hikvision | dahua | nginx
+    flavor: str  # hikvision | dahua | nginx | axis | hanwha | reolink | zkteco
     server: str  # Server header; "" = none (many firmwares send none)
     realm: str  # HTTP Digest realm; "" = the site has no login
+    page: str = ""  # a vendor's variant of its root page (dahua: "amcrest" for Amcrest's login page)
 
 
 @dataclass(frozen=True)
@@ -48,6 +50,7 @@ class RtspSpec:
     server: str  # Server header; "" = none (Hikvision sends none)
     schemes: tuple[str, ...]  # WWW-Authenticate schemes in order: digest, basic
     realm: str
+    port: int | None = None  # a fixed port (8554) whatever the lab's port plan; None: 554, or 8554 unprivileged
 
 
 @dataclass(frozen=True)
@@ -56,6 +59,16 @@ class AnalyticsItem:
 
     name: str
     type: str  # QName such as tt:FaceRecognition
+
+
+@dataclass(frozen=True)
+class EventSpec:
+    """A notification the device has for the first PullMessages of a subscription (observe mode)."""
+
+    topic: str  # e.g. tns1:RuleEngine/MyRuleDetector/FaceDetect
+    data: tuple[tuple[str, str], ...]  # SimpleItem Name/Value pairs of tt:Data, e.g. (("State", "true"),)
+    source: tuple[tuple[str, str], ...] = (("VideoSourceConfigurationToken", "VideoSourceToken"),)
+    operation: str = "Changed"  # PropertyOperation: Initialized | Changed | "" (not a property)
 
 
 @dataclass(frozen=True)
@@ -80,6 +93,9 @@ class OnvifSpec:
     rules: tuple[AnalyticsItem, ...] = ()
     supported_modules: tuple[str, ...] = ()
     modules: tuple[AnalyticsItem, ...] = ()
+    object_classes: tuple[str, ...] = ()  # GetRuleOptions ClassFilter options of tt:ObjectDetection
+    metadata: tuple[str, ...] = ()  # GetSupportedMetadata sample: object classes, plus "HumanFace" for a face
+    events: tuple[EventSpec, ...] = ()  # what PullMessages delivers (observe mode)
 
 
 @dataclass(frozen=True)
@@ -92,6 +108,8 @@ class IsapiSpec:
     face_contrast: bool
     face_lib: bool
     triggers: tuple[str, ...]  # eventType values, e.g. VMD, faceSnap
+    fdlib: tuple[int, ...] = ()  # face records per face library (FDLib); empty: no face libraries (404)
+    access_control: bool = False  # a face terminal: /ISAPI/AccessControl/capabilities with face flags
 
 
 @dataclass(frozen=True)
@@ -110,6 +128,57 @@ class CgiSpec:
     scene: str  # VideoAnalyseGlobal Scene.Type: Normal, FaceRecognition, ...
     rules: tuple[DahuaRule, ...]
     processor: str
+    analyse_status: int = 200  # 400: the VideoAnalyse tables answer "Bad Request!" (firmware without them)
+
+
+@dataclass(frozen=True)
+class AxisApp:
+    """One camera application (ACAP) as applications/list.cgi lists it."""
+
+    name: str
+    nice_name: str
+    vendor: str
+    status: str  # Running | Stopped
+
+
+@dataclass(frozen=True)
+class AxisSpec:
+    """Axis VAPIX content: open basic device information and the installed applications."""
+
+    applications: tuple[AxisApp, ...] = ()
+    anonymous: bool = True  # allowAnonymous: getAllUnrestrictedProperties without a login
+
+
+@dataclass(frozen=True)
+class SunapiSpec:
+    """Hanwha SUNAPI content: the event types the eventstatus monitor reports (attributes.cgi/cgis)."""
+
+    event_types: tuple[str, ...]
+    rule_sources: tuple[str, ...] = ()  # eventrules EventSource options (may name FaceDetection: a trap)
+
+
+@dataclass(frozen=True)
+class ReolinkSpec:
+    """Reolink HTTP API content (behind the token login): the face AI's support, switch and alarm."""
+
+    face_support: bool
+    face_enabled: bool
+    face_alarm: bool = False
+
+
+@dataclass(frozen=True)
+class SegmentSpec:
+    """How the device answers on a real L2 segment (the namespace lab): its discovery protocols and names.
+
+    `loopback = false` leaves the device out of the loopback lab, where no multicast reaches it and nothing
+    else would name its vendor.
+    """
+
+    protocols: tuple[str, ...]  # sadp | dhip | ssdp | mdns
+    loopback: bool = True
+    mdns_instance: str = ""  # e.g. "AXIS M3045-V - ACCC8E7B1C13"
+    mdns_services: tuple[str, ...] = ()  # e.g. ("_axis-video._tcp", "_http._tcp")
+    upnp_port: int = 49152  # where the UPnP description is served (SSDP LOCATION)
 
 
 @dataclass(frozen=True)
@@ -134,5 +203,9 @@ class Persona:
     onvif: OnvifSpec | None = None
     isapi: IsapiSpec | None = None
     cgi: CgiSpec | None = None
+    axis: AxisSpec | None = None
+    sunapi: SunapiSpec | None = None
+    reolink: ReolinkSpec | None = None
     sdk_port: int | None = None  # vendor SDK port (Hikvision 8000, Dahua 37777): accepts, stays silent
+    segment: SegmentSpec | None = None  # discovery protocols answered in the namespace lab
     expect: Expectation = field(default_factory=lambda: Expectation(None, None, False, "unknown", "unknown"))

@@ -42,6 +42,8 @@ def plan(persona: Persona, standard: bool) -> dict[str, int]:
         ports["sdk"] = persona.sdk_port
     if not standard:
         ports = {name: port if name == "wsd" else _HIGH.get(port, port) for name, port in ports.items()}
+    if persona.rtsp and persona.rtsp.port:
+        ports["rtsp"] = persona.rtsp.port  # the persona's own port whatever the privilege (an RTSP-on-8554 camera)
     for name, port in ports.items():
         if name != "wsd" and port not in ALLOWED_TCP:
             raise ValueError(f"persona {persona.id}: port {port} for {name} is not in the lab's port list")

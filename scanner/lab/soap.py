@@ -19,7 +19,9 @@ WSU = "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-utilit
 MAX_SOAP = 256 * 1024  # no ONVIF request a scanner sends comes near this
 # Prefixes every answer declares on its Envelope, as ONVIF firmwares do (QName values such as
 # Name="tt:FaceRecognition" and topic paths need them in scope).
-PREFIXES = ("env", "xs", "xsi", "tt", "tds", "trt", "tev", "tan", "ter", "wsnt", "wstop", "tns1", "tnshik")
+PREFIXES = (
+    "env", "xs", "xsi", "tt", "tds", "trt", "tev", "tan", "ter", "wsnt", "wstop", "tns1", "tnshik", "tnssamsung", "wsa",
+)  # fmt: skip
 
 
 @dataclass(frozen=True)

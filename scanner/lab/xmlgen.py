@@ -25,6 +25,8 @@ NS: dict[str, str] = {
     "wstop": "http://docs.oasis-open.org/wsn/t-1",
     "tns1": "http://www.onvif.org/ver10/topics",
     "tnshik": "http://www.hikvision.com/2011/event/topics",
+    "tnssamsung": "http://www.samsungcctv.com/2011/event/topics",
+    "fc": "http://www.onvif.org/ver20/analytics/humanface",
     "xml": "http://www.w3.org/XML/1998/namespace",
 }
 

@@ -175,6 +175,16 @@ def api_family(vendor: str | None, sigset: SignatureSet) -> str | None:
     return vendor
 
 
+def with_families(vendors: Sequence[str], sigset: SignatureSet) -> tuple[str, ...]:
+    """The vendors, each followed by the vendor whose APIs it speaks (Amcrest -> Dahua), without repeats."""
+    found: list[str] = []
+    for vendor in vendors:
+        for name in (vendor, api_family(vendor, sigset)):
+            if name and name not in found:
+                found.append(name)
+    return tuple(found)
+
+
 def _longest_prefix(text: str, names: list[tuple[str, str]]) -> str | None:
     """The vendor of the longest name that `text` equals or starts with at a word boundary (case-insensitive)."""
     subject = " ".join(text.split()).casefold()
@@ -223,6 +233,22 @@ def _outcome(status: int) -> str:
     if 200 <= status < 300:
         return OK
     return AUTH_REQUIRED if status in (401, 403) else NOT_SUPPORTED
+
+
+def vendor_coverage(sigset: SignatureSet) -> list[tuple[str, str, tuple[str, ...]]]:
+    """coverage(), plus a row per OEM for its family's rules, labelled `Amcrest (Dahua family)`."""
+    rows = coverage(sigset)
+    members = [(v.name, v.family) for v in sigset.vendors if v.family]
+    extra = [(f"{name} ({family} family)", feature, levels) for name, family in members
+             for vendor, feature, levels in rows if vendor == family]  # fmt: skip
+    neutral = [row for row in rows if row[0] == ANY_VENDOR]
+    return [row for row in rows if row[0] != ANY_VENDOR] + extra + neutral
+
+
+def vendors_without_rules(sigset: SignatureSet) -> tuple[str, ...]:
+    """Vendors no face rule names, directly or through their family: only vendor-neutral rules apply."""
+    named = {rule.vendor for rule in sigset.rules if rule.vendor}
+    return tuple(v.name for v in sigset.vendors if v.name not in named and (v.family or "") not in named)
 
 
 def coverage(sigset: SignatureSet) -> list[tuple[str, str, tuple[str, ...]]]:

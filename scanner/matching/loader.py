@@ -22,6 +22,7 @@ from scanner.matching.schema import (
     Matcher,
     RequestSpec,
     Rule,
+    SessionSpec,
     SignatureSet,
     StreamPath,
     VendorInfo,
@@ -32,11 +33,13 @@ __all__ = ["CODE_PROBES", "default_directory", "load_signatures"]
 
 _ID = re.compile(r"^[a-z0-9][a-z0-9_.-]*$")
 _SOURCE = re.compile(r"^(https?://\S+|[\w.-]+/[\w.-]+:\S+)$")  # a URL or owner/repo:path
-_XML_PATH = re.compile(r"^(//)?([\w.-]+|\*)(/([\w.-]+|\*))*(/@[\w.-]+)?$")
-_XML_RELATIVE = re.compile(r"^(([\w.-]+|\*)/)*([\w.-]+|\*|@[\w.-]+)$")
+# A step is a local name or `*`, optionally with one attribute test: `parameter[@name='Channel.#.EventType']`.
+_STEP = r"([\w.-]+|\*)(\[@[\w.-]+='[^'\]/]*'\])?"
+_XML_PATH = re.compile(rf"^(//)?{_STEP}(/{_STEP})*(/@[\w.-]+)?$")
+_XML_RELATIVE = re.compile(rf"^({_STEP}/)*({_STEP}|@[\w.-]+)$")
 _JSON_PATH = re.compile(r"^[^.\[\]]*(\[(\d+|\*)\])*(\.[^.\[\]]+(\[(\d+|\*)\])*)*$")
 _PART = re.compile(r"^(body|status|header:[!-9;-~]+|value:\w+)$")  # header names: printable, no colon
-_FILE_KEYS = {"schema", "name", "vendor", "request", "identify", "rule", "stream_path"}
+_FILE_KEYS = {"schema", "name", "vendor", "session", "request", "identify", "rule", "stream_path"}
 
 
 def _keys_of(record: type, *extra: str) -> set[str]:
@@ -95,6 +98,7 @@ class _Accumulator:
     ids: dict[str, str] = field(default_factory=dict)  # rule/identify/request id -> where it was defined
     probe_refs: list[tuple[str, str]] = field(default_factory=list)  # (where, probe id)
     vendor_refs: list[tuple[str, str]] = field(default_factory=list)  # (where, vendor name)
+    session_refs: list[tuple[str, str]] = field(default_factory=list)  # (where, session id)
 
     def read(self, path: Path) -> None:
         label = f"{self.directory.name}/{path.name}"
@@ -135,6 +139,8 @@ class _Accumulator:
             self.vendor_refs.append((f"{where}.vendor", entry.vendor))
         if isinstance(entry, Rule | IdentifyRule):
             self.probe_refs.append((f"{where}.probe", entry.probe))
+        if isinstance(entry, RequestSpec) and entry.session:
+            self.session_refs.append((f"{where}.session", entry.session))
         self.entries.setdefault(key, []).append(entry)
 
     def finish(self, digest: str, files: tuple[str, ...]) -> SignatureSet:
@@ -143,6 +149,10 @@ class _Accumulator:
         for where, probe in self.probe_refs:
             if probe not in known:
                 _fail(where, f"unknown probe '{probe}' (neither produced by code nor a [[request]] id)")
+        sessions = {spec.id for spec in found["session"]}
+        for where, session in self.session_refs:
+            if session not in sessions:
+                _fail(where, f"unknown session '{session}' (not a [[session]] id)")
         names = {v.name for v in found["vendor"]}
         for where, vendor in self.vendor_refs if names else ():  # a set without [[vendor]] tables skips this
             if vendor not in names:
@@ -155,6 +165,7 @@ class _Accumulator:
             digest=digest,
             files=files,
             stream_paths=found["stream_path"],
+            sessions=found["session"],
         )
 
 
@@ -176,6 +187,7 @@ def _request(t: dict[str, Any], ctx: _Context, where: str) -> RequestSpec:
         auth=_flag(t, "auth", where, True),
         when=_choice(t, "when", where, WHEN, "vendor"),
         extract=tuple(extract.items()),
+        session=_text(t, "session", where, required=False),
         source=ctx.label,
     )
 
@@ -213,8 +225,41 @@ def _rule(t: dict[str, Any], ctx: _Context, where: str) -> Rule:
         matchers=_matchers(t, where),
         sources=_sources(t, where),
         cases=_cases(t, ctx, where),
+        conclusive=_flag(t, "conclusive", where, True),
         source=ctx.label,
     )
+
+
+def _session(t: dict[str, Any], ctx: _Context, where: str) -> SessionSpec:
+    _keys(t, _keys_of(SessionSpec), where)
+    token = _json_expression(t, "token", where) or ""
+    if not token:
+        _fail(f"{where}.token", "is required")
+    login_body = _text(t, "login_body", where) or ""
+    if "{username}" not in login_body or "{password}" not in login_body:
+        _fail(f"{where}.login_body", "must contain {username} and {password}")
+    return SessionSpec(
+        id=_ident(t, where),
+        vendor=_text(t, "vendor", where, required=False) or ctx.vendor,
+        login_path=_url_path(t, where, "login_path"),
+        login_body=login_body,
+        token=token,
+        logout_path=_url_path(t, where, "logout_path"),
+        logout_body=_text(t, "logout_body", where, required=False) or "",
+        content_type=_text(t, "content_type", where, required=False) or "application/json",
+        code=_json_expression(t, "code", where),
+        code_ok=_scalar_text(t, "code_ok", where) or "0",
+        source=ctx.label,
+    )
+
+
+def _json_expression(t: dict[str, Any], key: str, where: str) -> str | None:
+    expression = _text(t, key, where, required=False)
+    if expression is not None:
+        _extract("serial", expression, f"{where}.{key}")  # same syntax as an identity extract
+        if not expression.startswith("json:"):
+            _fail(f"{where}.{key}", "must be a json:<path> expression")
+    return expression
 
 
 def _vendor(t: dict[str, Any], ctx: _Context, where: str) -> VendorInfo:
@@ -225,6 +270,7 @@ def _vendor(t: dict[str, Any], ctx: _Context, where: str) -> VendorInfo:
         oui_names=_texts(t, "oui_names", where),
         family=_text(t, "family", where, required=False),
         note=_text(t, "note", where, required=False) or "",
+        no_face_api=_text(t, "no_face_api", where, required=False) or "",
     )
 
 
@@ -236,6 +282,7 @@ def _stream_path(t: dict[str, Any], ctx: _Context, where: str) -> StreamPath:
 
 _PARSERS = {
     "vendor": _vendor,
+    "session": _session,
     "request": _request,
     "identify": _identify,
     "rule": _rule,
@@ -243,10 +290,10 @@ _PARSERS = {
 }
 
 
-def _url_path(t: dict[str, Any], where: str) -> str:
-    path = _text(t, "path", where) or ""
+def _url_path(t: dict[str, Any], where: str, key: str = "path") -> str:
+    path = _text(t, key, where) or ""
     if not path.startswith("/") or any(c.isspace() for c in path):
-        _fail(f"{where}.path", "must start with '/' and contain no whitespace")
+        _fail(f"{where}.{key}", "must start with '/' and contain no whitespace")
     return path
 
 

@@ -17,6 +17,7 @@ EXCERPT_MAX = 400
 _CONTEXT = 120  # characters shown either side of a hit in a body
 _JSON_STEP = re.compile(r"^([^.\[\]]*)((?:\[(?:\d+|\*)\])*)$")
 _INVALID = object()  # a body that did not parse
+_PREDICATE = re.compile(r"^@([\w.-]+)='([^']*)'\]$")  # the rest of a step after its `[`
 
 
 def evaluate(matcher: Matcher, obs: Observation) -> str | None:
@@ -145,7 +146,15 @@ def _with_parents(root: Element) -> Iterator[tuple[Element, Element | None]]:
 
 
 def _is(elem: Element, step: str) -> bool:
-    return isinstance(elem.tag, str) and (step == "*" or local(elem.tag) == step)
+    """The element matches a step: a local name or `*`, and the step's `[@attr='value']` test if it has one."""
+    name, _, test = step.partition("[")
+    if not isinstance(elem.tag, str) or (name != "*" and local(elem.tag) != name):
+        return False
+    found = _PREDICATE.match(test)
+    if found is None:
+        return not test
+    wanted, value = found.groups()
+    return any(local(key) == wanted and given == value for key, given in elem.attrib.items())
 
 
 def _xml(matcher: Matcher, body: bytes) -> str | None:

@@ -15,6 +15,8 @@ CODE_PROBES = (
     "onvif.device.information", "onvif.media.profiles", "onvif.media.analytics_configurations",
     "onvif.media.stream_uri", "onvif.analytics.supported_rules", "onvif.analytics.rules",
     "onvif.analytics.supported_modules", "onvif.analytics.modules", "onvif.events.properties",
+    "onvif.analytics.capabilities", "onvif.analytics.rule_options", "onvif.analytics.supported_metadata",
+    "onvif.events.subscribe", "onvif.events.pull", "onvif.events.unsubscribe", "discovery.facts",
 )  # fmt: skip
 IDENTITY_FIELDS = ("model", "firmware", "serial", "mac")  # what a request's `extract` may fill
 EXTRACT_KINDS = ("xml", "kv", "json", "header", "regex")
@@ -76,7 +78,31 @@ class RequestSpec:
     auth: bool = True
     when: str = "vendor"
     extract: tuple[tuple[str, str], ...] = ()  # (identity field, expression)
+    session: str | None = None  # id of the [[session]] whose token this request carries
     source: str = ""  # file it came from
+
+
+@dataclass(frozen=True)
+class SessionSpec:
+    """A vendor login that yields a session token (Reolink's `cmd=Login`), and the logout that ends it.
+
+    Bodies and paths are templates: `{username}` and `{password}` become JSON strings (with their quotes),
+    `{token}` the URL-encoded token read from the login answer by `token` (a `json:` expression).
+    """
+
+    id: str
+    vendor: str | None
+    login_path: str
+    login_body: str
+    token: str
+    logout_path: str
+    logout_body: str = ""
+    content_type: str = "application/json"
+    # Vendors answer errors with HTTP 200 and a code in the body: an answer whose `code` (a `json:`
+    # expression) is present and not `code_ok` is an error, never evidence of absence.
+    code: str | None = None
+    code_ok: str = "0"
+    source: str = ""
 
 
 @dataclass(frozen=True)
@@ -110,6 +136,9 @@ class Rule:
     matchers: tuple[Matcher, ...]
     sources: tuple[str, ...]
     cases: tuple[Case, ...]
+    # False when a miss proves nothing (a model name, a MAC vendor, a quiet observe window): then an `ok`
+    # answer of its probe never counts as a face check that concluded (verdict `not_found`).
+    conclusive: bool = True
     source: str = ""
 
 
@@ -126,6 +155,8 @@ class VendorInfo:
     oui_names: tuple[str, ...] = ()
     family: str | None = None
     note: str = ""
+    # Why camaudit cannot read this vendor's own face settings (said in the report's not_checked); "" = it can.
+    no_face_api: str = ""
 
 
 @dataclass(frozen=True)
@@ -148,3 +179,4 @@ class SignatureSet:
     digest: str
     files: tuple[str, ...] = ()
     stream_paths: tuple[StreamPath, ...] = ()
+    sessions: tuple[SessionSpec, ...] = ()

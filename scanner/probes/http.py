@@ -27,6 +27,7 @@ from scanner.model import (
     utc_now,
 )
 from scanner.probes.authn import parse_challenges, preferred
+from scanner.probes.pace import UNPACED, HostPace
 from scanner.probes.redact import scrub
 from scanner.probes.urls import in_scope, printable, same_host, url_host
 
@@ -162,11 +163,12 @@ def _outcome(status: int) -> str:
 class HttpClient:
     """HTTP(S) requests to one device address: connection reuse, timeouts, capped bodies, no credential leaks."""
 
-    def __init__(self, address: str, timeout: float, credential: Credential | None) -> None:
+    def __init__(self, address: str, timeout: float, credential: Credential | None, pace: HostPace = UNPACED) -> None:
         self._address = address
         self._timeout = timeout
         self._credential = credential
-        self._session = device_session()
+        self._pace = pace
+        self._session = device_session()  # one connection pool: keep-alive across every request to the device
         self._digest = CappedDigestAuth(credential.username, credential.password, timeout) if credential else None
         self._basic_ports: set[int] = set()  # ports whose device asked for Basic instead of Digest
 
@@ -245,18 +247,18 @@ class HttpClient:
     ) -> tuple[Any, bool]:
         credential = self._credential
         if not use_credential or credential is None:
-            return send_capped(self._session, method, url, self._timeout, data=body, headers=headers)
+            return self._paced(method, url, body, headers, None)
         if port in self._basic_ports:
-            basic = HTTPBasicAuth(credential.username, credential.password)
-            return send_capped(self._session, method, url, self._timeout, data=body, headers=headers, auth=basic)
-        response, truncated = send_capped(
-            self._session, method, url, self._timeout, data=body, headers=headers, auth=self._digest
-        )
+            return self._paced(method, url, body, headers, HTTPBasicAuth(credential.username, credential.password))
+        response, truncated = self._paced(method, url, body, headers, self._digest)
         if response.status_code == 401 and auth_scheme(_challenge_text(response))[0] == "basic":
             self._basic_ports.add(port)  # the device wants Basic: answer it once, and remember
-            basic = HTTPBasicAuth(credential.username, credential.password)
-            return send_capped(self._session, method, url, self._timeout, data=body, headers=headers, auth=basic)
+            return self._paced(method, url, body, headers, HTTPBasicAuth(credential.username, credential.password))
         return response, truncated
+
+    def _paced(self, method: str, url: str, body: bytes | None, headers: dict[str, str], auth: Any) -> tuple[Any, bool]:
+        with self._pace:  # a Digest challenge and its answer count as one request in flight
+            return send_capped(self._session, method, url, self._timeout, data=body, headers=headers, auth=auth)
 
     def _redirect_target(self, method: str, url: str, response: Any) -> str | None:
         location = response.headers.get("Location")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -20,9 +21,11 @@ _root_logger.handlers[:] = _saved_logging[0]
 _root_logger.setLevel(_saved_logging[1])
 
 import zeep  # noqa: E402
+from lxml import etree  # noqa: E402
 from zeep.exceptions import Error as ZeepError  # noqa: E402
 from zeep.exceptions import ExternalReferenceForbidden  # noqa: E402
 from zeep.transports import Transport  # noqa: E402
+from zeep.wsdl import Document  # noqa: E402
 
 from scanner.errors import ParseError, ProbeError  # noqa: E402
 from scanner.model import (  # noqa: E402
@@ -43,11 +46,12 @@ from scanner.probes.http import (  # noqa: E402
     device_session,
     send_capped,
 )
+from scanner.probes.pace import UNPACED, HostPace  # noqa: E402
 from scanner.probes.redact import scrub  # noqa: E402
 from scanner.probes.urls import in_scope, printable, same_host  # noqa: E402
 from scanner.probes.xmlsafe import Element, parse_xml  # noqa: E402
 
-__all__ = ["OnvifResult", "onvif_probe"]
+__all__ = ["OnvifResult", "WsdlCache", "onvif_probe"]
 
 WSDL_DIR = Path(onvif.__file__).resolve().parent.parent / "wsdl"  # where onvif-zeep's setup.py puts them
 _BINDINGS = {
@@ -60,6 +64,17 @@ _BINDINGS = {
 _HTTP_ABSENT = frozenset({400, 404, 405, 501})
 _EXPECTED: tuple[type[BaseException], ...] = (ProbeError, ParseError, ZeepError, *NETWORK_ERRORS)
 MAX_PROFILES = 2  # stream URIs asked for; analytics configurations examined
+MAX_OBSERVE = 300.0  # seconds: the longest observe window (a subscription the device keeps for us)
+PULL_INTERVAL = 1.0  # seconds between PullMessages (each waits up to 1 s on the device for messages)
+_ACTIONS = {
+    "GetRuleOptions": "http://www.onvif.org/ver20/analytics/wsdl/RuleEngine/GetRuleOptionsRequest",
+    "GetSupportedMetadata": "http://www.onvif.org/ver20/analytics/wsdl/AnalyticsEngine/GetSupportedMetadataRequest",
+    "CreatePullPointSubscription": (
+        "http://www.onvif.org/ver10/events/wsdl/EventPortType/CreatePullPointSubscriptionRequest"
+    ),
+    "PullMessages": "http://www.onvif.org/ver10/events/wsdl/PullPointSubscription/PullMessagesRequest",
+    "Unsubscribe": "http://docs.oasis-open.org/wsn/bw-2/SubscriptionManager/UnsubscribeRequest",
+}
 _REFUSED = "the device refused the supplied login; no further ONVIF queries were sent, to avoid locking the account"
 _NO_LOGIN = (
     "no login for this address: ONVIF device information, media profiles, analytics rules and event topics "
@@ -92,6 +107,26 @@ class _Call:
 
 
 @dataclass(frozen=True)
+class _RawCall:
+    """An operation onvif-zeep's old WSDLs lack, sent as a minimal SOAP 1.2 request built with lxml.
+
+    `addressed` adds WS-Addressing (Action, To and the subscription's reference parameters), which event
+    subscriptions need.
+    """
+
+    probe: str
+    namespace: str
+    operation: str
+    fields: tuple[tuple[str, str], ...] = ()
+    label: str = ""
+    addressed: bool = False
+    headers: tuple[Element, ...] = ()
+
+    def line(self, url: str) -> str:
+        return printable(f"{self.operation}({self.label}) {url}", 400)
+
+
+@dataclass(frozen=True)
 class _Exchange:
     """The last HTTP answer a transport received, kept raw: it is the observation's evidence."""
 
@@ -100,22 +135,58 @@ class _Exchange:
     body: bytes
 
 
-class _Transport(Transport):
-    """zeep's transport kept to one device: WSDLs from disk only, one host, capped bodies, no redirects."""
-
-    def __init__(self, address: str, timeout: float, credential: Credential | None) -> None:
-        session = device_session()
-        if credential is not None:  # ONVIF Core: devices must accept HTTP Digest (WS-UsernameToken rides along)
-            session.auth = CappedDigestAuth(credential.username, credential.password, timeout)
-        super().__init__(timeout=timeout, operation_timeout=timeout, session=session)
-        session.headers["User-Agent"] = USER_AGENT  # zeep sets its own; one name for all camaudit traffic
-        self._address, self._timeout = address, timeout
-        self.last: _Exchange | None = None
+class _DiskOnly(Transport):
+    """Loads the bundled WSDLs and their schemas from disk; refuses anything else, and never sends."""
 
     def load(self, url: str) -> bytes:
         if urlsplit(url).scheme in ("http", "https"):
             raise ExternalReferenceForbidden(url)  # the bundled WSDLs are complete; never fetch schemas
         return super().load(url)
+
+    def get(self, address: str, params: Any, headers: Any) -> Any:
+        raise ProbeError("the WSDL loader does not talk to devices")
+
+    def post(self, address: str, message: Any, headers: Any) -> Any:
+        raise ProbeError("the WSDL loader does not talk to devices")
+
+
+def _zeep_settings() -> zeep.Settings:
+    return zeep.Settings(strict=False, forbid_dtd=True, forbid_entities=True, forbid_external=True, xml_huge_tree=False)
+
+
+class WsdlCache:
+    """The bundled WSDLs, each parsed once and shared by every device of a scan.
+
+    zeep spends ~50 ms of CPU and megabytes of memory on each parse; a parsed Document is only read
+    afterwards (each device gets its own zeep.Client, transport and WS-Security header around it).
+    """
+
+    def __init__(self) -> None:
+        self.settings = _zeep_settings()
+        self._lock = threading.Lock()
+        self._documents: dict[str, Document] = {}
+
+    def document(self, wsdl: str) -> Document:
+        with self._lock:  # one parse per file, even when many devices ask at once
+            found = self._documents.get(wsdl)
+            if found is None:
+                # zeep annotates `transport` as a class but uses (and needs) an instance.
+                loader: Any = _DiskOnly()
+                found = self._documents[wsdl] = Document(str(WSDL_DIR / wsdl), loader, settings=self.settings)
+            return found
+
+
+class _Transport(Transport):
+    """zeep's transport kept to one device: one host, capped bodies, no redirects, paced; loads nothing."""
+
+    def __init__(self, address: str, timeout: float, session: Any, auth: Any, pace: HostPace) -> None:
+        super().__init__(timeout=timeout, operation_timeout=timeout, session=session)
+        session.headers["User-Agent"] = USER_AGENT  # zeep sets its own; one name for all camaudit traffic
+        self._address, self._timeout, self._auth, self._pace = address, timeout, auth, pace
+        self.last: _Exchange | None = None
+
+    def load(self, url: str) -> bytes:
+        raise ExternalReferenceForbidden(url)  # the WsdlCache loaded every document; a device gives none
 
     def get(self, address: str, params: Any, headers: Any) -> Any:
         raise ProbeError("SOAP over HTTP GET is not used")
@@ -125,27 +196,33 @@ class _Transport(Transport):
         if not same_host(urlsplit(address).hostname, self._address):
             raise ProbeError("refused to contact a host other than the audited address")
         data = message if isinstance(message, bytes) else str(message).encode("utf-8")
-        response, truncated = send_capped(self.session, "POST", address, self._timeout, data=data, headers=headers)
+        with self._pace:
+            response, truncated = send_capped(
+                self.session, "POST", address, self._timeout, data=data, headers=headers, auth=self._auth
+            )
         raw = tuple((str(k), str(v)) for k, v in response.raw.headers.items())
         self.last = _Exchange(response.status_code, raw, response.content)
         if truncated:
             raise ProbeError("the SOAP answer is larger than 1 MiB")
         return response
 
-    def close(self) -> None:
-        self.session.close()
-
 
 class _Device:
-    """zeep clients for one device, anonymous and (with a credential) authenticated, built on demand."""
+    """zeep clients for one device, anonymous and (with a credential) authenticated, built on demand.
 
-    def __init__(self, address: str, timeout: float, credential: Credential | None) -> None:
-        self.address, self.credential = address, credential
-        self._settings = zeep.Settings(
-            strict=False, forbid_dtd=True, forbid_entities=True, forbid_external=True, xml_huge_tree=False
-        )
-        self.anon = _Transport(address, timeout, None)
-        self.authed = _Transport(address, timeout, credential) if credential else None
+    Both share one HTTP session, so the anonymous and the authenticated calls reuse the same connection.
+    """
+
+    def __init__(
+        self, address: str, timeout: float, credential: Credential | None, wsdls: WsdlCache, pace: HostPace
+    ) -> None:
+        self.address, self.credential, self._wsdls = address, credential, wsdls
+        self._session = device_session()
+        self.anon = _Transport(address, timeout, self._session, None, pace)
+        self.authed = None
+        if credential is not None:  # ONVIF Core: devices must accept HTTP Digest (WS-UsernameToken rides along)
+            digest = CappedDigestAuth(credential.username, credential.password, timeout)
+            self.authed = _Transport(address, timeout, self._session, digest, pace)
         self.dt_diff: timedelta | None = None
         self._clients: dict[tuple[str, bool], Any] = {}
 
@@ -160,8 +237,8 @@ class _Device:
                 wsse = UsernameDigestTokenDtDiff(
                     user, password, dt_diff=self.dt_diff, use_digest=True, zulu_timestamp=True
                 )
-            path = str(WSDL_DIR / wsdl)
-            self._clients[key] = zeep.Client(path, wsse=wsse, transport=transport, settings=self._settings)
+            document = self._wsdls.document(wsdl)
+            self._clients[key] = zeep.Client(document, wsse=wsse, transport=transport, settings=self._wsdls.settings)
         client = self._clients[key]
         if client.wsse is not None:
             client.wsse.dt_diff = self.dt_diff  # the clock offset may be learnt after the client was built
@@ -171,10 +248,15 @@ class _Device:
         )
         return service, transport
 
+    def wsse(self) -> UsernameDigestTokenDtDiff | None:
+        """A fresh WS-UsernameToken for a hand-built request, shifted by the device's clock offset."""
+        if self.credential is None:
+            return None
+        user, password = self.credential.username, self.credential.password
+        return UsernameDigestTokenDtDiff(user, password, dt_diff=self.dt_diff, use_digest=True, zulu_timestamp=True)
+
     def close(self) -> None:
-        self.anon.close()
-        if self.authed:
-            self.authed.close()
+        self._session.close()
 
 
 def _classify(
@@ -236,16 +318,45 @@ class _Caller:
             getattr(service, call.operation)(call.params)
         except ONVIFError as exc:
             error = exc.__context__ or exc  # onvif-zeep wraps every error; the original is the context
-        outcome, detail, root = _classify(error, transport.last, call.operation, transport is self.device.authed)
-        values = ox.values_for(call.probe, root) if outcome == OK and root is not None else ()
+        return self._record(call.probe, call.line(url), call.operation, at, error, transport)
+
+    def raw(self, call: _RawCall, url: str, authed: bool) -> tuple[Observation, Element | None]:
+        """Send a hand-built request through the device's transport (same host, cap, pace, Digest)."""
+        transport = self.device.authed if authed and self.device.authed else self.device.anon
+        envelope = ox.soap_request(
+            etree.QName(call.namespace, call.operation), call.fields, to=url if call.addressed else "",
+            action=_ACTIONS[call.operation], headers=call.headers,
+        )  # fmt: skip
+        wsse = self.device.wsse() if transport is self.device.authed else None
+        if wsse is not None:
+            envelope, _ = wsse.apply(envelope, {})
+        content_type = f'application/soap+xml; charset=utf-8; action="{_ACTIONS[call.operation]}"'
+        at, error = utc_now(), None
+        transport.last = None
+        try:
+            transport.post(url, etree.tostring(envelope), {"Content-Type": content_type})
+            error = _not_a_response(transport.last, call.operation)
+        except _EXPECTED as exc:
+            error = exc
+        return self._record(call.probe, call.line(url), call.operation, at, error, transport)
+
+    def _record(
+        self, probe: str, line: str, operation: str, at: str, error: BaseException | None, transport: _Transport
+    ) -> tuple[Observation, Element | None]:
+        outcome, detail, root = _classify(error, transport.last, operation, transport is self.device.authed)
+        values = ox.values_for(probe, root) if outcome == OK and root is not None else ()
         exchange = transport.last or _Exchange(0, (), b"")
+        body = exchange.body
+        if probe == "onvif.events.pull" and root is not None and ox.withhold_personal(root):
+            body = etree.tostring(root)  # images and enrolment ids never enter the evidence
+            detail = "personal data in the events (images, enrolment ids, labels) was withheld before recording"
         obs = Observation(
-            probe=call.probe,
-            request=call.line(url),
+            probe=probe,
+            request=line,
             outcome=outcome,
             status=exchange.status or None,
             headers=exchange.headers,
-            body=exchange.body,
+            body=body,
             at=at,
             detail=detail,
             values=values,
@@ -253,11 +364,26 @@ class _Caller:
         return scrub(obs, self.device.credential), root if outcome == OK else None
 
 
+def _not_a_response(exchange: _Exchange | None, operation: str) -> ProbeError | None:
+    """None when a raw answer is `<operation>Response` with HTTP 200, else the error _classify weighs."""
+    if exchange is None:
+        return ProbeError("no answer recorded")
+    try:
+        root = parse_xml(exchange.body)
+    except ParseError:
+        return ProbeError(f"unusable answer: HTTP {exchange.status}, not XML")
+    if exchange.status == 200 and ox.is_response_to(root, operation):
+        return None
+    return ProbeError(f"unusable answer: HTTP {exchange.status}")
+
+
 class _Sequence:
     """The queries for one device: pre-auth first, then (with a login) the face-relevant ones."""
 
-    def __init__(self, caller: _Caller, address: str, device_url: str) -> None:
+    def __init__(self, caller: _Caller, address: str, device_url: str, observe: float = 0.0) -> None:
         self.caller, self.address, self.device_url = caller, address, device_url
+        self.observe = min(max(observe, 0.0), MAX_OBSERVE)
+        self.analytics_caps: Element | None = None  # the analytics service's capabilities (pre-auth)
         self.observations: list[Observation] = []
         self.skipped: list[NotChecked] = []
         self.xaddrs: dict[str, str] = {}
@@ -269,13 +395,24 @@ class _Sequence:
         self.observations.append(obs)
         return obs, root
 
-    def pre_auth(self, call: _Call) -> Element | None:
-        """A PRE_AUTH query; asked again with the login when the device wants one anyway."""
-        obs, root = self.ask(call, self.device_url, authed=False)
+    def pre_auth(self, call: _Call, url: str = "") -> Element | None:
+        """A PRE_AUTH query (device service by default); asked again with the login when the device wants one."""
+        obs, root = self.ask(call, url or self.device_url, authed=False)
         if obs.outcome == AUTH_REQUIRED and self.caller.has_login and not self.refused:
             self.observations.pop()  # superseded by the answer to the login
-            return self.authed(call, self.device_url)
+            return self.authed(call, url or self.device_url)
         return root
+
+    def raw(self, call: _RawCall, url: str) -> tuple[Observation, Element | None]:
+        """A hand-built request with the login (nothing is sent once the login was refused)."""
+        if self.refused:
+            return Observation(call.probe, call.line(url), FAILED, at=utc_now(), detail="not sent: login refused"), None
+        obs, root = self.caller.raw(call, url, authed=True)
+        self.observations.append(obs)
+        if obs.outcome == AUTH_REQUIRED:
+            self.refused = True
+            self.skipped.append(NotChecked("onvif", _REFUSED))
+        return obs, root
 
     def authed(self, call: _Call, url: str) -> Element | None:
         if self.refused:
@@ -316,11 +453,17 @@ class _Sequence:
     def run(self) -> OnvifResult:
         self.clock()
         self.discover_services()
+        analytics = self.xaddrs.get(ox.NS_ANALYTICS)
+        if analytics is not None:
+            call = _Call("modules", "onvif.analytics.capabilities", "GetServiceCapabilities")
+            self.analytics_caps = self.pre_auth(call, analytics)
         uris: tuple[str, ...] = ()
         if self.caller.has_login:
             uris = _with_login(self)
         else:
             self.skipped.append(NotChecked("onvif", _NO_LOGIN))
+            if self.observe:
+                self.skipped.append(NotChecked("onvif.events.pull", "observe mode needs a login; none was supplied"))
         return OnvifResult(tuple(self.observations), self.offset, _stream_uris(self.address, uris), tuple(self.skipped))
 
 
@@ -338,6 +481,8 @@ def _with_login(seq: _Sequence) -> tuple[str, ...]:
         _analytics(seq, tokens)
     if not seq.refused:
         _events(seq)
+    if not seq.refused and seq.observe:
+        _observe(seq)
     return uris
 
 
@@ -382,6 +527,11 @@ def _analytics(seq: _Sequence, tokens: tuple[str, ...]) -> None:
         call = _Call("modules", "onvif.analytics.supported_modules", "GetSupportedAnalyticsModules", params, label)
         seq.authed(call, url)
         seq.authed(_Call("modules", "onvif.analytics.modules", "GetAnalyticsModules", params, label), url)
+        if seq.analytics_caps is not None and ox.capability(seq.analytics_caps, "RuleOptionsSupported"):
+            fields = (("ConfigurationToken", token),)
+            seq.raw(_RawCall("onvif.analytics.rule_options", ox.NS_ANALYTICS, "GetRuleOptions", fields, label), url)
+    if seq.analytics_caps is not None and ox.capability(seq.analytics_caps, "SupportedMetadata"):
+        seq.raw(_RawCall("onvif.analytics.supported_metadata", ox.NS_ANALYTICS, "GetSupportedMetadata"), url)
 
 
 def _events(seq: _Sequence) -> None:
@@ -390,6 +540,47 @@ def _events(seq: _Sequence) -> None:
         seq.skipped.append(NotChecked("onvif.events", "the device lists no ONVIF event service"))
         return
     seq.authed(_Call("events", "onvif.events.properties", "GetEventProperties"), url)
+
+
+def _observe(seq: _Sequence) -> None:
+    """Observe mode: a PullPoint subscription for the window, pulled once a second, always unsubscribed.
+
+    The subscription's termination time is the window plus a margin, so the device drops it on its own
+    should the Unsubscribe be lost.
+    """
+    url = seq.xaddrs.get(ox.NS_EVENTS)
+    if url is None:
+        return
+    keep = f"PT{int(seq.observe) + 30}S"
+    create = _RawCall("onvif.events.subscribe", ox.NS_EVENTS, "CreatePullPointSubscription",
+                      (("InitialTerminationTime", keep),), f"InitialTerminationTime={keep}", addressed=True)  # fmt: skip
+    _, root = seq.raw(create, url)
+    address, params = ox.subscription_reference(root) if root is not None else ("", ())
+    if not address:
+        return
+    try:
+        scheme = urlsplit(address.strip()).scheme.lower()
+        subscription = in_scope(address, seq.address, 443 if scheme == "https" else 80)
+    except (ParseError, ValueError):
+        seq.skipped.append(NotChecked("onvif.events.pull", "the subscription address is unusable; it expires"))
+        return
+    try:
+        _pull_until(seq, subscription, params, time.monotonic() + seq.observe)
+    finally:
+        seq.raw(_RawCall("onvif.events.unsubscribe", ox.WSNT, "Unsubscribe", addressed=True, headers=params),
+                subscription)  # fmt: skip
+
+
+def _pull_until(seq: _Sequence, url: str, params: tuple[Element, ...], deadline: float) -> None:
+    fields = (("Timeout", "PT1S"), ("MessageLimit", "64"))
+    pull = _RawCall("onvif.events.pull", ox.NS_EVENTS, "PullMessages", fields, "Timeout=PT1S, MessageLimit=64",
+                    addressed=True, headers=params)  # fmt: skip
+    while True:
+        started = time.monotonic()
+        obs, _ = seq.raw(pull, url)
+        if obs.outcome != OK or started + PULL_INTERVAL >= deadline:
+            return
+        time.sleep(max(0.0, PULL_INTERVAL - (time.monotonic() - started)))
 
 
 def _stream_uris(address: str, uris: tuple[str, ...]) -> tuple[str, ...]:
@@ -404,8 +595,21 @@ def _stream_uris(address: str, uris: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(safe))
 
 
-def onvif_probe(address: str, xaddr: str, credential: Credential | None, timeout: float) -> OnvifResult:
-    """Query the ONVIF device service at `xaddr` (re-pointed at `address`), never raising for device faults."""
+def onvif_probe(
+    address: str,
+    xaddr: str,
+    credential: Credential | None,
+    timeout: float,
+    *,
+    wsdls: WsdlCache | None = None,
+    pace: HostPace = UNPACED,
+    observe: float = 0.0,
+) -> OnvifResult:
+    """Query the ONVIF device service at `xaddr` (re-pointed at `address`), never raising for device faults.
+
+    Pass the scan's `wsdls` so the WSDLs are parsed once for all devices, and the device's `pace`.
+    `observe` > 0 (seconds, with a login) also pulls the device's events for that long (observe mode).
+    """
     try:
         scheme = urlsplit(xaddr.strip()).scheme.lower()
         device_url = in_scope(xaddr, address, 443 if scheme == "https" else 80)
@@ -420,8 +624,8 @@ def onvif_probe(address: str, xaddr: str, credential: Credential | None, timeout
         return OnvifResult((obs,), None, ())
     if not (WSDL_DIR / "devicemgmt.wsdl").is_file():
         raise ProbeError(f"onvif-zeep's WSDL files are missing from {WSDL_DIR}: reinstall onvif-zeep")
-    device = _Device(address, timeout, credential)
+    device = _Device(address, timeout, credential, wsdls or WsdlCache(), pace)
     try:
-        return _Sequence(_Caller(device), address, device_url).run()
+        return _Sequence(_Caller(device), address, device_url, observe).run()
     finally:
         device.close()

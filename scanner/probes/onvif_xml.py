@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable
 from datetime import UTC, datetime
 
@@ -18,6 +19,14 @@ NS_MEDIA2 = "http://www.onvif.org/ver20/media/wsdl"
 NS_EVENTS = "http://www.onvif.org/ver10/events/wsdl"
 NS_ANALYTICS = "http://www.onvif.org/ver20/analytics/wsdl"
 _WSTOP_TOPIC = "{http://docs.oasis-open.org/wsn/t-1}topic"
+SOAP12 = "http://www.w3.org/2003/05/soap-envelope"
+WSA = "http://www.w3.org/2005/08/addressing"
+WSNT = "http://docs.oasis-open.org/wsn/b-2"
+MAX_REFERENCE_PARAMETERS = 8  # WS-Addressing headers echoed back to a subscription; real devices send one or two
+# Data items of event messages that identify a person or carry an image: never kept, only their presence.
+PERSONAL_ITEMS = frozenset({"image", "imageuri", "refimageuri", "enrollmentid", "label", "name", "personname"})
+WITHHELD = "<withheld>"
+_TRUE = frozenset({"true", "1"})
 MAX_TOPICS = 2000
 MAX_DEPTH = 32
 MAX_ITEMS = 500  # per value: more names than any real device lists
@@ -203,6 +212,122 @@ def _profiles(root: Element) -> Values:
     )
 
 
+def _capabilities(root: Element) -> Values:
+    found = find_local(root, "//GetServiceCapabilitiesResponse/Capabilities")
+    pairs = [f"{local(k)}={v}" for el in found[:1] for k, v in el.attrib.items()]
+    return (("capabilities", _items(pairs)),)
+
+
+def capability(root: Element, name: str) -> bool:
+    """Whether a service's GetServiceCapabilities answer sets the boolean attribute `name` to true."""
+    return f"{name}=true" in dict(_capabilities(root))["capabilities"]
+
+
+def _rule_options(root: Element) -> Values:
+    options = find_local(root, "//GetRuleOptionsResponse/RuleOptions")
+    names = [f"{o.get('RuleType') or ''}/{o.get('Name') or ''}".strip("/") for o in options]
+    classes: list[str] = []
+    for option in options:
+        if (option.get("Name") or "").strip().lower() == "classfilter":
+            classes += [word for el in find_local(option, "*/StringList") for word in text_of(el).split()]
+    return (("rule_options", _items(names)), ("class_options", _items(classes)))
+
+
+def _supported_metadata(root: Element) -> Values:
+    modules = find_local(root, "//GetSupportedMetadataResponse/AnalyticsModule")
+    frames = [frame for m in modules for frame in m if local(frame.tag) == "SampleFrame"]
+    appearance = [el for frame in frames for el in frame.iter() if local(el.tag) == "Appearance"]
+    classes = [text_of(t) for a in appearance for t in find_local(a, "Appearance/Class/Type")]
+    parts = [local(child.tag) for a in appearance for child in a if isinstance(child.tag, str)]
+    return (
+        ("module_types", _items([m.get("Type") or "" for m in modules])),
+        ("object_classes", _items(classes)),
+        ("appearance", _items(parts)),
+    )
+
+
+def _messages(root: Element) -> list[tuple[str, Element]]:
+    """(topic, tt:Message) of each NotificationMessage."""
+    found = []
+    for note in find_local(root, "//NotificationMessage"):
+        topic = next((text_of(t) for t in note if local(t.tag) == "Topic"), "")
+        message = next((m for m in note.iter() if local(m.tag) == "Message" and m is not note), None)
+        if topic and message is not None and any(local(c.tag) == "Message" for c in message):
+            message = next(c for c in message if local(c.tag) == "Message")  # wsnt:Message wraps tt:Message
+        if topic and message is not None:
+            found.append((topic, message))
+    return found
+
+
+def _data_items(message: Element) -> list[tuple[str, str]]:
+    return [
+        ((item.get("Name") or "").strip(), (item.get("Value") or "").strip())
+        for data in message if local(data.tag) == "Data"
+        for item in data if local(item.tag) in ("SimpleItem", "ElementItem")
+    ]  # fmt: skip
+
+
+def _pull(root: Element) -> Values:
+    """Topics seen in a PullMessages answer; those whose data says true; those carrying recognition data."""
+    topics, true_topics, recognized = [], [], []
+    for topic, message in _messages(root):
+        items = _data_items(message)
+        topics.append(topic)
+        if any(value.lower() in _TRUE for _, value in items):
+            true_topics.append(topic)
+        if any(name.lower() in ("enrollmentid", "likelihood") and value for name, value in items):
+            recognized.append(topic)
+    return (("topics", _items(topics)), ("true_topics", _items(true_topics)), ("recognition_topics", _items(recognized)))
+
+
+def withhold_personal(root: Element) -> bool:
+    """Blank the event data that could identify a person (images, enrolment ids, labels); True if any was."""
+    changed = False
+    for _, message in _messages(root):
+        for data in (d for d in message if local(d.tag) == "Data"):
+            for item in data:
+                if (item.get("Name") or "").strip().lower() not in PERSONAL_ITEMS:
+                    continue
+                if item.get("Value") not in (None, WITHHELD):
+                    item.set("Value", WITHHELD)
+                    changed = True
+                if len(item) or (item.text or "").strip():
+                    item[:] = []
+                    item.text = WITHHELD
+                    changed = True
+    return changed
+
+
+def subscription_reference(root: Element) -> tuple[str, tuple[Element, ...]]:
+    """The SubscriptionReference of a CreatePullPointSubscription answer: its address and reference parameters."""
+    for ref in find_local(root, "//CreatePullPointSubscriptionResponse/SubscriptionReference"):
+        address = next((text_of(a) for a in ref if local(a.tag) == "Address"), "")
+        params = [c for p in ref if local(p.tag) == "ReferenceParameters" for c in p if isinstance(c.tag, str)]
+        return address, tuple(params[:MAX_REFERENCE_PARAMETERS])
+    return "", ()
+
+
+def soap_request(
+    operation: etree.QName, fields: tuple[tuple[str, str], ...] = (), *, to: str = "", action: str = "",
+    headers: tuple[Element, ...] = (),
+) -> Element:
+    """A SOAP 1.2 envelope for one operation (for those onvif-zeep's WSDLs lack), with WS-Addressing if `to`.
+
+    `fields` are (local name, text) children in the operation's namespace, in order.
+    """
+    envelope = etree.Element(f"{{{SOAP12}}}Envelope", nsmap={"s": SOAP12, "a": WSA})
+    header = etree.SubElement(envelope, f"{{{SOAP12}}}Header")
+    if to:
+        etree.SubElement(header, f"{{{WSA}}}Action").text = action
+        etree.SubElement(header, f"{{{WSA}}}To").text = to
+        header.extend(copy.deepcopy(h) for h in headers)
+    body = etree.SubElement(envelope, f"{{{SOAP12}}}Body")
+    request = etree.SubElement(body, operation.text)
+    for name, value in fields:
+        etree.SubElement(request, f"{{{operation.namespace}}}{name}").text = value
+    return envelope
+
+
 def _system_date(root: Element) -> Values:
     utc = device_utc(root)
     return (("utc", (utc.strftime("%Y-%m-%dT%H:%M:%SZ"),) if utc else ()),)
@@ -242,6 +367,11 @@ _PARSERS: dict[str, Callable[[Element], Values]] = {
         ("module_names", _items(_attrs(r, "//AnalyticsModule", "Name"))),
     ),
     "onvif.events.properties": lambda r: (("topics", topic_paths(r)),),
+    "onvif.analytics.capabilities": _capabilities,
+    "onvif.analytics.rule_options": _rule_options,
+    "onvif.analytics.supported_metadata": _supported_metadata,
+    "onvif.events.subscribe": lambda r: (("subscription", _items([subscription_reference(r)[0]])),),
+    "onvif.events.pull": _pull,
 }
 
 

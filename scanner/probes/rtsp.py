@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import secrets
+import select
 import socket
 import time
 from collections.abc import Sequence
@@ -20,6 +21,7 @@ from scanner.probes.authn import (
     parse_challenges,
     preferred,
 )
+from scanner.probes.pace import UNPACED, HostPace
 from scanner.probes.redact import scrub
 from scanner.probes.sdp import SdpMedia, media_labels, parse_sdp
 from scanner.probes.urls import in_scope, printable, url_host
@@ -132,12 +134,65 @@ def _read_reply(sock: socket.socket, deadline: float) -> bytes:
         data += chunk
 
 
-def _exchange(address: str, port: int, request: bytes, timeout: float) -> RtspReply:
-    """One request on a fresh connection; the whole exchange must finish within `timeout`."""
-    deadline = time.monotonic() + timeout
-    with socket.create_connection((address, port), timeout=timeout) as sock:
-        sock.sendall(request)
-        return parse_rtsp_response(_read_reply(sock, deadline))
+def _readable(sock: socket.socket) -> bool:
+    """True when an idle connection has something to read (end-of-stream included) before we send."""
+    poller = select.poll()  # not select(): a busy scan may hold descriptors above FD_SETSIZE
+    poller.register(sock, select.POLLIN)
+    return bool(poller.poll(0))
+
+
+def _reply_size(data: bytes) -> int:
+    """How many bytes of `data` the (complete, parsed) reply at its start occupies."""
+    bounds = _head_end(data[: MAX_HEADER + 4])
+    if bounds is None:
+        return len(data)
+    return bounds[1] + _content_length(_headers(data[: bounds[0]].decode("latin-1").splitlines()[1:]))
+
+
+class _Connection:
+    """One RTSP connection to a device port, kept open across requests (RTSP is made for it).
+
+    A kept connection that the device closed while idle (nothing at all comes back) is replaced once by a
+    fresh one; any other failure drops the connection, so the next request starts clean.
+    """
+
+    def __init__(self, address: str, port: int, timeout: float) -> None:
+        self.address, self.port, self.timeout = address, port, timeout
+        self._sock: socket.socket | None = None
+
+    def exchange(self, request: bytes) -> RtspReply:
+        """Send one request and read its reply; the whole exchange must finish within `timeout`."""
+        reused = self._sock is not None
+        try:
+            data = self._round_trip(request)
+            if not data and reused:
+                self.close()  # the device closed the idle connection before reading us: ask again, afresh
+                data = self._round_trip(request)
+            reply = parse_rtsp_response(data)
+        except BaseException:
+            self.close()
+            raise
+        if (reply.header("Connection") or "").lower() == "close" or len(data) > _reply_size(data):
+            self.close()  # asked to, or bytes beyond the reply: the next request gets a clean connection
+        return reply
+
+    def _round_trip(self, request: bytes) -> bytes:
+        deadline = time.monotonic() + self.timeout
+        if self._sock is not None and _readable(self._sock):
+            self.close()  # closed by the device, or unsolicited bytes: never read them as the next reply
+        if self._sock is None:
+            self._sock = socket.create_connection((self.address, self.port), timeout=self.timeout)
+        self._sock.settimeout(self.timeout)
+        try:
+            self._sock.sendall(request)
+        except (BrokenPipeError, ConnectionResetError):
+            return b""  # closed by the device while idle: same as no answer on a kept connection
+        return _read_reply(self._sock, deadline)
+
+    def close(self) -> None:
+        if self._sock is not None:
+            self._sock.close()
+            self._sock = None
 
 
 @dataclass(frozen=True)
@@ -152,10 +207,17 @@ class _Attempt:
 class _Client:
     """RTSP requests to one device port, with CSeq bookkeeping and at most one authentication answer."""
 
-    def __init__(self, address: str, port: int, credential: Credential | None, timeout: float) -> None:
+    def __init__(
+        self, address: str, port: int, credential: Credential | None, timeout: float, pace: HostPace = UNPACED
+    ) -> None:
         self.address, self.port, self.credential, self.timeout = address, port, credential, timeout
         self._cseq = 0
         self._refused = False  # once refused, the credential is not offered again (cameras lock accounts)
+        self._connection = _Connection(address, port, timeout)
+        self._pace = pace
+
+    def close(self) -> None:
+        self._connection.close()
 
     def request(self, method: str, uri: str, extra: dict[str, str]) -> _Attempt:
         reply = self._send(method, uri, extra)
@@ -199,7 +261,8 @@ class _Client:
         lines = [f"{method} {uri} RTSP/1.0", f"CSeq: {self._cseq}", f"User-Agent: {USER_AGENT}"]
         lines += [f"{name}: {value}" for name, value in extra.items()]
         request = ("\r\n".join(lines) + "\r\n\r\n").encode("utf-8")
-        reply = _exchange(self.address, self.port, request, self.timeout)
+        with self._pace:
+            reply = self._connection.exchange(request)
         cseq = (reply.header("CSeq") or "").split()  # Hikvision answers `CSeq: 42 OPTIONS`
         if cseq and cseq[0] != str(self._cseq):
             raise ProbeError(f"the reply's CSeq {printable(cseq[0], 20)} does not match the request's {self._cseq}")
@@ -284,7 +347,12 @@ def _candidates(address: str, port: int, uris: Sequence[str]) -> list[str]:
 
 
 def rtsp_probe(
-    address: str, port: int, credential: Credential | None, uris: Sequence[str], timeout: float
+    address: str,
+    port: int,
+    credential: Credential | None,
+    uris: Sequence[str],
+    timeout: float,
+    pace: HostPace = UNPACED,
 ) -> tuple[Observation, ...]:
     """OPTIONS, then DESCRIBE on each candidate URI until one answers 200 or asks for (or refuses) a login.
 
@@ -292,13 +360,16 @@ def rtsp_probe(
     other host is replaced by `address`, and `rtsp://address:port/` is tried when none remain. A 401
     is answered once per request when a credential is given (never retried: cameras lock accounts).
     """
-    client = _Client(address, port, credential, timeout)
+    client = _Client(address, port, credential, timeout, pace)
     base = f"rtsp://{url_host(address)}:{port}/"
-    observations = [_observe(client, "rtsp.options", "OPTIONS", base, {})]
-    if observations[0].status is not None:
-        for uri in _candidates(address, port, uris) or [base]:
-            obs = _observe(client, "rtsp.describe", "DESCRIBE", uri, {"Accept": "application/sdp"})
-            observations.append(obs)
-            if obs.status is None or obs.status in (200, 401, 403):
-                break
+    try:
+        observations = [_observe(client, "rtsp.options", "OPTIONS", base, {})]
+        if observations[0].status is not None:
+            for uri in _candidates(address, port, uris) or [base]:
+                obs = _observe(client, "rtsp.describe", "DESCRIBE", uri, {"Accept": "application/sdp"})
+                observations.append(obs)
+                if obs.status is None or obs.status in (200, 401, 403):
+                    break
+    finally:
+        client.close()
     return tuple(scrub(obs, credential) for obs in observations)

@@ -45,7 +45,18 @@ def _device(device: DeviceReport) -> dict[str, Any]:
         "findings": [_finding(f) for f in device.findings],
         "not_checked": [{"check": n.check, "reason": n.reason} for n in device.not_checked],
         "discovered_by": list(device.discovered_by),
+        # What each discovery method revealed: {"sadp": {"model": ..., "serial": ...}, "arp": {"mac_vendor": ...}}
+        "discovery": {fact.method: _facts(fact.facts) for fact in device.discovery},
     }
+
+
+def _facts(pairs: tuple[tuple[str, str], ...]) -> dict[str, str | list[str]]:
+    """Facts as an object; a name given more than once (mDNS services) becomes a list."""
+    merged: dict[str, str | list[str]] = {}
+    for name, value in pairs:
+        before = merged.get(name)
+        merged[name] = value if before is None else [*([before] if isinstance(before, str) else before), value]
+    return merged
 
 
 def _finding(finding: Finding) -> dict[str, Any]:

@@ -16,7 +16,7 @@ ONVIF = Path(__file__).parent / "fixtures" / "onvif"
 SOAP = "application/soap+xml; charset=utf-8"
 WSSE = "{http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-secext-1.0.xsd}"
 WSU = "{http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-utility-1.0.xsd}"
-PRE_AUTH = frozenset({"GetSystemDateAndTime", "GetServices", "GetCapabilities"})
+PRE_AUTH = frozenset({"GetSystemDateAndTime", "GetServices", "GetCapabilities", "GetServiceCapabilities"})
 REALM, NONCE = "ONVIF device", "d41d8cd98f00b204"
 
 

@@ -50,6 +50,7 @@ def test_full_audit_with_a_skewed_clock_and_an_off_scope_event_xaddr():
         "onvif.device.system_date_and_time",
         "onvif.device.services",
         "onvif.device.capabilities",
+        "onvif.analytics.capabilities",
         "onvif.device.information",
         "onvif.media.profiles",
         "onvif.media.stream_uri",
@@ -57,6 +58,8 @@ def test_full_audit_with_a_skewed_clock_and_an_off_scope_event_xaddr():
         "onvif.analytics.rules",
         "onvif.analytics.supported_modules",
         "onvif.analytics.modules",
+        "onvif.analytics.rule_options",
+        "onvif.analytics.supported_metadata",
         "onvif.events.properties",
     ]
     # The device's clock runs an hour ahead; the WS-UsernameToken must have been shifted to pass.
@@ -88,9 +91,10 @@ def test_without_credentials_only_pre_auth_queries_are_sent():
         "onvif.device.system_date_and_time",
         "onvif.device.services",
         "onvif.device.capabilities",
+        "onvif.analytics.capabilities",
     ]
     assert all(o.outcome == "ok" for o in result.observations)
-    assert device.operations == ["GetSystemDateAndTime", "GetServices", "GetCapabilities"]
+    assert device.operations == ["GetSystemDateAndTime", "GetServices", "GetCapabilities", "GetServiceCapabilities"]
     assert result.stream_uris == () and any("no login" in n.reason for n in result.not_checked)
 
 
@@ -123,6 +127,7 @@ def test_pre_auth_queries_are_retried_with_the_login_when_the_device_insists():
     refused, server = run(refusing, Credential(USER, SECRET))
     assert [o.outcome for o in refused.observations] == ["auth_required"] * 3
     assert refusing.operations == ["GetSystemDateAndTime", "GetSystemDateAndTime", "GetServices", "GetCapabilities"]
+    # With the login refused the analytics service (named by GetServices, which failed) was never asked.
     assert sum(b"UsernameToken" in s.body for s in server.seen) == 1  # one refused login, then no more
     assert any("avoid locking" in n.reason for n in refused.not_checked)
 

@@ -1,0 +1,1 @@
+"""Benchmarks, run by hand (`.venv/bin/python bench/bench.py`); never imported by camaudit itself."""

@@ -1,0 +1,49 @@
+"""`camaudit <args>` exactly as the CLI runs it, plus a log handler that keeps each device's request trace.
+
+Usage: audit_child.py TRACE_FILE camaudit-arguments...  The trace file gets one JSON line per device audited.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from a fresh clone without installing
+
+from scanner.audit import TRACE_LOGGER  # noqa: E402
+from scanner.cli import main  # noqa: E402
+
+
+class _TraceFile(logging.Handler):
+    """Writes the `trace` dict that scanner.audit attaches to its per-device debug record."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(logging.DEBUG)
+        self._out = path.open("w", encoding="utf-8")
+
+    def emit(self, record: logging.LogRecord) -> None:
+        trace = getattr(record, "trace", None)
+        if isinstance(trace, dict):
+            self._out.write(json.dumps(trace) + "\n")
+
+    def close(self) -> None:
+        self._out.close()
+        super().close()
+
+
+def run(trace_path: Path, argv: list[str]) -> int:
+    handler = _TraceFile(trace_path)
+    logger = logging.getLogger(TRACE_LOGGER)
+    logger.addHandler(handler)
+    logger.setLevel(logging.DEBUG)
+    try:
+        return main(argv)
+    finally:
+        logger.removeHandler(handler)
+        handler.close()
+
+
+if __name__ == "__main__":
+    raise SystemExit(run(Path(sys.argv[1]), sys.argv[2:]))

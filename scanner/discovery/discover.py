@@ -1,0 +1,141 @@
+"""The discovery stage: sweep ports and listen on the segment at once, then unicast WS-Discovery, ARP, merge."""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from ipaddress import ip_address
+from typing import TypeVar
+
+from scanner.config import ScanConfig
+from scanner.discovery import dhip, mdns, sadp, ssdp, wsd_multicast
+from scanner.discovery.arp import read_arp_table
+from scanner.discovery.interfaces import Interface, choose_interfaces, local_interfaces
+from scanner.discovery.merge import Sightings, merge
+from scanner.discovery.multicast import Found, Method, MethodTiming, SegmentResult, discover_segment
+from scanner.discovery.oui import find_prefix_file, load_oui_table
+from scanner.discovery.portscan import PortScan, scan_ports
+from scanner.discovery.ws_discovery import probe_unicast
+from scanner.errors import ParseError, ProbeError
+from scanner.model import Host, WsdReply
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+DESCRIPTION_WORKERS = 8
+DESCRIPTION_TIMEOUT = 2.0
+
+
+@dataclass(frozen=True)
+class Discovery:
+    """The hosts found, how, and how long each step took (seconds), with the problems met on the way."""
+
+    hosts: tuple[Host, ...]
+    sweep_method: str  # nmap | connect
+    notes: tuple[str, ...]  # one line each, for the user (e.g. the nmap fallback)
+    interfaces: tuple[str, ...]  # where multicast went out; empty on loopback or routed targets
+    timings: tuple[tuple[str, float], ...]
+    methods: tuple[MethodTiming, ...]
+
+
+def segment_methods() -> tuple[Method, ...]:
+    """The explicit registry of segment discovery methods, fresh for each scan (each holds its message ids)."""
+    return (wsd_multicast.WsdMethod(), sadp.SadpMethod(), dhip.DhipMethod(), ssdp.SsdpMethod(), mdns.MdnsMethod())
+
+
+def discover_hosts(
+    addresses: Sequence[str],
+    config: ScanConfig,
+    known_mac_vendor: Callable[[str | None], bool] = lambda vendor: False,
+) -> Discovery:
+    """Find every host in scope that answers a port, a discovery protocol, or (known vendor) the neighbour table.
+
+    UsageError, before any traffic, when `config.interface` cannot carry the segment's discovery.
+    """
+    in_scope = frozenset(addresses).__contains__
+    interfaces = choose_interfaces(local_interfaces(), addresses, config.interface)
+    timings: list[tuple[str, float]] = []
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        on_link = _all_on_link(addresses, interfaces)
+        sweep = pool.submit(_timed, timings, "port sweep", lambda: _sweep(addresses, config, on_link))
+        segment = pool.submit(_timed, timings, "segment window", lambda: _segment(interfaces, in_scope, config))
+        scan, listened = sweep.result(), segment.result()
+    found = list(listened.found) + _timed(timings, "ssdp descriptions", lambda: _descriptions(listened.found))
+    unicast = _timed(timings, "unicast ws-discovery", lambda: _unicast_wsd(scan.hosts, listened.found, config))
+    neighbours = _timed(timings, "neighbour table", read_arp_table)
+    oui = load_oui_table(find_prefix_file(config.nmap_path))
+    seen = Sightings(scan.hosts, found, unicast, neighbours, dict(scan.mac_vendors))
+    hosts = merge(seen, in_scope, oui, cap=config.max_discovered, keep_mac_only=known_mac_vendor)
+    notes = ([scan.note] if scan.note else []) + [f"segment discovery: {e}" for e in listened.errors]
+    for step, seconds in timings:
+        log.info("discovery step %s took %.3f s", step, seconds)
+    return Discovery(hosts, scan.method, tuple(notes), listened.interfaces, tuple(timings), listened.timings)
+
+
+def _timed(timings: list[tuple[str, float]], step: str, run: Callable[[], T]) -> T:
+    started = time.monotonic()
+    try:
+        return run()
+    finally:
+        timings.append((step, round(time.monotonic() - started, 3)))
+
+
+def _all_on_link(addresses: Sequence[str], interfaces: Sequence[Interface]) -> bool:
+    """Every target sits on a chosen interface's subnet (so ARP reaches it), and we may send ARP (root)."""
+    if not interfaces or os.geteuid() != 0:
+        return False
+    return all(any(ip_address(a) in i.network for i in interfaces) for a in addresses)
+
+
+def _sweep(addresses: Sequence[str], config: ScanConfig, on_link: bool) -> PortScan:
+    return scan_ports(
+        addresses,
+        config.ports,
+        use_nmap=config.use_nmap,
+        nmap_path=config.nmap_path,
+        timeout=config.connect_timeout,
+        arp=on_link,
+    )
+
+
+def _segment(interfaces: Sequence[Interface], in_scope: Callable[[str], bool], config: ScanConfig) -> SegmentResult:
+    return discover_segment(
+        segment_methods(), interfaces, in_scope, window=config.discovery_window, cap=config.max_discovered
+    )
+
+
+def _descriptions(found: Sequence[Found]) -> list[Found]:
+    """The UPnP description of each SSDP responder, read from the responder itself, as more ssdp facts."""
+    wanted: dict[tuple[str, str], None] = {}
+    for item in found:
+        location = dict(item.facts).get("location") if item.method == ssdp.METHOD else None
+        if location:
+            wanted.setdefault((item.address, location), None)
+    if not wanted:
+        return []
+    with ThreadPoolExecutor(max_workers=min(DESCRIPTION_WORKERS, len(wanted))) as pool:
+        results = list(pool.map(lambda pair: _description(*pair), wanted))
+    return [r for r in results if r is not None]
+
+
+def _description(address: str, location: str) -> Found | None:
+    try:
+        device = ssdp.parse_description(ssdp.fetch_description(location, address, DESCRIPTION_TIMEOUT))
+    except (ProbeError, ParseError) as exc:
+        log.info("SSDP description of %s not read: %s", address, exc)
+        return None
+    return Found(ssdp.METHOD, address, f"description {location}", ssdp.description_facts(device))
+
+
+def _unicast_wsd(swept: Sequence[Host], found: Sequence[Found], config: ScanConfig) -> dict[str, tuple[WsdReply, ...]]:
+    """WS-Discovery sent to each swept host that multicast did not already hear (routed or loopback targets)."""
+    heard = {f.address for f in found if f.method == wsd_multicast.METHOD}
+    targets = [h.address for h in swept if h.address not in heard]
+    try:
+        return probe_unicast(targets, timeout=config.wsd_timeout)
+    except ProbeError as exc:
+        log.info("unicast WS-Discovery not sent: %s", exc)
+        return {}

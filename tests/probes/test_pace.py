@@ -1,0 +1,96 @@
+"""Pace: the per-device cap on requests in flight holds across threads, and the scan rate spaces request starts."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from scanner.probes import pace as pace_module
+from scanner.probes.pace import UNPACED, Pace
+
+
+def _max_in_flight(host_pace, threads: int) -> int:
+    """Run `threads` workers that each hold one slot while all others try; the most seen inside at once."""
+    inside, most, lock = 0, 0, threading.Lock()
+    barrier = threading.Barrier(threads)
+
+    def work() -> None:
+        nonlocal inside, most
+        barrier.wait()
+        for _ in range(20):
+            with host_pace:
+                with lock:
+                    inside += 1
+                    most = max(most, inside)
+                threading.Event().wait(0.001)  # hold the slot while the other workers try to get one
+                with lock:
+                    inside -= 1
+
+    workers = [threading.Thread(target=work) for _ in range(threads)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    return most
+
+
+def test_a_device_never_has_more_requests_in_flight_than_its_cap():
+    assert _max_in_flight(Pace(per_host=2).host("127.0.0.1"), threads=6) == 2
+
+
+def test_without_a_cap_every_worker_gets_in():
+    assert _max_in_flight(UNPACED, threads=4) == 4
+
+
+def test_each_address_has_its_own_slots_and_callers_share_them():
+    pace = Pace(per_host=1)
+    assert pace.host("127.0.0.1") is pace.host("127.0.0.1")
+    assert pace.host("127.0.0.1") is not pace.host("127.0.0.2")
+    with pace.host("127.0.0.1"):
+        with pace.host("127.0.0.2"):  # another device's slot is free: no deadlock
+            pass
+    pace.release("127.0.0.1")
+    assert pace.host("127.0.0.1") is not None
+
+
+class _Clock:
+    """A fake monotonic clock: sleeping advances it, so the rate is checked without waiting."""
+
+    def __init__(self) -> None:
+        self.now = 100.0
+        self.sleeps: list[float] = []
+
+    def monotonic(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+
+def test_the_rate_spaces_request_starts_evenly(monkeypatch):
+    clock = _Clock()
+    monkeypatch.setattr(pace_module, "time", clock)
+    pace = Pace(per_host=2, rate=4.0)
+    starts = []
+    for address in ("127.0.0.1", "127.0.0.2", "127.0.0.1", "127.0.0.3", "127.0.0.2"):
+        with pace.host(address):  # the rate is scan-wide: every device's requests count
+            starts.append(clock.now)
+    assert starts == [100.0, 100.25, 100.5, 100.75, 101.0]
+
+
+def test_no_rate_means_no_waiting(monkeypatch):
+    clock = _Clock()
+    monkeypatch.setattr(pace_module, "time", clock)
+    pace = Pace(per_host=2)
+    for _ in range(10):
+        with pace.host("127.0.0.1"):
+            pass
+    assert clock.sleeps == []
+
+
+@pytest.mark.parametrize("per_host, rate", [(-1, None), (2, 0.0), (2, -3.0)])
+def test_nonsense_limits_are_refused(per_host, rate):
+    with pytest.raises(ValueError):
+        Pace(per_host=per_host, rate=rate)

@@ -1,0 +1,161 @@
+"""The per-device audit flow against the lab: limits hold, parallel lines change nothing, each request sent once."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from scanner import audit as audit_module
+from scanner.audit import TRACE_LOGGER
+from scanner.config import ScanConfig, load_credentials
+from scanner.errors import UsageError
+from scanner.lab import Lab
+from scanner.matching.loader import load_signatures
+from scanner.pipeline import run_scan
+from scanner.probes import pace as pace_module
+from scanner.probes.http import HttpClient
+
+pytestmark = pytest.mark.lab
+NETWORK = "127.77.42.0/24"
+
+
+@pytest.fixture(scope="module")
+def lab():
+    with Lab(network=NETWORK) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def config(lab, tmp_path_factory) -> ScanConfig:
+    path: Path = tmp_path_factory.mktemp("creds") / "lab.toml"
+    path.write_text(lab.credentials_toml(), encoding="utf-8")
+    # A short timeout: the Hikvision SDK port (8000) never answers GET /, and the tests need not wait 4 s.
+    return ScanConfig(targets=(lab.network,), credentials=load_credentials(path), request_timeout=1.0)
+
+
+def _seen(result) -> dict[str, list[tuple]]:
+    """Every request of every device as (probe, request line, outcome, status), in report order."""
+    return {d.address: [(o.probe, o.request, o.outcome, o.status) for o in d.observations] for d in result.devices}
+
+
+def _verdicts(result) -> dict[str, tuple]:
+    return {d.address: (d.identity, d.is_camera, d.face_analytics, d.services, d.not_checked) for d in result.devices}
+
+
+class _CountingHostPace(pace_module.HostPace):
+    """A HostPace that records the most requests it ever had in flight at once."""
+
+    def __init__(self, pace=None, per_host: int = 0) -> None:
+        super().__init__(pace, per_host)
+        self.inside, self.most, self._lock = 0, 0, threading.Lock()
+
+    def __enter__(self):
+        super().__enter__()
+        with self._lock:
+            self.inside += 1
+            self.most = max(self.most, self.inside)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        with self._lock:
+            self.inside -= 1
+        super().__exit__(*exc)
+
+
+@pytest.fixture
+def counted(monkeypatch) -> list[tuple[str, _CountingHostPace]]:
+    made: list[tuple[str, _CountingHostPace]] = []
+    real_host = pace_module.Pace.host
+
+    def host(self, address):
+        found = real_host(self, address)
+        made.append((address, found))
+        return found
+
+    monkeypatch.setattr(pace_module, "HostPace", _CountingHostPace)
+    monkeypatch.setattr(pace_module.Pace, "host", host)
+    return made
+
+
+def test_a_device_never_has_more_than_its_cap_in_flight_and_uses_it(lab, config, counted):
+    result = run_scan(config)
+    assert {d.address for d in result.devices} == {d.address for d in lab.devices}
+    most = {address: max(p.most for a, p in counted if a == address) for address, _ in counted}
+    assert most and max(most.values()) == 2
+    # The Hikvision cameras: GET / on the silent SDK port is pending while ONVIF is asked beside it.
+    hikvision = [d.address for d in lab.devices if 8000 in d.ports.values()]
+    assert hikvision and all(most[address] == 2 for address in hikvision)
+
+
+def test_one_line_per_device_sends_the_same_requests_and_concludes_the_same(config, counted):
+    parallel = run_scan(config)
+    serial = run_scan(replace(config, per_host_concurrency=1, concurrency=1))
+    assert max(p.most for _, p in counted) == 2  # counted over both scans: the parallel one overlapped
+    assert _seen(serial) == _seen(parallel)
+    assert _verdicts(serial) == _verdicts(parallel)
+
+
+def test_two_signature_requests_for_the_same_resource_are_one_request(config, monkeypatch):
+    sigset = load_signatures()
+    original = next(spec for spec in sigset.requests if spec.id == "hikvision.isapi.capabilities")
+    twin = replace(original, id="hikvision.isapi.capabilities_again")
+    sigset = replace(sigset, requests=(*sigset.requests, twin))
+    sent: list[tuple[str, str]] = []
+    real_run = HttpClient.run_request
+
+    def counting_run(self, port, tls, spec):
+        sent.append((repr(self), spec.path))
+        return real_run(self, port, tls, spec)
+
+    monkeypatch.setattr(HttpClient, "run_request", counting_run)
+    result = run_scan(config, sigset=sigset)
+    assert len(sent) == len(set(sent))  # no device was asked for the same resource twice
+    for device in result.devices:
+        by_probe = {o.probe: o for o in device.observations}
+        if original.id in by_probe:
+            twin_obs, first = by_probe[twin.id], by_probe[original.id]
+            assert (twin_obs.request, twin_obs.outcome, twin_obs.body) == (first.request, first.outcome, first.body)
+    assert any(o.probe == twin.id and o.outcome == "ok" for d in result.devices for o in d.observations)
+
+
+def test_each_device_logs_its_critical_path_when_asked(config, caplog):
+    with caplog.at_level(logging.DEBUG, logger=TRACE_LOGGER):
+        result = run_scan(config)
+    traces = {r.trace["address"]: r.trace for r in caplog.records if hasattr(r, "trace")}
+    assert set(traces) == {d.address for d in result.devices}
+    for device in result.devices:
+        trace = traces[device.address]
+        sent = [o for o in device.observations if o.request.split(" ", 1)[0] in ("GET", "POST", "OPTIONS", "DESCRIBE")]
+        assert 0 < trace["requests"] <= len(device.observations) or not sent
+        assert 0 < trace["critical_requests"] <= trace["requests"] or trace["requests"] == 0
+        assert trace["critical_s"] <= trace["wall_s"] + 0.01
+    onvif_cameras = [t for t in traces.values() if "onvif" in t["chain"]]
+    assert onvif_cameras and all(t["chain"][-1].startswith("vendor") or t["chain"][-1] == "rtsp" for t in onvif_cameras)
+
+
+def test_a_failure_beside_the_main_line_becomes_a_not_checked_entry(config, monkeypatch):
+    def broken(self, port, tls):
+        raise RuntimeError("simulated bug")
+
+    monkeypatch.setattr(HttpClient, "fetch_root", broken)
+    result = run_scan(config)
+    web = [d for d in result.devices if any(s.port in (80, 8080) for s in d.services)]
+    assert web and all(d.not_checked[0].check == "audit" for d in web)
+    assert all("RuntimeError" in d.not_checked[0].reason for d in web)
+
+
+def test_the_audit_flow_runs_without_helpers_when_one_line_is_allowed(config):
+    kit = audit_module.AuditKit(replace(config, per_host_concurrency=1), devices=4)
+    done = kit.beside(lambda: threading.current_thread().name)
+    assert done.result() == threading.current_thread().name  # run at once, in the caller
+    kit.close()
+
+
+@pytest.mark.parametrize("changes", [{"concurrency": 0}, {"per_host_concurrency": 0}, {"rate": 0.0}, {"rate": -1.0}])
+def test_politeness_settings_must_make_sense(changes):
+    with pytest.raises(UsageError):
+        ScanConfig(targets=("127.0.0.1",), **changes)
