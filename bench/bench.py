@@ -91,7 +91,12 @@ def _measure_size(count: int, network: str, runs: int, nmap: str | None, work: P
         if not ready.startswith("ready"):
             raise SystemExit(f"the lab of {count} devices did not start (see its error above)")
         expected = Fleet(count, network=network).devices  # the same deterministic fleet, as the answer key
-        results = [_one_run(lab.pid, network, credentials, expected, nmap, work / f"run{i}") for i in range(runs)]
+        results = []
+        for i in range(runs):
+            results.append(_one_run(lab.pid, network, credentials, expected, nmap, work / f"run{i}"))
+            done = results[-1]
+            nmap_wall = f"{done.nmap.wall_s:.1f} s" if done.nmap else "not run"
+            print(f"N={count} run {i + 1}: camaudit {done.camaudit.wall_s:.2f} s, nmap {nmap_wall}", file=sys.stderr)
         print(f"lab of {count}: peak RSS {peak_rss_mb(lab.pid):.0f} MB", file=sys.stderr)
         return results
     finally:

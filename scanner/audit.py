@@ -147,7 +147,7 @@ class _Device:
 
 
 def _audit(host: Host, config: ScanConfig, sigset: SignatureSet, kit: AuditKit) -> DeviceReport:
-    budget = _Budget(config.device_budget)
+    budget = _Budget(config.device_budget + config.observe)  # an observe window is time the owner asked for
     device = _Device(host, config, sigset, kit)
     parts = [Part(observations=tuple(_wsd_observation(r) for r in host.wsd) + _discovery_observation(host))]
     try:
@@ -223,8 +223,8 @@ def _wsd_observation(reply: WsdReply) -> Observation:
 def _discovery_observation(host: Host) -> tuple[Observation, ...]:
     """What discovery revealed that face rules may read (models, MAC and its vendor), as one observation."""
     models = list(dict.fromkeys(v for fact in host.facts for k, v in fact.facts if k == "model" and v))
-    values = [("mac", (host.mac,) if host.mac else ()), ("mac_vendor", (host.mac_vendor,) if host.mac_vendor else ())]
-    values.append(("model", tuple(models)))
+    values: list[tuple[str, tuple[str, ...]]] = [("model", tuple(models))]
+    values += [("mac", (host.mac,) if host.mac else ()), ("mac_vendor", (host.mac_vendor,) if host.mac_vendor else ())]
     if not any(items for _, items in values):
         return ()
     methods = ", ".join(host.discovered_by) or "discovery"
@@ -362,9 +362,7 @@ def _vendor_round(device: _Device, web_ports: Sequence[tuple[int, bool]], found:
     return Part(observations=plain + sessions.observations, skipped=sessions.skipped)
 
 
-def _session_round(
-    device: _Device, port: int, tls: bool, specs: Sequence[RequestSpec], vendors: Sequence[str]
-) -> Part:
+def _session_round(device: _Device, port: int, tls: bool, specs: Sequence[RequestSpec], vendors: Sequence[str]) -> Part:
     """Requests behind a vendor login: log in once per session, ask, always log out; tokens never recorded.
 
     What could not be asked is said only for the vendors the device was identified as (an unidentified device is

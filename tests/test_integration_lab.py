@@ -9,6 +9,7 @@ import pytest
 
 from scanner.cli import main
 from scanner.config import Credentials, ScanConfig, load_credentials
+from scanner.errors import UsageError
 from scanner.lab import Lab
 from scanner.model import ScanResult
 from scanner.pipeline import run_scan
@@ -94,8 +95,19 @@ def test_json_contract(with_creds):
     assert data["schema_version"] == 1
     assert data["tool"]["name"] == "camaudit"
     assert data["scan"]["started_at"].endswith("Z") and data["scan"]["finished_at"].endswith("Z")
-    keys = {"address", "mac", "vendor", "model", "firmware", "serial", "is_camera", "services",
-            "face_analytics", "findings", "not_checked"}
+    keys = {
+        "address",
+        "mac",
+        "vendor",
+        "model",
+        "firmware",
+        "serial",
+        "is_camera",
+        "services",
+        "face_analytics",
+        "findings",
+        "not_checked",
+    }
     for device in data["devices"]:
         assert keys <= set(device)
         assert device["face_analytics"] in ("active", "configured", "capable", "not_found", "unknown")
@@ -107,8 +119,9 @@ def test_json_contract(with_creds):
 
 def test_cli_scan_json_exit_code_and_no_secrets(lab, creds_file, tmp_path, capsys):
     out = tmp_path / "report.json"
-    code = main(["scan", lab.network, "--credentials", str(creds_file), "--format", "json", "-o", str(out),
-                 "--no-progress"])
+    code = main(
+        ["scan", lab.network, "--credentials", str(creds_file), "--format", "json", "-o", str(out), "--no-progress"]
+    )
     captured = capsys.readouterr()
     assert code == 1  # the lab has face analytics
     printed = json.loads(captured.out)
@@ -118,8 +131,7 @@ def test_cli_scan_json_exit_code_and_no_secrets(lab, creds_file, tmp_path, capsy
 
 
 def test_scan_without_nmap_uses_connect_scan_and_says_so_once(lab, creds_file, capsys):
-    config = ScanConfig(targets=(lab.network,), credentials=load_credentials(creds_file),
-                        nmap_path="/nonexistent/nmap")
+    config = ScanConfig(targets=(lab.network,), credentials=load_credentials(creds_file), nmap_path="/nonexistent/nmap")
     result = run_scan(config)
     assert sorted(d.address for d in result.devices) == sorted(d.address for d in lab.devices)
     notes = [e for e in result.errors if e.stage == "discover"]
@@ -131,6 +143,7 @@ def test_scan_without_nmap_uses_connect_scan_and_says_so_once(lab, creds_file, c
 
 
 # --- face analytics across vendors (issue 4) ---
+
 
 def _persona(lab, result: ScanResult, persona_id: str):
     device = next(d for d in lab.devices if d.persona.id == persona_id)
@@ -170,7 +183,11 @@ def test_each_family_is_proven_by_its_own_rules(lab, with_creds):
         "dahua-asi": {"dahua.model.face_terminal"},
         "axis-face": {"axis.acap.face_application_running"},
         "hanwha-face": {"hanwha.attributes.face_detection", "onvif.events.face_segment"},
-        "reolink-face": {"reolink.ai.face_supported", "reolink.ai_cfg.face_enabled", "onvif.events.reolink_face_detect"},
+        "reolink-face": {
+            "reolink.ai.face_supported",
+            "reolink.ai_cfg.face_enabled",
+            "onvif.events.reolink_face_detect",
+        },
         "onvif-objects": {"onvif.rule_options.face_class", "onvif.supported_metadata.human_face"},
         "onvif-m-face": {"onvif.rules.face_recognition", "onvif.supported_metadata.human_face"},
         "megvii-oui": {"megvii.oui.face_hardware"},
@@ -201,8 +218,10 @@ def test_vendor_sessions_are_closed_and_their_tokens_never_recorded(lab, with_cr
     report = _persona(lab, with_creds, "reolink-face")
     probes = [o.probe for o in report.observations]
     assert probes.count("reolink.session.login") == 1 and probes.count("reolink.session.logout") == 1
-    assert probes.index("reolink.session.login") < probes.index("reolink.api.ai_state") < probes.index(
-        "reolink.session.logout"
+    assert (
+        probes.index("reolink.session.login")
+        < probes.index("reolink.api.ai_state")
+        < probes.index("reolink.session.logout")
     )
     logout = next(o for o in report.observations if o.probe == "reolink.session.logout")
     assert logout.outcome == "ok" and b'"code": 0' in logout.body
@@ -226,3 +245,17 @@ def test_rtsp_metadata_tracks_are_recorded_as_context(lab, with_creds):
     report = _persona(lab, with_creds, "onvif-objects")
     media = [m for o in report.observations if o.probe == "rtsp.describe" for m in o.value("sdp_media")]
     assert any("vnd.onvif.metadata" in m for m in media)
+
+
+def test_cli_observe_window_is_checked_then_used(lab, creds_file, capsys):
+    with pytest.raises(SystemExit) as refused:
+        main(["scan", lab.network, "--observe", "0", "--no-progress"])
+    assert refused.value.code == 2 and "--observe" in capsys.readouterr().err
+    with pytest.raises(UsageError):
+        ScanConfig(targets=(lab.network,), observe=301)
+    reolink = next(d for d in lab.devices if d.persona.id == "reolink-face")
+    code = main(["scan", reolink.address, "--credentials", str(creds_file), "--observe", "1", "--format", "json",
+                 "--no-progress", "--no-history"])  # fmt: skip
+    (device,) = json.loads(capsys.readouterr().out)["devices"]
+    assert code == 1 and device["face_analytics"] == "active"
+    assert "onvif.pull.face_state_true" in {f["rule"] for f in device["findings"]}

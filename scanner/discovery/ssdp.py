@@ -9,6 +9,7 @@ answered, with a timeout and a size cap, and parsed with defusedxml.
 from __future__ import annotations
 
 import http.client
+import time
 import xml.etree.ElementTree as ET  # noqa: S405  # only the Element type and its ParseError
 from dataclasses import dataclass
 from ipaddress import ip_address
@@ -19,6 +20,7 @@ from defusedxml import DefusedXmlException
 
 from scanner.discovery.multicast import Found
 from scanner.errors import ParseError, ProbeError
+from scanner.probes.deadline import Guard
 
 METHOD = "ssdp"
 GROUP, PORT = "239.255.255.250", 1900
@@ -26,6 +28,7 @@ SEARCH_TARGETS = ("upnp:rootdevice", "ssdp:all")
 MAX_MESSAGE = 8 * 1024
 MAX_DESCRIPTION = 64 * 1024
 MAX_FIELD = 256
+FETCH_LIMIT = 2  # a description fetch may take twice its timeout in all
 
 
 @dataclass(frozen=True)
@@ -124,14 +127,20 @@ def fetch_description(location: str, address: str, timeout: float) -> bytes:
     if parts.scheme != "http" or not parts.hostname or _same(parts.hostname, address) is False:
         raise ProbeError(f"LOCATION {location[:120]!r} is not plain HTTP on {address}")
     connection = http.client.HTTPConnection(address, parts.port or 80, timeout=timeout)
-    try:
-        connection.request("GET", (parts.path or "/") + (f"?{parts.query}" if parts.query else ""))
-        response = connection.getresponse()
-        body = response.read(MAX_DESCRIPTION + 1)
-    except (OSError, http.client.HTTPException) as exc:
-        raise ProbeError(f"cannot read {location[:120]}: {exc}") from None
-    finally:
-        connection.close()
+    limit = FETCH_LIMIT * timeout  # the timeout bounds each read; a device dripping its answer meets this one
+    with Guard(time.monotonic() + limit, f"no complete answer within {limit:g} s") as guard:
+        try:
+            connection.connect()
+            guard.adopt(connection.sock)
+            connection.request("GET", (parts.path or "/") + (f"?{parts.query}" if parts.query else ""))
+            response = connection.getresponse()
+            body = response.read(MAX_DESCRIPTION + 1)
+        except (OSError, http.client.HTTPException) as exc:
+            raise ProbeError(f"cannot read {location[:120]}: {guard.reason if guard.expired else exc}") from None
+        finally:
+            connection.close()
+    if guard.expired:
+        raise ProbeError(f"cannot read {location[:120]}: {guard.reason}")
     if response.status != 200:
         raise ProbeError(f"{location[:120]} answered {response.status}")
     return body

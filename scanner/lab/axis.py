@@ -45,7 +45,9 @@ class AxisSite:
         return (("Date", http_date()),) + ((("Server", self.server),) if self.server else ()) + extra
 
     def unauthorized(self, challenges: tuple[str, ...]) -> Response:
-        return Response(401, UNAUTHORIZED, "text/html", self._headers(tuple(("WWW-Authenticate", c) for c in challenges)))
+        return Response(
+            401, UNAUTHORIZED, "text/html", self._headers(tuple(("WWW-Authenticate", c) for c in challenges))
+        )
 
     def _allowed(self, request: Request) -> bool:
         return self.auth.check(request.header("Authorization"), request.method, request.target)
@@ -103,8 +105,8 @@ def applications(spec: AxisSpec) -> bytes:
     for number, app in enumerate(spec.applications, start=1):
         lines.append(
             f" <application Name={quoteattr(app.name)} NiceName={quoteattr(app.nice_name)} "
-            f"Vendor={quoteattr(app.vendor)} Version=\"1.{number}\" ApplicationID=\"{470000 + number}\" "
-            f"License=\"None\" Status={quoteattr(app.status)} ConfigurationPage=\"local/{app.name}/index.html\" />"
+            f'Vendor={quoteattr(app.vendor)} Version="1.{number}" ApplicationID="{470000 + number}" '
+            f'License="None" Status={quoteattr(app.status)} ConfigurationPage="local/{app.name}/index.html" />'
         )
     lines.append("</reply>")
     return "\n".join(lines).encode()

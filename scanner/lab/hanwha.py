@@ -44,7 +44,9 @@ class HanwhaSite:
         return (("Date", http_date()),) + ((("Server", self.server),) if self.server else ()) + extra
 
     def unauthorized(self, challenges: tuple[str, ...]) -> Response:
-        return Response(401, UNAUTHORIZED, "text/html", self._headers(tuple(("WWW-Authenticate", c) for c in challenges)))
+        return Response(
+            401, UNAUTHORIZED, "text/html", self._headers(tuple(("WWW-Authenticate", c) for c in challenges))
+        )
 
     def handle(self, request: Request) -> Response:
         path = request.path
@@ -71,7 +73,9 @@ def attributes(spec: SunapiSpec) -> bytes:
     cgis = []
     if spec.rule_sources:
         rules = _parameter("EventSource", spec.rule_sources)
-        cgis.append(el("cgi", {"name": "eventrules"}, el("submenu", {"name": "rules"}, el("action", {"name": "view"}, rules))))
+        cgis.append(
+            el("cgi", {"name": "eventrules"}, el("submenu", {"name": "rules"}, el("action", {"name": "view"}, rules)))
+        )
     channel = el("parameter", {"name": "Channel", "request": True, "response": False},
                  el("dataType", el("int", {"min": 0, "max": 0})))  # fmt: skip
     monitor = el("action", {"name": "monitor"}, _parameter("Channel.#.EventType", spec.event_types))

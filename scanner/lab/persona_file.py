@@ -163,7 +163,7 @@ def _check_consistent(p: Persona, where: str) -> None:
         raise LabError(f"{where}: [persona.cgi] needs a dahua web server")
     for section, flavor in (("axis", "axis"), ("sunapi", "hanwha"), ("reolink", "reolink")):
         if getattr(p, section) and (not p.web or p.web.flavor != flavor):
-            raise LabError(f"{where}: [persona.{section}] needs a {flavor} web server")
+            raise LabError(f"{where}: [persona.{section}] needs [persona.web] with flavor = {flavor!r}")
     if p.onvif:
         o = p.onvif
         kinds = [*o.supported_rules, *o.supported_modules, *(i.type for i in (*o.rules, *o.modules))]
@@ -199,10 +199,14 @@ def _expect(t: _Table, vendor: str | None) -> Expectation:
             is_camera=s.get("is_camera", bool),
             face_analytics=s.choice("face_analytics", VERDICTS),
             face_analytics_without_credentials=s.choice("face_analytics_without_credentials", VERDICTS),
-            face_analytics_observed=s.choice("face_analytics_observed", VERDICTS) if "face_analytics_observed" in s.data
-            else None,
+            face_analytics_observed=_observed(s),
         ),
     )
+
+
+def _observed(t: _Table) -> str | None:
+    """The verdict expected with observe mode, when it differs from the one with credentials."""
+    return t.choice("face_analytics_observed", VERDICTS) if "face_analytics_observed" in t.data else None
 
 
 def _stream(t: _Table) -> Stream:
@@ -326,7 +330,9 @@ def _cgi(t: _Table) -> CgiSpec:
         for s in t.subs("rules")
     ]
     status = t.choice("analyse_status", (200, 400), int) if "analyse_status" in t.data else 200
-    return CgiSpec(scene=t.get("scene", str), rules=tuple(rules), processor=t.get("processor", str), analyse_status=status)
+    return CgiSpec(
+        scene=t.get("scene", str), rules=tuple(rules), processor=t.get("processor", str), analyse_status=status
+    )
 
 
 def _axis(t: _Table) -> AxisSpec:

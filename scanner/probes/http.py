@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import http.client
+import socket
 import time
 import warnings
 from dataclasses import dataclass
@@ -12,6 +13,7 @@ from urllib.parse import urljoin, urlsplit
 
 import requests
 import urllib3
+from requests.adapters import HTTPAdapter
 from requests.auth import HTTPBasicAuth, HTTPDigestAuth
 
 from scanner.errors import ParseError, ProbeError
@@ -27,10 +29,12 @@ from scanner.model import (
     utc_now,
 )
 from scanner.probes.authn import parse_challenges, preferred
+from scanner.probes.deadline import current_guard
 from scanner.probes.pace import UNPACED, HostPace
 from scanner.probes.redact import scrub
 from scanner.probes.urls import in_scope, printable, same_host, url_host
 
+EXCHANGE_LIMIT = 4  # an exchange may take this many times the request timeout in all, however the device drips
 MAX_REDIRECTS = 3  # same-host only; a login page behind `/` is common, a chain longer than this is not
 USER_AGENT = "camaudit/0.1 (read-only camera audit)"
 NETWORK_ERRORS: tuple[type[BaseException], ...] = (
@@ -51,11 +55,47 @@ def device_session() -> requests.Session:
     session.trust_env = False  # an HTTP_PROXY would send camera traffic off the premises network
     session.verify = False  # cameras use self-signed certificates; we read, we do not trust
     session.headers.update({"User-Agent": USER_AGENT, "Accept-Encoding": "identity", "Accept": "*/*"})
+    for scheme in ("http://", "https://"):
+        session.mount(scheme, _GuardedAdapter())  # every socket obeys the exchange's hard deadline
     return session
 
 
-def read_capped(response: Any, deadline: float) -> bool:
-    """Read a streamed response into `response.content`, at most MAX_BODY bytes; True when cut short.
+class _GuardedHTTPConnection(urllib3.connection.HTTPConnection):
+    """urllib3's connection, handing its socket to the calling thread's guard when made and when reused."""
+
+    def _new_conn(self) -> socket.socket:
+        sock = super()._new_conn()
+        _adopt(sock)  # before any TLS handshake: a dripped handshake is bounded too
+        return sock
+
+    def request(self, *args: Any, **kwargs: Any) -> None:
+        _adopt(self.sock)  # a kept-alive connection, made under an earlier guard
+        super().request(*args, **kwargs)
+
+
+class _GuardedHTTPSConnection(urllib3.connection.HTTPSConnection):
+    _new_conn = _GuardedHTTPConnection._new_conn
+    request = _GuardedHTTPConnection.request
+
+
+class _GuardedAdapter(HTTPAdapter):
+    """requests' transport with the guarded connections (an instance setting: other pool managers are untouched)."""
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        http_pool = type("_Pool", (urllib3.HTTPConnectionPool,), {"ConnectionCls": _GuardedHTTPConnection})
+        https_pool = type("_TlsPool", (urllib3.HTTPSConnectionPool,), {"ConnectionCls": _GuardedHTTPSConnection})
+        self.poolmanager.pool_classes_by_scheme = {"http": http_pool, "https": https_pool}
+
+
+def _adopt(sock: Any) -> None:
+    guard = current_guard()
+    if guard is not None and sock is not None:
+        guard.adopt(sock)
+
+
+def read_capped(response: Any, deadline: float, cap: int = MAX_BODY) -> bool:
+    """Read a streamed response into `response.content`, at most `cap` bytes; True when cut short.
 
     requests would otherwise read a hostile device's endless body whole. Raises ProbeError past `deadline`.
     """
@@ -65,13 +105,13 @@ def read_capped(response: Any, deadline: float) -> bool:
     for chunk in response.iter_content(chunk_size=64 * 1024):
         chunks.append(chunk)
         size += len(chunk)
-        if size > MAX_BODY:
+        if size > cap:
             truncated = True
             break
         if time.monotonic() > deadline:
             response.close()
             raise ProbeError("the device sent its answer too slowly")
-    response._content = b"".join(chunks)[:MAX_BODY]
+    response._content = b"".join(chunks)[:cap]
     response._content_consumed = True
     if truncated:
         response.close()  # do not leave the rest of an oversized body on a reused connection
@@ -102,15 +142,33 @@ def send_capped(
     data: bytes | None = None,
     headers: dict[str, str] | None = None,
     auth: Any = None,
+    pace: HostPace = UNPACED,
 ) -> tuple[Any, bool]:
-    """One request, no redirects followed, body capped; returns the response and whether it was truncated."""
-    with warnings.catch_warnings():
-        # Local, not global: unverified TLS is deliberate here and the warning would flood stderr.
-        warnings.simplefilter("ignore", urllib3.exceptions.InsecureRequestWarning)
-        response = session.request(
-            method, url, data=data, headers=headers, auth=auth, timeout=timeout, stream=True, allow_redirects=False
-        )
-    return response, read_capped(response, time.monotonic() + 4 * timeout)
+    """One request within the device's pace: no redirects followed, body capped, the whole exchange (connect, TLS,
+    headers, body) over within EXCHANGE_LIMIT x timeout; returns the response and whether it was truncated.
+
+    `timeout` alone bounds each read, and a device dripping a byte a second never trips it: the pace's guard
+    shuts the exchange's sockets at its deadline, and that becomes a ProbeError saying so.
+    """
+    with pace, pace.guard(EXCHANGE_LIMIT * timeout) as guard:
+        try:
+            with warnings.catch_warnings():
+                # Local, not global: unverified TLS is deliberate here and the warning would flood stderr.
+                warnings.simplefilter("ignore", urllib3.exceptions.InsecureRequestWarning)
+                response = session.request(
+                    method, url, data=data, headers=headers, auth=auth, timeout=timeout, stream=True,
+                    allow_redirects=False,
+                )  # fmt: skip
+            truncated = read_capped(response, guard.deadline, pace.body_cap())
+        except NETWORK_ERRORS:
+            if guard.expired:  # the reset or end-of-stream was ours
+                raise ProbeError(guard.reason) from None
+            raise
+        if guard.expired:  # a body read "until close" ends quietly when its socket is shut
+            response.close()
+            raise ProbeError(guard.reason)
+    pace.spend(len(response.content))
+    return response, truncated
 
 
 def parse_title(document: bytes) -> str | None:
@@ -257,8 +315,10 @@ class HttpClient:
         return response, truncated
 
     def _paced(self, method: str, url: str, body: bytes | None, headers: dict[str, str], auth: Any) -> tuple[Any, bool]:
-        with self._pace:  # a Digest challenge and its answer count as one request in flight
-            return send_capped(self._session, method, url, self._timeout, data=body, headers=headers, auth=auth)
+        # A Digest challenge and its answer count as one request in flight, within one hard deadline.
+        return send_capped(
+            self._session, method, url, self._timeout, data=body, headers=headers, auth=auth, pace=self._pace
+        )
 
     def _redirect_target(self, method: str, url: str, response: Any) -> str | None:
         location = response.headers.get("Location")
@@ -323,7 +383,7 @@ def _detail(answer: _Answer, credential_sent: bool) -> str:
     elif not 200 <= status < 300:
         notes.append(f"HTTP {status} {printable(response.reason or '', 80)}".strip())
     if answer.truncated:
-        notes.append(f"body cut at {MAX_BODY} bytes")
+        notes.append(f"body cut at {len(response.content)} bytes")
     return "; ".join(notes)
 
 

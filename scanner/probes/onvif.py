@@ -196,14 +196,14 @@ class _Transport(Transport):
         if not same_host(urlsplit(address).hostname, self._address):
             raise ProbeError("refused to contact a host other than the audited address")
         data = message if isinstance(message, bytes) else str(message).encode("utf-8")
-        with self._pace:
-            response, truncated = send_capped(
-                self.session, "POST", address, self._timeout, data=data, headers=headers, auth=self._auth
-            )
+        response, truncated = send_capped(
+            self.session, "POST", address, self._timeout, data=data, headers=headers, auth=self._auth, pace=self._pace
+        )
         raw = tuple((str(k), str(v)) for k, v in response.raw.headers.items())
         self.last = _Exchange(response.status_code, raw, response.content)
         if truncated:
-            raise ProbeError("the SOAP answer is larger than 1 MiB")
+            size = len(response.content)  # the cap: 1 MiB, less once a device has sent a lot
+            raise ProbeError(f"the SOAP answer is larger than {f'{size >> 20} MiB' if size >= 1 << 20 else f'{size} bytes'}")
         return response
 
 
@@ -331,7 +331,8 @@ class _Caller:
         if wsse is not None:
             envelope, _ = wsse.apply(envelope, {})
         content_type = f'application/soap+xml; charset=utf-8; action="{_ACTIONS[call.operation]}"'
-        at, error = utc_now(), None
+        at = utc_now()
+        error: BaseException | None = None
         transport.last = None
         try:
             transport.post(url, etree.tostring(envelope), {"Content-Type": content_type})
@@ -552,8 +553,8 @@ def _observe(seq: _Sequence) -> None:
     if url is None:
         return
     keep = f"PT{int(seq.observe) + 30}S"
-    create = _RawCall("onvif.events.subscribe", ox.NS_EVENTS, "CreatePullPointSubscription",
-                      (("InitialTerminationTime", keep),), f"InitialTerminationTime={keep}", addressed=True)  # fmt: skip
+    fields, label = (("InitialTerminationTime", keep),), f"InitialTerminationTime={keep}"
+    create = _RawCall("onvif.events.subscribe", ox.NS_EVENTS, "CreatePullPointSubscription", fields, label, True)
     _, root = seq.raw(create, url)
     address, params = ox.subscription_reference(root) if root is not None else ("", ())
     if not address:

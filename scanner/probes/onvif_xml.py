@@ -277,7 +277,11 @@ def _pull(root: Element) -> Values:
             true_topics.append(topic)
         if any(name.lower() in ("enrollmentid", "likelihood") and value for name, value in items):
             recognized.append(topic)
-    return (("topics", _items(topics)), ("true_topics", _items(true_topics)), ("recognition_topics", _items(recognized)))
+    return (
+        ("topics", _items(topics)),
+        ("true_topics", _items(true_topics)),
+        ("recognition_topics", _items(recognized)),
+    )
 
 
 def withhold_personal(root: Element) -> bool:
@@ -291,7 +295,7 @@ def withhold_personal(root: Element) -> bool:
                 if item.get("Value") not in (None, WITHHELD):
                     item.set("Value", WITHHELD)
                     changed = True
-                if len(item) or (item.text or "").strip():
+                if len(item) or (item.text or "").strip() not in ("", WITHHELD):
                     item[:] = []
                     item.text = WITHHELD
                     changed = True
@@ -308,7 +312,11 @@ def subscription_reference(root: Element) -> tuple[str, tuple[Element, ...]]:
 
 
 def soap_request(
-    operation: etree.QName, fields: tuple[tuple[str, str], ...] = (), *, to: str = "", action: str = "",
+    operation: etree.QName,
+    fields: tuple[tuple[str, str], ...] = (),
+    *,
+    to: str = "",
+    action: str = "",
     headers: tuple[Element, ...] = (),
 ) -> Element:
     """A SOAP 1.2 envelope for one operation (for those onvif-zeep's WSDLs lack), with WS-Addressing if `to`.

@@ -1,14 +1,25 @@
-"""Politeness for every request camaudit sends: a cap on requests in flight per device, and an optional scan rate.
+"""The bounds of every request camaudit sends to a device: politeness (requests in flight, scan rate), the device's
+time budget, a hard deadline per exchange, the evidence kept per device, and the scan's stop.
 
 Every probe wraps each exchange with a device (an HTTP request with its Digest retry, a SOAP call, an RTSP
-request) in `with pace:`; the limits hold however the audit schedules its work.
+request) in `with pace:` and bounds its sockets with `pace.guard(seconds)`; the limits hold however the audit
+schedules its work. Once a device's budget is spent, or the scan is stopped (Ctrl-C, the audit stage over its
+budget), a request is not sent (ProbeError) and exchanges in flight end at once.
 """
 
 from __future__ import annotations
 
 import threading
 import time
+import weakref
 from types import TracebackType
+
+from scanner.errors import ProbeError
+from scanner.model import MAX_BODY
+from scanner.probes.deadline import Guard
+
+DEVICE_BYTES = 8 << 20  # answer bytes kept per device at full size (real devices send well under 1 MiB in all)
+LEAN_BODY = 64 << 10  # the cap on each answer once a device has used DEVICE_BYTES (a hostile one, in practice)
 
 
 class Pace:
@@ -24,6 +35,9 @@ class Pace:
         self._lock = threading.Lock()
         self._next_start = 0.0
         self._hosts: dict[str, HostPace] = {}
+        self._stopped = threading.Event()
+        self._why = ""
+        self._guards: weakref.WeakSet[Guard] = weakref.WeakSet()  # exchanges in flight (a guard dies with its own)
 
     def host(self, address: str) -> HostPace:
         """The pace of one device; the same object for the same address, so its cap is shared by all callers."""
@@ -46,27 +60,94 @@ class Pace:
             now = time.monotonic()
             start = max(now, self._next_start)
             self._next_start = start + self._interval
-        if start > now:
-            time.sleep(start - now)
+        while start > now and not self._stopped.is_set():  # in slices: a stop is heard within a quarter second
+            time.sleep(min(start - now, 0.25))
+            now = time.monotonic()
+
+    def stop(self, reason: str) -> None:
+        """End the scan's exchanges: those in flight at once, later ones before they are sent. `reason` says why."""
+        with self._lock:
+            if not self._stopped.is_set():
+                self._why = reason
+                self._stopped.set()
+            guards = list(self._guards)
+        for guard in guards:
+            guard.expire(self._why)
+
+    @property
+    def stopped(self) -> str | None:
+        """Why the scan was stopped, or None while it runs."""
+        return self._why if self._stopped.is_set() else None
+
+    def track(self, guard: Guard) -> None:
+        with self._lock:
+            self._guards.add(guard)
+            stopped = self._stopped.is_set()
+        if stopped:
+            guard.expire(self._why)
 
 
 class HostPace:
-    """`with host_pace:` around one exchange: waits for a free slot of the device, then for the scan rate."""
+    """`with host_pace:` around one exchange: checks the device's budget, waits for a free slot, then the scan rate."""
 
     def __init__(self, pace: Pace | None = None, per_host: int = 0) -> None:
         self._pace = pace
         self._slots = threading.BoundedSemaphore(per_host) if per_host else None
+        self._deadline: float | None = None
+        self._bytes = 0
+        self._bytes_lock = threading.Lock()
+
+    def limit(self, seconds: float) -> None:
+        """Give the device a time budget of `seconds` from now: no request starts after it, none outlives it."""
+        self._deadline = time.monotonic() + seconds
 
     def __enter__(self) -> HostPace:
+        self._refuse_if_over()
         if self._slots is not None:
             self._slots.acquire()
-        if self._pace is not None:
-            self._pace.wait_turn()
+        try:
+            self._refuse_if_over()  # the budget may have run out while waiting for a slot
+            if self._pace is not None:
+                self._pace.wait_turn()
+                self._refuse_if_over()
+        except ProbeError:
+            if self._slots is not None:
+                self._slots.release()
+            raise
         return self
 
     def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
         if self._slots is not None:
             self._slots.release()
 
+    def _refuse_if_over(self) -> None:
+        stopped = self._pace.stopped if self._pace is not None else None
+        if stopped:
+            raise ProbeError(f"not sent: {stopped}")
+        if self._deadline is not None and time.monotonic() >= self._deadline:
+            raise ProbeError("not sent: the device's time budget ran out")
 
-UNPACED = HostPace()  # no cap, no rate: for a probe used on its own (tests, one-off checks)
+    def guard(self, seconds: float) -> Guard:
+        """The hard deadline of one exchange: `seconds` from now, or the end of the device's budget if sooner."""
+        deadline, reason = time.monotonic() + seconds, f"the device took more than {seconds:g} s to answer"
+        if self._deadline is not None and self._deadline < deadline:
+            deadline, reason = self._deadline, "the device's time budget ran out during this exchange"
+        guard = Guard(deadline, reason)
+        if self._pace is not None:
+            self._pace.track(guard)
+        return guard
+
+    def body_cap(self) -> int:
+        """How many bytes of the next answer to keep: MAX_BODY until the device has sent DEVICE_BYTES in all."""
+        if self._pace is None:
+            return MAX_BODY  # a probe used on its own: nothing to share out
+        with self._bytes_lock:
+            return MAX_BODY if self._bytes < DEVICE_BYTES else LEAN_BODY
+
+    def spend(self, size: int) -> None:
+        """Count answer bytes kept for this device."""
+        with self._bytes_lock:
+            self._bytes += size
+
+
+UNPACED = HostPace()  # no cap, no rate, no budget: for a probe used on its own (tests, one-off checks)

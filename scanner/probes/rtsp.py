@@ -21,6 +21,7 @@ from scanner.probes.authn import (
     parse_challenges,
     preferred,
 )
+from scanner.probes.deadline import Guard
 from scanner.probes.pace import UNPACED, HostPace
 from scanner.probes.redact import scrub
 from scanner.probes.sdp import SdpMedia, media_labels, parse_sdp
@@ -160,14 +161,16 @@ class _Connection:
         self.address, self.port, self.timeout = address, port, timeout
         self._sock: socket.socket | None = None
 
-    def exchange(self, request: bytes) -> RtspReply:
-        """Send one request and read its reply; the whole exchange must finish within `timeout`."""
+    def exchange(self, request: bytes, guard: Guard) -> RtspReply:
+        """Send one request and read its reply; the whole exchange must finish by the guard's deadline."""
         reused = self._sock is not None
         try:
-            data = self._round_trip(request)
-            if not data and reused:
+            data = self._round_trip(request, guard)
+            if not data and reused and not guard.expired:
                 self.close()  # the device closed the idle connection before reading us: ask again, afresh
-                data = self._round_trip(request)
+                data = self._round_trip(request, guard)
+            if guard.expired:  # the scan was stopped, or the device's budget ran out, while we waited
+                raise ProbeError(guard.reason)
             reply = parse_rtsp_response(data)
         except BaseException:
             self.close()
@@ -176,13 +179,14 @@ class _Connection:
             self.close()  # asked to, or bytes beyond the reply: the next request gets a clean connection
         return reply
 
-    def _round_trip(self, request: bytes) -> bytes:
-        deadline = time.monotonic() + self.timeout
+    def _round_trip(self, request: bytes, guard: Guard) -> bytes:
+        deadline = guard.deadline
         if self._sock is not None and _readable(self._sock):
             self.close()  # closed by the device, or unsolicited bytes: never read them as the next reply
         if self._sock is None:
-            self._sock = socket.create_connection((self.address, self.port), timeout=self.timeout)
-        self._sock.settimeout(self.timeout)
+            self._sock = socket.create_connection((self.address, self.port), timeout=max(0.01, guard.remaining()))
+        guard.adopt(self._sock)  # a stop (Ctrl-C) ends a pending read at once
+        self._sock.settimeout(max(0.01, guard.remaining()))
         try:
             self._sock.sendall(request)
         except (BrokenPipeError, ConnectionResetError):
@@ -261,8 +265,8 @@ class _Client:
         lines = [f"{method} {uri} RTSP/1.0", f"CSeq: {self._cseq}", f"User-Agent: {USER_AGENT}"]
         lines += [f"{name}: {value}" for name, value in extra.items()]
         request = ("\r\n".join(lines) + "\r\n\r\n").encode("utf-8")
-        with self._pace:
-            reply = self._connection.exchange(request)
+        with self._pace, self._pace.guard(self.timeout) as guard:
+            reply = self._connection.exchange(request, guard)
         cseq = (reply.header("CSeq") or "").split()  # Hikvision answers `CSeq: 42 OPTIONS`
         if cseq and cseq[0] != str(self._cseq):
             raise ProbeError(f"the reply's CSeq {printable(cseq[0], 20)} does not match the request's {self._cseq}")
@@ -288,10 +292,13 @@ def _observe(client: _Client, probe: str, method: str, uri: str, extra: dict[str
     reply = attempt.reply
     values = _values(probe, reply, attempt.realm)
     detail = attempt.note or ("" if reply.status == 200 else f"RTSP {reply.status} {printable(reply.reason, 80)}")
+    outcome = _outcome(reply.status)
+    if probe == "rtsp.describe" and reply.status == 200 and "sdp_media" not in dict(values):
+        outcome, detail = FAILED, "RTSP 200, but the answer is not an SDP description"  # garbage proves nothing
     return Observation(
         probe=probe,
         request=line,
-        outcome=_outcome(reply.status),
+        outcome=outcome,
         status=reply.status,
         headers=reply.headers,
         body=reply.body,

@@ -70,3 +70,22 @@ def test_onvif_case_values_are_what_the_probe_derives_from_the_body(probe: str, 
 
 def test_there_are_onvif_cases_with_both_body_and_values() -> None:
     assert len(ONVIF_CASES) >= 3
+
+
+def test_the_corpus_covers_every_vendor_the_issue_names() -> None:
+    files = set(SIGSET.files)
+    assert {"axis.toml", "hanwha.toml", "reolink.toml", "megvii.toml", "sensetime.toml", "zkteco.toml"} <= files
+    assert "bosch.toml" in files
+    named = {v.name for v in SIGSET.vendors}
+    assert {"Hikvision", "Dahua", "Amcrest", "Lorex", "Intelbras", "Axis", "Hanwha", "Uniview", "Reolink"} <= named
+    assert {"Bosch", "Milesight", "ZKTeco", "Megvii", "SenseTime"} <= named
+    assert {r.vendor for r in SIGSET.rules} >= {"Hikvision", "Dahua", "Axis", "Hanwha", "Reolink", "Megvii"}
+    assert {i.vendor for i in SIGSET.identifies} >= {"Axis", "Hanwha", "Reolink", "ZKTeco", "Bosch", "SenseTime"}
+
+
+def test_every_new_rule_reads_exact_places_not_the_word_face() -> None:
+    # A bare "face" substring matcher is the classic false positive (Surface, Interface, localfaceBaseCreate).
+    for rule in SIGSET.rules:
+        for matcher in rule.matchers:
+            pattern = (matcher.pattern or matcher.regex or matcher.text or "").lower()
+            assert pattern not in ("face", "(?i)face"), rule.id

@@ -50,8 +50,14 @@ def test_rule_options_and_supported_metadata_are_asked_when_the_service_says_it_
 
 
 def test_without_the_capabilities_the_extra_analytics_queries_are_not_sent():
-    bare = Reply(200, [("Content-Type", SOAP)], (ONVIF / "GetServiceCapabilities.xml").read_bytes()
-                 .replace(b'RuleOptionsSupported="true"', b"").replace(b'SupportedMetadata="true"', b""))
+    bare = Reply(
+        200,
+        [("Content-Type", SOAP)],
+        (ONVIF / "GetServiceCapabilities.xml")
+        .read_bytes()
+        .replace(b'RuleOptionsSupported="true"', b"")
+        .replace(b'SupportedMetadata="true"', b""),
+    )
     device = FakeOnvif(user=USER, password=SECRET, replies={"GetServiceCapabilities": bare})
     result, _ = _observe(device, Credential(USER, SECRET), 0.0)
     assert "GetRuleOptions" not in device.operations and "GetSupportedMetadata" not in device.operations
@@ -95,8 +101,9 @@ def test_a_subscription_address_on_another_host_is_re_pointed_at_the_device():
         other = f"http://127.0.0.2:{server.port}"  # the same port on another host: never contacted
         body = (ONVIF / "CreatePullPointSubscription.xml").read_text().replace("@BASE@", other).encode()
         device.replies["CreatePullPointSubscription"] = Reply(200, [("Content-Type", SOAP)], body)
-        result = onvif_probe("127.0.0.1", server.base + "/onvif/device_service", Credential(USER, SECRET), 3.0,
-                             observe=1.0)
+        result = onvif_probe(
+            "127.0.0.1", server.base + "/onvif/device_service", Credential(USER, SECRET), 3.0, observe=1.0
+        )
     pulls = [s for s in server.seen if b"PullMessages" in s.body or b"Unsubscribe" in s.body]
     assert len(pulls) == 2 and all(s.path == "/onvif/Subscription?Idx=7" for s in pulls)
     assert _probes(result)["onvif.events.pull"][0].request.startswith("PullMessages(")
