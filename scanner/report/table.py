@@ -35,6 +35,14 @@ def explain(device: DeviceReport) -> str:
     return "could not be checked"
 
 
+def device_name(device: DeviceReport) -> str:
+    """`Vendor Model`, without saying the vendor twice when the model already starts with it."""
+    vendor, model = device.identity.vendor, device.identity.model
+    if vendor and model and model.lower().startswith(vendor.lower()):
+        vendor = None
+    return " ".join(x for x in (vendor, model) if x) or "unidentified"
+
+
 def build_table(result: ScanResult) -> Table:
     """A rich Table of the devices found."""
     table = Table(title="Devices found", title_justify="left")
@@ -43,7 +51,7 @@ def build_table(result: ScanResult) -> Table:
     table.add_column("Face analytics", no_wrap=True)
     table.add_column("Why", ratio=1)
     for device in result.devices:
-        name = " ".join(x for x in (device.identity.vendor, device.identity.model) if x) or "unidentified"
+        name = device_name(device)
         if not device.is_camera:
             name += " (not a camera)"
         services = " ".join(f"{s.protocol}/{s.port}" for s in device.services)
