@@ -21,6 +21,8 @@ from urllib.parse import urlsplit
 
 from scanner.audit_trace import Part, Trace
 from scanner.config import HTTP_PORTS, HTTPS_PORTS, RTSP_PORTS, ScanConfig
+from scanner.discovery.multicast import REJECTED
+from scanner.errors import ParseError
 from scanner.identify import IdentityHints, hints, identity
 from scanner.matching.engine import match_rules, with_families
 from scanner.matching.schema import RequestSpec, SignatureSet
@@ -39,14 +41,16 @@ from scanner.model import (
     WsdReply,
     utc_now,
 )
-from scanner.probes.http import HttpClient
+from scanner.probes.http import CUT_NOTE, HttpClient
 from scanner.probes.onvif import WsdlCache, onvif_probe
-from scanner.probes.pace import HostPace, Pace
+from scanner.probes.pace import NOT_SENT, HostPace, Pace
 from scanner.probes.rtsp import rtsp_probe
+from scanner.probes.urls import in_scope
 from scanner.verdict import not_checked, verdict
 
 TRACE_LOGGER = "scanner.audit.trace"  # DEBUG records carrying each device's step timings (`record.trace`)
 DEFAULT_ONVIF_PATH = "/onvif/device_service"  # only tried when WS-Discovery gave no XAddr
+MAX_XADDRS = 4  # ONVIF device service addresses tried per device; a real one announces one or two
 T = TypeVar("T")
 _trace_log = logging.getLogger(TRACE_LOGGER)
 
@@ -106,20 +110,26 @@ def audit_host(host: Host, config: ScanConfig, sigset: SignatureSet, kit: AuditK
     try:
         return _audit(host, config, sigset, kit)
     except Exception as exc:  # noqa: BLE001 - a broken device must not stop the audit of the others
-        return DeviceReport(
-            address=host.address,
-            identity=Identity(mac=host.mac),
-            is_camera=False,
-            services=tuple(Service(p, "tcp") for p in host.open_ports),
-            face_analytics="unknown",
-            findings=(),
-            not_checked=(NotChecked("audit", f"the audit of this device failed: {type(exc).__name__}"),),
-            discovered_by=host.discovered_by,
-        )
+        return unaudited(host, f"the audit of this device failed: {type(exc).__name__}")
     finally:
         kit.pace.release(host.address)
         if own_kit:
             kit.close()
+
+
+def unaudited(host: Host, reason: str, sigset: SignatureSet | None = None) -> DeviceReport:
+    """The report of a host whose audit did not run or did not finish: what discovery knew, and `reason`."""
+    known = identity(host, [], hints([], sigset), sigset) if sigset is not None else Identity(mac=host.mac)
+    return DeviceReport(
+        address=host.address,
+        identity=known,
+        is_camera=False,
+        services=tuple(Service(p, "tcp") for p in host.open_ports),
+        face_analytics="unknown",
+        findings=(),
+        not_checked=(NotChecked("audit", reason),),
+        discovered_by=host.discovered_by,
+    )
 
 
 class _Device:
@@ -129,6 +139,7 @@ class _Device:
         self.host, self.config, self.sigset, self.kit = host, config, sigset, kit
         self.credential: Credential | None = config.credentials.for_address(host.address)
         self.pace: HostPace = kit.pace.host(host.address)
+        self.pace.limit(config.device_budget + config.observe)  # no request starts, none outlives it, after this
         self.client = HttpClient(host.address, config.request_timeout, self.credential, self.pace)
         self.trace = Trace()
         self._running: list[Future[Part]] = []
@@ -153,7 +164,7 @@ def _audit(host: Host, config: ScanConfig, sigset: SignatureSet, kit: AuditKit) 
     try:
         roots = device.beside("http.root", (), lambda: _http_round(device.client, host))
         announced = _announced_xaddrs(host)  # ONVIF can start at once, beside the web pages
-        onvif = device.here("onvif", (), lambda: _onvif_round(device, announced)) if announced else None
+        onvif = device.here("onvif", (), lambda: _onvif_round(device, announced, True)) if announced else None
         web = roots.result()
         if onvif is None:
             onvif = device.here("onvif", ("http.root",), lambda: _onvif_round(device, _web_xaddrs(host, web)))
@@ -181,6 +192,7 @@ def _report(host: Host, credential: Credential | None, sigset: SignatureSet, par
     decisive = [rule for rule in sigset.rules if rule.conclusive]  # a miss of the others proves nothing
     skipped += [NotChecked("vendor_api", f"{v.name}: {v.no_face_api}") for v in sigset.vendors
                 if v.no_face_api and v.name in vendors]  # fmt: skip
+    skipped += _misbehaviour(observations) + _rejections(host)
     return DeviceReport(
         address=host.address,
         identity=identity(host, observations, found, sigset),
@@ -192,6 +204,36 @@ def _report(host: Host, credential: Credential | None, sigset: SignatureSet, par
         discovered_by=host.discovered_by,
         observations=tuple(observations),
     )
+
+
+def _rejections(host: Host) -> list[NotChecked]:
+    """Discovery replies from the device that could not be used (garbage, too many, answers to no probe of ours)."""
+    notes = []
+    for fact in host.facts:
+        reasons = [value for name, value in fact.facts if name == REJECTED]
+        if reasons:
+            notes.append(NotChecked(fact.method, f"its {fact.method} replies could not be used: {'; '.join(reasons)}"))
+    return notes
+
+
+def _misbehaviour(observations: Sequence[Observation]) -> list[NotChecked]:
+    """What the device's answers broke, in the report's words: each request that got no usable answer (when no
+    other request of the same probe did), and each answer cut at the size cap. A hostile or broken device is then
+    reported with its reason, whether or not it looked like a camera.
+    """
+    answered = {obs.probe for obs in observations if obs.outcome == OK}
+    notes: dict[str, NotChecked] = {}
+    unsent = [obs.detail for obs in observations if obs.outcome == FAILED and obs.detail.startswith(NOT_SENT)]
+    for obs in observations:
+        if obs.outcome == FAILED and obs.probe not in answered and obs.detail and obs.detail not in unsent:
+            notes.setdefault(obs.probe, NotChecked(obs.probe, f"no usable answer to {obs.request}: {obs.detail}"))
+        elif CUT_NOTE in obs.detail:
+            reason = f"the answer to {obs.request} was larger than the cap: only its start was read ({obs.detail})"
+            notes.setdefault("answer_size", NotChecked("answer_size", reason))
+    if unsent:  # one line, not one per request: the budget ran out, or the scan was stopped
+        reason = f"{len(unsent)} request(s) {unsent[0]}"
+        notes["not_sent"] = NotChecked("not_sent", reason)
+    return list(notes.values())
 
 
 def _observations(parts: Sequence[Part]) -> list[Observation]:
@@ -256,9 +298,20 @@ def _http_round(client: HttpClient, host: Host) -> Part:
 
 
 def _announced_xaddrs(host: Host) -> list[str]:
-    """The device service addresses WS-Discovery announced (http or https), in order, without repeats."""
-    found = [x for reply in host.wsd for x in reply.xaddrs if x.lower().startswith(("http://", "https://"))]
-    return list(dict.fromkeys(found))
+    """The device service addresses WS-Discovery announced (http or https), in order, at most MAX_XADDRS.
+
+    Each is asked at the host's own address, so two that differ only in their host are one; a reply listing
+    hundreds cannot make the audit ask hundreds.
+    """
+    found: dict[str, str] = {}
+    for xaddr in (x for reply in host.wsd for x in reply.xaddrs):
+        try:
+            https = xaddr.lower().startswith("https://")
+            if https or xaddr.lower().startswith("http://"):
+                found.setdefault(in_scope(xaddr, host.address, 443 if https else 80), xaddr)
+        except (ParseError, ValueError):
+            continue  # not a URL: nothing to ask
+    return list(found.values())[:MAX_XADDRS]
 
 
 def _web_xaddrs(host: Host, web: Part) -> list[str]:
@@ -267,9 +320,14 @@ def _web_xaddrs(host: Host, web: Part) -> list[str]:
     return [f"{scheme[tls]}://{host.address}:{port}{DEFAULT_ONVIF_PATH}" for port, tls in web.web_ports]
 
 
-def _onvif_round(device: _Device, xaddrs: Sequence[str]) -> Part:
-    """Ask the first XAddr that answers ONVIF; its observations, stream URIs, and what it could not ask."""
-    for xaddr in xaddrs:
+def _onvif_round(device: _Device, xaddrs: Sequence[str], announced: bool = False) -> Part:
+    """Ask the first XAddr that answers ONVIF; its observations, stream URIs, and what it could not ask.
+
+    When none answers, an `announced` (WS-Discovery) service's failed attempt is kept: a device that says it
+    speaks ONVIF and then answers garbage is news; a guessed path that is not ONVIF is not.
+    """
+    failed: tuple[Observation, ...] = ()
+    for xaddr in xaddrs[:MAX_XADDRS]:
         result = onvif_probe(
             device.host.address,
             xaddr,
@@ -280,7 +338,8 @@ def _onvif_round(device: _Device, xaddrs: Sequence[str]) -> Part:
             observe=device.config.observe,
         )
         if not any(o.outcome == OK for o in result.observations):
-            continue  # not ONVIF here; its failed attempt is not evidence of anything
+            failed = failed or result.observations
+            continue  # not ONVIF here
         port = urlsplit(xaddr).port or (443 if xaddr.lower().startswith("https") else 80)
         return Part(
             observations=result.observations,
@@ -288,7 +347,7 @@ def _onvif_round(device: _Device, xaddrs: Sequence[str]) -> Part:
             skipped=result.not_checked,
             stream_uris=result.stream_uris,
         )
-    return Part()
+    return Part(observations=failed if announced else ())
 
 
 def _rtsp_round(device: _Device, onvif: Part, found: IdentityHints) -> Part:

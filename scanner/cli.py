@@ -1,11 +1,18 @@
-"""The camaudit command line: parse arguments, build the objects, run (exit 0 clean, 1 face analytics, 2 bad input)."""
+"""The camaudit command line: parse arguments, build the objects, run.
+
+Exit codes: 0 clean, 1 face analytics found, 2 bad input (one line on stderr), 130 stopped by Ctrl-C or SIGTERM
+(the report written is valid and marked partial).
+"""
 
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
+import threading
 import traceback
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import NoReturn
 
@@ -18,7 +25,7 @@ from scanner.model import ScanResult
 from scanner.outputs import OutputOptions
 from scanner.report.i18n import JURISDICTION_CHOICES, LANGS, default_lang
 
-EXIT_CLEAN, EXIT_FACE, EXIT_USAGE = 0, 1, 2
+EXIT_CLEAN, EXIT_FACE, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 FACE_LEVELS = ("active", "configured", "capable")
 
 
@@ -117,6 +124,15 @@ def _scan_options(scan: argparse.ArgumentParser) -> None:
                       help="opt-in: also watch each ONVIF device's events this long (a short-lived PullPoint "
                       "subscription, removed afterwards; needs --credentials)")
     scan.add_argument("--bundle", type=Path, help="write an evidence bundle (report, raw answers, hashes) here")
+    scan.add_argument("--yes", action="store_true", help="confirm a scan of more than a /16 (65536 addresses)")
+    scan.add_argument("--rate", type=_positive, metavar="PER_SECOND",
+                      help="at most this many requests started per second, scan-wide (default: no ceiling)")
+    scan.add_argument("--concurrency", type=_count, default=64, metavar="N",
+                      help="devices audited at the same time (default: %(default)s)")
+    scan.add_argument("--per-host", type=_count, default=2, metavar="N",
+                      help="requests in flight to one device at a time (default: %(default)s; at most 8)")
+    scan.add_argument("--device-budget", type=_positive, default=60.0, metavar="SECONDS",
+                      help="time one device's audit may take (default: %(default)s)")
     _report_options(scan)
 
 
@@ -128,6 +144,28 @@ def _seconds(text: str) -> float:
         raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
     if not 0.2 <= value <= 60:
         raise argparse.ArgumentTypeError("must be between 0.2 and 60 seconds")
+    return value
+
+
+def _positive(text: str) -> float:
+    """A positive number (argparse type)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not 0 < value < float("inf"):
+        raise argparse.ArgumentTypeError("must be a positive number")
+    return value
+
+
+def _count(text: str) -> int:
+    """A whole number of at least 1 (argparse type)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
     return value
 
 
@@ -173,7 +211,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     except KeyboardInterrupt:
         print("camaudit: interrupted", file=sys.stderr)
-        return 130
+        return EXIT_INTERRUPTED
 
 
 def _dispatch(args: argparse.Namespace) -> int:
@@ -212,11 +250,43 @@ def _scan(args: argparse.Namespace) -> int:
         interface=args.interface,
         discovery_window=args.discovery_window,
         observe=args.observe,
+        confirm_large=args.yes,
+        rate=args.rate,
+        concurrency=args.concurrency,
+        per_host_concurrency=args.per_host,
+        device_budget=args.device_budget,
     )
     sigset = load_signatures(config.signatures_dir)
-    result = run_scan(config, make_progress(False if args.no_progress else None), sigset)
-    deliver(result, config, sigset.digest, output_options(args))
-    return exit_code(result)
+    stop = threading.Event()
+    with stop_on_signals(stop):  # delivery too: a late Ctrl-C must not cut the report short
+        result = run_scan(config, make_progress(False if args.no_progress else None), sigset, stop)
+        deliver(result, config, sigset.digest, output_options(args))
+    return EXIT_INTERRUPTED if stop.is_set() else exit_code(result)
+
+
+@contextmanager
+def stop_on_signals(stop: threading.Event) -> Iterator[None]:
+    """While the block runs, SIGINT and SIGTERM set `stop` (the scan then ends with a partial report) instead of
+    killing the process; a second Ctrl-C aborts at once. Handlers are only installed from the main thread."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+
+    def on_signal(signum: int, frame: object) -> None:
+        if stop.is_set():
+            raise KeyboardInterrupt  # the second one: give up now (written files are whole: writes are atomic)
+        stop.set()
+        name = signal.Signals(signum).name
+        print(f"camaudit: {name}: stopping; the report will be partial (Ctrl-C again to abort)", file=sys.stderr)
+
+    for sig in previous:
+        signal.signal(sig, on_signal)
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 def output_options(args: argparse.Namespace) -> OutputOptions:

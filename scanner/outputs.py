@@ -53,6 +53,9 @@ def deliver(result: ScanResult, config: ScanConfig, signature_digest: str, optio
         print_table(result, Console(highlight=False))
         if options.lang != "en":
             print(summary_sentence(report, cached_catalog(options.lang)))
+    if result.partial:
+        why = result.errors[-1].message if result.errors else "stopped"  # the pipeline says why last
+        print(f"note: the scan did not finish ({why}); the report is marked partial", file=sys.stderr)
     params = bundle_params(config.targets, config.ports, result, signature_digest)
     if options.json_path is not None:
         _write(options.json_path, report_text)

@@ -1,43 +1,70 @@
-"""run_scan: scope -> discover -> audit each host (identify, probe, match) -> ScanResult. Orchestration only."""
+"""run_scan: scope -> discover -> audit each host (identify, probe, match) -> ScanResult. Orchestration only.
+
+Each stage has a time budget, and a scan can be stopped (`stop`, set on Ctrl-C or SIGTERM). Either way the stage
+stops waiting: exchanges in flight end, audits hand in what they gathered, devices not audited say so, and the
+result is marked partial. Discovery runs on a daemon thread, so a stop never waits for nmap.
+"""
 
 from __future__ import annotations
 
 import ipaddress
-from concurrent.futures import ThreadPoolExecutor, as_completed
+import math
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import replace
+from typing import TypeVar
 
-from scanner.audit import AuditKit, audit_host
+from scanner.audit import AuditKit, audit_host, unaudited
 from scanner.config import ScanConfig
-from scanner.discovery.discover import discover_hosts
+from scanner.discovery.discover import Discovery, discover_hosts
 from scanner.matching.engine import vendor_for_oui
 from scanner.matching.loader import load_signatures
 from scanner.matching.schema import SignatureSet
 from scanner.model import DeviceReport, Host, ScanError, ScanResult, utc_now
+from scanner.probes.http import EXCHANGE_LIMIT
 from scanner.progress import NullProgress, ScanProgress
 from scanner.scope import expand_targets
+
+T = TypeVar("T")
+DISCOVERY_BASE = 180.0  # seconds any discovery gets, beyond its window and its share of the sweep
+AUDIT_GRACE = 30.0  # seconds the audit stage gets beyond its devices' budgets
+STOP_GRACE = 5.0  # seconds a stopped audit stage waits for the audits in flight to hand in what they have
+POLL = 0.05  # seconds between looks at the stop flag while a stage runs
+INTERRUPTED = "the scan was interrupted (Ctrl-C or SIGTERM)"
 
 
 def run_scan(
     config: ScanConfig,
     progress: ScanProgress | None = None,
     sigset: SignatureSet | None = None,
+    stop: threading.Event | None = None,
 ) -> ScanResult:
-    """Audit every target in scope. Raises UsageError/ScopeError only for bad input, before any traffic."""
+    """Audit every target in scope. Raises UsageError/ScopeError only for bad input, before any traffic.
+
+    Setting `stop` (from a signal handler or another thread) ends the scan early with a partial result.
+    """
     progress = progress or NullProgress()
     sigset = sigset or load_signatures(config.signatures_dir)
-    addresses = expand_targets(config.targets, config.allow_public, config.max_hosts)
+    addresses = expand_targets(config.targets, config.allow_public, config.max_hosts, config.confirm_large)
+    stop = stop or threading.Event()
     started = utc_now()
     errors: list[ScanError] = []
 
     progress.stage(f"Looking for devices on {len(addresses)} addresses", total=None)
-    found = discover_hosts(addresses, config, lambda org: _known_vendor(org, sigset))
-    for note in found.notes:
-        progress.note(note)
-        errors.append(ScanError("discover", note))
-    hosts = found.hosts
-
-    progress.stage(f"Auditing {len(hosts)} devices", total=len(hosts))
-    devices = _audit_all(hosts, config, sigset, progress)
+    found, why = _discover(addresses, config, sigset, stop)
+    devices: tuple[DeviceReport, ...] = ()
+    if found is not None:
+        for note in found.notes:
+            progress.note(note)
+            errors.append(ScanError("discover", note))
+        progress.stage(f"Auditing {len(found.hosts)} devices", total=len(found.hosts))
+        devices, why = _audit_all(found.hosts, config, sigset, progress, stop)
+        if why:
+            errors.append(ScanError("audit", why))
+    elif why:
+        errors.append(ScanError("discover", f"no device was audited: {why} before discovery finished"))
     progress.close()
     return ScanResult(
         started_at=started,
@@ -45,7 +72,23 @@ def run_scan(
         targets=tuple(config.targets),
         devices=devices,
         errors=tuple(errors),
+        partial=why is not None,
     )
+
+
+def discovery_budget(addresses: int, config: ScanConfig) -> float:
+    """The discovery stage's budget when none is set: a base, the listen window, and the connect sweep's worst case
+    (every port of every address silent until its timeout, 256 connects at a time)."""
+    sweep = addresses * len(config.ports) * config.connect_timeout / 256
+    return DISCOVERY_BASE + config.discovery_window + config.wsd_timeout + sweep
+
+
+def audit_budget(hosts: int, config: ScanConfig) -> float:
+    """The audit stage's budget when none is set: each wave of `concurrency` devices gets a device's budget (and
+    the last exchange it may have begun), plus a grace."""
+    waves = max(1, math.ceil(hosts / config.concurrency))
+    per_device = config.device_budget + config.observe + EXCHANGE_LIMIT * config.request_timeout
+    return waves * per_device + AUDIT_GRACE
 
 
 def _known_vendor(mac_vendor: str | None, sigset: SignatureSet) -> bool:
@@ -53,16 +96,94 @@ def _known_vendor(mac_vendor: str | None, sigset: SignatureSet) -> bool:
     return bool(mac_vendor) and vendor_for_oui(mac_vendor or "", sigset) is not None
 
 
+def _discover(
+    addresses: tuple[str, ...], config: ScanConfig, sigset: SignatureSet, stop: threading.Event
+) -> tuple[Discovery | None, str | None]:
+    """The discovery, or None and why it was given up (stopped, or over its budget); its errors are raised here."""
+    budget = config.discovery_budget or discovery_budget(len(addresses), config)
+    done = _on_daemon(lambda: discover_hosts(addresses, config, lambda org: _known_vendor(org, sigset)))
+    why = _wait_for(lambda: done.done(), stop, time.monotonic() + budget, f"discovery ran out of its {budget:.0f} s")
+    if why is not None:
+        return None, why
+    return done.result(), None
+
+
+def _on_daemon(work: Callable[[], T]) -> Future[T]:
+    """Run `work` on a daemon thread (which the interpreter does not wait for at exit)."""
+    future: Future[T] = Future()
+
+    def run() -> None:
+        try:
+            future.set_result(work())
+        except BaseException as exc:  # noqa: BLE001 - handed to the caller through the future
+            future.set_exception(exc)
+
+    threading.Thread(target=run, name="camaudit-discovery", daemon=True).start()
+    return future
+
+
+def _wait_for(done: Callable[[], bool], stop: threading.Event, deadline: float, over: str) -> str | None:
+    """Wait until `done()`; or return why not: INTERRUPTED once `stop` is set, `over` once past the deadline."""
+    while not done():
+        if stop.is_set():
+            return INTERRUPTED
+        if time.monotonic() > deadline:
+            return over
+        stop.wait(POLL)
+    return None
+
+
 def _audit_all(
-    hosts: tuple[Host, ...], config: ScanConfig, sigset: SignatureSet, progress: ScanProgress
-) -> tuple[DeviceReport, ...]:
-    """`config.concurrency` devices at a time, sharing one kit (parsed WSDLs, per-device limits, helpers)."""
-    reports: list[DeviceReport] = []
+    hosts: tuple[Host, ...],
+    config: ScanConfig,
+    sigset: SignatureSet,
+    progress: ScanProgress,
+    stop: threading.Event,
+) -> tuple[tuple[DeviceReport, ...], str | None]:
+    """`config.concurrency` devices at a time, sharing one kit (parsed WSDLs, per-device limits, helpers).
+
+    On a stop or past the stage budget, every exchange in flight ends, and the devices not audited by then are
+    reported as such; the second value says why (None when every audit finished).
+    """
+    reports: dict[str, DeviceReport] = {}
     at_once = max(1, min(config.concurrency, len(hosts) or 1))
-    with AuditKit(config, at_once) as kit, ThreadPoolExecutor(max_workers=at_once) as pool:
+    budget = config.audit_budget or audit_budget(len(hosts), config)
+    deadline = time.monotonic() + budget
+    with AuditKit(config, at_once) as kit:
+        pool = ThreadPoolExecutor(max_workers=at_once, thread_name_prefix="camaudit-audit")
         futures = {pool.submit(audit_host, host, config, sigset, kit): host for host in hosts}
-        for future in as_completed(futures):
+        why = _collect(futures, reports, progress, stop, deadline, f"the audit stage ran out of its {budget:.0f} s")
+        if why is not None:
+            kit.pace.stop(why)  # exchanges in flight end now; no request starts any more
+            pool.shutdown(wait=False, cancel_futures=True)
+            _collect(futures, reports, progress, threading.Event(), time.monotonic() + STOP_GRACE, "")
+        pool.shutdown(wait=why is None)
+    missing = [host for host in hosts if host.address not in reports]
+    for host in missing:
+        reports[host.address] = replace(unaudited(host, f"not audited: {why}", sigset), discovery=host.facts)
+    return tuple(sorted(reports.values(), key=lambda r: ipaddress.ip_address(r.address))), why
+
+
+def _collect(
+    futures: dict[Future[DeviceReport], Host],
+    reports: dict[str, DeviceReport],
+    progress: ScanProgress,
+    stop: threading.Event,
+    deadline: float,
+    over: str,
+) -> str | None:
+    """Gather finished audits into `reports` until all are in (None), or the stop or the deadline comes (why)."""
+    pending = {f for f in futures if futures[f].address not in reports and not f.cancelled()}
+    while pending:
+        if stop.is_set():
+            return INTERRUPTED
+        if time.monotonic() > deadline:
+            return over
+        finished, pending = wait(pending, timeout=POLL, return_when=FIRST_COMPLETED)
+        for future in finished:
+            if future.cancelled():
+                continue
             report = replace(future.result(), discovery=futures[future].facts)
-            reports.append(report)
+            reports[report.address] = report
             progress.advance(f"Audited {report.address}")
-    return tuple(sorted(reports, key=lambda r: ipaddress.ip_address(r.address)))
+    return None

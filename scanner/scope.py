@@ -11,6 +11,9 @@ Decisions:
   global address is refused. Multicast, unspecified, "this network" (0.0.0.0/8), reserved (240.0.0.0/4) and
   broadcast addresses are always refused. An IPv4-mapped IPv6 address is judged (and returned) as IPv4.
 - Host names are refused: resolving them would send DNS queries to an outside resolver.
+- A scan of more than `max_hosts` addresses (65536, a /16) needs confirmation (`confirmed`, the CLI's --yes): a
+  typo such as /8 for /24 must not start a week of traffic. Confirmed or not, HARD_MAX_HOSTS (a /12) is the most
+  one scan takes. Sizes are checked before any address is expanded.
 """
 
 from __future__ import annotations
@@ -27,48 +30,68 @@ IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 _HOSTNAME = re.compile(r"^(?=.*[A-Za-z_])[A-Za-z0-9_.-]+$")
 _LAST_OCTET = re.compile(r"^(\d{1,3}\.\d{1,3}\.\d{1,3}\.)(\d{1,3})-(\d{1,3})$")
 _THIS_NETWORK = ipaddress.ip_network("0.0.0.0/8")
+CONFIRM_ABOVE = 65536  # addresses: a /16; larger scans need confirmation
+HARD_MAX_HOSTS = 1 << 20  # addresses: a /12, the most one scan takes even when confirmed
 
 
-def expand_targets(targets: Sequence[str], allow_public: bool = False, max_hosts: int = 65536) -> tuple[str, ...]:
-    """Every address the targets name, sorted (IPv4 first) and de-duplicated; ScopeError on any refusal."""
+def expand_targets(
+    targets: Sequence[str], allow_public: bool = False, max_hosts: int = CONFIRM_ABOVE, confirmed: bool = False
+) -> tuple[str, ...]:
+    """Every address the targets name, sorted (IPv4 first) and de-duplicated; ScopeError on any refusal.
+
+    More than `max_hosts` addresses are refused unless `confirmed`; more than HARD_MAX_HOSTS always are.
+    """
     if isinstance(targets, str):
         targets = [targets]  # a lone string would otherwise be split into characters
+    limit = _Limit(max(max_hosts, HARD_MAX_HOSTS) if confirmed else max_hosts, confirmed)
     found: set[IPAddress] = set()
     for raw in targets:
         target = raw.strip()
         if not target:
             raise ScopeError("empty target: give an address, a CIDR (127.77.0.0/24) or a range (127.0.0.1-20)")
-        for address in _addresses(target, max_hosts):
+        for address in _addresses(target, limit):
             _check(target, address, allow_public)
             found.add(address)
-        if len(found) > max_hosts:
-            raise ScopeError(f"target {target} brings the scan to more than {max_hosts} hosts (the limit)")
+        if len(found) > limit.hosts:
+            raise ScopeError(f"target {target} brings the scan to more than {limit.hosts} hosts {limit.what()}")
     return tuple(str(a) for a in sorted(found, key=lambda a: (a.version, a)))
 
 
-def _addresses(target: str, max_hosts: int) -> Iterator[IPAddress]:
+class _Limit:
+    """How many addresses a scan may hold, and how a refusal says what to do about it."""
+
+    def __init__(self, hosts: int, confirmed: bool) -> None:
+        self.hosts, self.confirmed = hosts, confirmed
+
+    def what(self) -> str:
+        if self.confirmed:
+            return "(the limit: camaudit scans at most that many at once)"
+        return "(the limit without confirmation: pass --yes if you mean to scan more than a /16)"
+
+
+def _addresses(target: str, limit: _Limit) -> Iterator[IPAddress]:
     """The addresses of one target; refuses malformed targets and any single target above the limit."""
     if "/" in target:
-        return _network_hosts(target, max_hosts)
+        return _network_hosts(target, limit)
     if "-" in target and not _is_address(target):  # a zone id (fe80::1%br-lan) may hold a dash
         first, last = _range_ends(target)
-        if int(last) - int(first) + 1 > max_hosts:
-            raise ScopeError(f"target {target} has more hosts than the limit ({max_hosts}) allows")
+        count = int(last) - int(first) + 1
+        if count > limit.hosts:
+            raise ScopeError(f"target {target} has {count} addresses, more than {limit.hosts} {limit.what()}")
         return (type(first)(n) for n in range(int(first), int(last) + 1))
     return iter([_address(target, target)])
 
 
-def _network_hosts(target: str, max_hosts: int) -> Iterator[IPAddress]:
+def _network_hosts(target: str, limit: _Limit) -> Iterator[IPAddress]:
     try:
         network: IPNetwork = ipaddress.ip_network(target, strict=False)
     except ValueError:
         if _HOSTNAME.match(target.partition("/")[0]):
             raise ScopeError(f"target {target} names a host: give an address (camaudit does no DNS)") from None
         raise ScopeError(f"target {target} is not a valid CIDR (example: 127.77.0.0/24)") from None
-    if network.num_addresses > max_hosts + 2:  # +2: hosts() drops network and broadcast
-        raise ScopeError(
-            f"target {target} has {network.num_addresses} addresses, more than the limit ({max_hosts}) allows"
-        )
+    if network.num_addresses > limit.hosts + 2:  # +2: hosts() drops network and broadcast
+        count = network.num_addresses
+        raise ScopeError(f"target {target} has {count} addresses, more than {limit.hosts} {limit.what()}")
     hosts = network.hosts() if network.num_addresses > 1 else iter([network.network_address])
     return (_plain(address) for address in hosts)
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from ipaddress import ip_address
 from typing import TypeVar
@@ -16,7 +17,7 @@ from scanner.discovery import dhip, mdns, sadp, ssdp, wsd_multicast
 from scanner.discovery.arp import read_arp_table
 from scanner.discovery.interfaces import Interface, choose_interfaces, local_interfaces
 from scanner.discovery.merge import Sightings, merge
-from scanner.discovery.multicast import Found, Method, MethodTiming, SegmentResult, discover_segment
+from scanner.discovery.multicast import Found, Method, MethodTiming, Rejections, SegmentResult, discover_segment
 from scanner.discovery.oui import find_prefix_file, load_oui_table
 from scanner.discovery.portscan import PortScan, scan_ports
 from scanner.discovery.ws_discovery import probe_unicast
@@ -27,6 +28,7 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 DESCRIPTION_WORKERS = 8
 DESCRIPTION_TIMEOUT = 2.0
+DESCRIPTIONS_BUDGET = 20.0  # seconds in which description fetches may start
 
 
 @dataclass(frozen=True)
@@ -58,13 +60,17 @@ def discover_hosts(
     in_scope = frozenset(addresses).__contains__
     interfaces = choose_interfaces(local_interfaces(), addresses, config.interface)
     timings: list[tuple[str, float]] = []
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        on_link = _all_on_link(addresses, interfaces)
-        sweep = pool.submit(_timed, timings, "port sweep", lambda: _sweep(addresses, config, on_link))
-        segment = pool.submit(_timed, timings, "segment window", lambda: _segment(interfaces, in_scope, config))
-        scan, listened = sweep.result(), segment.result()
+    on_link = _all_on_link(addresses, interfaces)
+    # The sweep runs beside the segment window on a daemon thread: a stopped scan never waits for nmap at exit.
+    sweep = _on_daemon(lambda: _timed(timings, "port sweep", lambda: _sweep(addresses, config, on_link)))
+    listened = _timed(timings, "segment window", lambda: _segment(interfaces, in_scope, config))
+    scan = sweep.result()
     found = list(listened.found) + _timed(timings, "ssdp descriptions", lambda: _descriptions(listened.found))
-    unicast = _timed(timings, "unicast ws-discovery", lambda: _unicast_wsd(scan.hosts, listened.found, config))
+    rejected = Rejections()  # unicast replies that could not be used, noted beside the segment's
+    unicast = _timed(
+        timings, "unicast ws-discovery", lambda: _unicast_wsd(scan.hosts, listened.found, config, rejected)
+    )
+    found += list(listened.rejected) + list(rejected.facts())
     neighbours = _timed(timings, "neighbour table", read_arp_table)
     oui = load_oui_table(find_prefix_file(config.nmap_path))
     seen = Sightings(scan.hosts, found, unicast, neighbours, dict(scan.mac_vendors))
@@ -73,6 +79,19 @@ def discover_hosts(
     for step, seconds in timings:
         log.info("discovery step %s took %.3f s", step, seconds)
     return Discovery(hosts, scan.method, tuple(notes), listened.interfaces, tuple(timings), listened.timings)
+
+
+def _on_daemon(work: Callable[[], T]) -> Future[T]:
+    future: Future[T] = Future()
+
+    def run() -> None:
+        try:
+            future.set_result(work())
+        except BaseException as exc:  # noqa: BLE001 - handed to the caller through the future
+            future.set_exception(exc)
+
+    threading.Thread(target=run, name="camaudit-sweep", daemon=True).start()
+    return future
 
 
 def _timed(timings: list[tuple[str, float]], step: str, run: Callable[[], T]) -> T:
@@ -108,20 +127,28 @@ def _segment(interfaces: Sequence[Interface], in_scope: Callable[[str], bool], c
 
 
 def _descriptions(found: Sequence[Found]) -> list[Found]:
-    """The UPnP description of each SSDP responder, read from the responder itself, as more ssdp facts."""
-    wanted: dict[tuple[str, str], None] = {}
+    """The UPnP description of each SSDP responder, read from the responder itself, as more ssdp facts.
+
+    One description per address, and none started after DESCRIPTIONS_BUDGET: a segment full of fake responders
+    cannot hold the scan here.
+    """
+    wanted: dict[str, str] = {}
     for item in found:
         location = dict(item.facts).get("location") if item.method == ssdp.METHOD else None
         if location:
-            wanted.setdefault((item.address, location), None)
+            wanted.setdefault(item.address, location)
     if not wanted:
         return []
+    deadline = time.monotonic() + DESCRIPTIONS_BUDGET
     with ThreadPoolExecutor(max_workers=min(DESCRIPTION_WORKERS, len(wanted))) as pool:
-        results = list(pool.map(lambda pair: _description(*pair), wanted))
+        results = list(pool.map(lambda pair: _description(pair[0], pair[1], deadline), wanted.items()))
     return [r for r in results if r is not None]
 
 
-def _description(address: str, location: str) -> Found | None:
+def _description(address: str, location: str, deadline: float) -> Found | None:
+    if time.monotonic() > deadline:
+        log.info("SSDP description of %s not read: the descriptions' time budget ran out", address)
+        return None
     try:
         device = ssdp.parse_description(ssdp.fetch_description(location, address, DESCRIPTION_TIMEOUT))
     except (ProbeError, ParseError) as exc:
@@ -130,12 +157,14 @@ def _description(address: str, location: str) -> Found | None:
     return Found(ssdp.METHOD, address, f"description {location}", ssdp.description_facts(device))
 
 
-def _unicast_wsd(swept: Sequence[Host], found: Sequence[Found], config: ScanConfig) -> dict[str, tuple[WsdReply, ...]]:
+def _unicast_wsd(
+    swept: Sequence[Host], found: Sequence[Found], config: ScanConfig, rejected: Rejections
+) -> dict[str, tuple[WsdReply, ...]]:
     """WS-Discovery sent to each swept host that multicast did not already hear (routed or loopback targets)."""
     heard = {f.address for f in found if f.method == wsd_multicast.METHOD}
     targets = [h.address for h in swept if h.address not in heard]
     try:
-        return probe_unicast(targets, timeout=config.wsd_timeout)
+        return probe_unicast(targets, timeout=config.wsd_timeout, rejected=rejected)
     except ProbeError as exc:
         log.info("unicast WS-Discovery not sent: %s", exc)
         return {}

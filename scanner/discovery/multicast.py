@@ -25,6 +25,11 @@ from scanner.model import WsdReply
 
 MAX_DATAGRAM = 64 * 1024
 RECEIVE_BUFFER = 1 << 20
+REJECTED = "rejected"  # the fact (and Found key) for replies a method could not use
+MAX_REASONS = 3  # distinct reasons kept per method and address
+MAX_REASON = 160  # characters per reason
+MAX_CLAIMS = 16  # devices one address may claim per method (a reply may list several endpoints)
+READ_BURST = 256  # datagrams read from one socket before the window's clock is looked at again
 MAX_FOLLOWUPS = 32  # extra queries one method may send in a scan (mDNS asks the service types it learns)
 
 
@@ -74,6 +79,7 @@ class SegmentResult:
     timings: tuple[MethodTiming, ...]
     interfaces: tuple[str, ...]
     errors: tuple[str, ...] = ()
+    rejected: tuple[Found, ...] = ()  # per method and address, the replies it could not use (`rejected` facts)
 
 
 @dataclass
@@ -117,7 +123,10 @@ def discover_segment(
     finally:
         for channel in channels:
             channel.sock.close()
+    if collector.refused_devices:
+        errors.append(f"more than {cap} devices answered; {collector.refused_devices} further replies were not kept")
     return SegmentResult(
+        rejected=collector.rejected.facts(),
         found=collector.all(),
         timings=tuple(collector.timing(m.name, sum(c.sent for c in channels if c.method is m)) for m in methods),
         interfaces=tuple(dict.fromkeys(i.name for i in interfaces)),
@@ -173,7 +182,7 @@ def _drain(selector: selectors.BaseSelector, collector: _Collector, started: flo
 
 
 def _read_all(channel: _Channel, collector: _Collector, started: float) -> None:
-    while True:
+    for _ in range(READ_BURST):  # a flood cannot keep us here past the window: the caller checks the clock
         try:
             data, source = channel.sock.recvfrom(MAX_DATAGRAM)
         except (BlockingIOError, InterruptedError):
@@ -194,6 +203,28 @@ def _follow_up(channel: _Channel, found: Found) -> None:
             _send(channel, message, channel.method.group, [])
 
 
+class Rejections:
+    """Replies a method could not use, per (method, address): a few distinct reasons each, as `rejected` facts.
+
+    A device that answers discovery with garbage is worth a line in its report; its garbage is not.
+    """
+
+    def __init__(self) -> None:
+        self._reasons: dict[tuple[str, str], list[str]] = {}
+
+    def add(self, method: str, address: str, reason: str) -> None:
+        kept = self._reasons.setdefault((method, address), [])
+        text = "".join(ch if ch.isprintable() else "?" for ch in reason)[:MAX_REASON]
+        if text not in kept and len(kept) < MAX_REASONS:
+            kept.append(text)
+
+    def facts(self) -> tuple[Found, ...]:
+        return tuple(
+            Found(method, address, REJECTED, tuple((REJECTED, reason) for reason in reasons))
+            for (method, address), reasons in self._reasons.items()
+        )
+
+
 class _Collector:
     """Accepts in-scope replies, one per (method, address, key), within the device and datagram caps."""
 
@@ -201,26 +232,43 @@ class _Collector:
         self._in_scope, self._cap, self._per_source = in_scope, cap, per_source
         self._datagrams: dict[str, int] = {}
         self._found: dict[tuple[str, str, str], Found] = {}
+        self._keys: dict[tuple[str, str], int] = {}  # (method, address) -> devices it claimed
         self._addresses: set[str] = set()
         self._times: dict[str, list[float]] = {}
+        self.rejected = Rejections()
+        self.refused_devices = 0  # replies from addresses beyond the cap
 
     def feed(self, method: Method, data: bytes, address: str, at: float) -> list[Found]:
-        if not self._in_scope(address) or self._datagrams.get(address, 0) >= self._per_source:
+        if not self._in_scope(address):
+            return []
+        if self._datagrams.get(address, 0) >= self._per_source:
+            self.rejected.add(method.name, address, f"more than {self._per_source} datagrams; the rest were ignored")
             return []
         if address not in self._addresses and len(self._addresses) >= self._cap:
+            self.refused_devices += 1
             return []
         self._datagrams[address] = self._datagrams.get(address, 0) + 1
         try:
             answers = method.read(data, address)
-        except ParseError:
-            return []  # a broken reply is no reply
-        new = [f for f in answers if (f.method, f.address, f.key) not in self._found]
+        except ParseError as exc:
+            self.rejected.add(method.name, address, str(exc))  # a broken reply is no reply, but it is news
+            return []
+        new = [f for f in answers if (f.method, f.address, f.key) not in self._found and self._room(f)]
         for found in new:
             self._found[(found.method, found.address, found.key)] = found
             self._addresses.add(found.address)
         if answers:
             self._times.setdefault(method.name, []).append(at)
         return new
+
+    def _room(self, found: Found) -> bool:
+        """Whether one address may claim one more device for this method (MAX_CLAIMS at most)."""
+        count = self._keys.get((found.method, found.address), 0)
+        if count >= MAX_CLAIMS:
+            self.rejected.add(found.method, found.address, f"claims more than {MAX_CLAIMS} devices; the rest ignored")
+            return False
+        self._keys[(found.method, found.address)] = count + 1
+        return True
 
     def all(self) -> tuple[Found, ...]:
         return tuple(self._found.values())

@@ -16,6 +16,7 @@ import time
 import uuid
 from collections.abc import Sequence
 
+from scanner.discovery.multicast import Rejections
 from scanner.discovery.wsd_messages import (
     MAX_DATAGRAM,
     ScopesInfo,
@@ -32,21 +33,29 @@ from scanner.model import WsdReply
 
 __all__ = ["ScopesInfo", "build_probe", "parse_probe_matches", "probe_unicast", "relates_to", "scopes_info"]
 
+METHOD = "ws-discovery"
 PROBE_TYPES = ("dn:NetworkVideoTransmitter", "tds:Device")
 REPEAT_GAP = 0.1  # seconds between two sends of the same Probe
 MAX_REPLIES_PER_ADDRESS = 8  # distinct endpoints kept per address
 MAX_DATAGRAMS_PER_ADDRESS = 64  # datagrams parsed per address: a chatty device cannot make us parse forever
 DRAIN_EVERY = 64  # addresses sent to between two reads, so replies do not pile up while we send
 RECEIVE_BUFFER = 1 << 20
+READ_BURST = 256  # datagrams read before the deadline is looked at again
 
 
 def probe_unicast(
-    addresses: Sequence[str], *, port: int = 3702, timeout: float = 1.0, repeats: int = 2
+    addresses: Sequence[str],
+    *,
+    port: int = 3702,
+    timeout: float = 1.0,
+    repeats: int = 2,
+    rejected: Rejections | None = None,
 ) -> dict[str, tuple[WsdReply, ...]]:
     """The ProbeMatches of each address that answered (addresses that did not answer are absent).
 
     Listens for `timeout` seconds after the last send. Raises ProbeError only when no Probe could be sent at
-    all (no route, no permission): silence would otherwise look like "no camera here".
+    all (no route, no permission): silence would otherwise look like "no camera here". Replies from probed
+    addresses that could not be used (not XML, no answer to our Probe, too many) are noted in `rejected`.
     """
     if repeats < 1:
         raise ValueError("repeats must be at least 1")
@@ -55,7 +64,7 @@ def probe_unicast(
         return {}
     probes = {f"urn:uuid:{uuid.uuid4()}": t for t in PROBE_TYPES}
     messages = [build_probe(message_id, types) for message_id, types in probes.items()]
-    collector = _Collector(targets, frozenset(probes))
+    collector = _Collector(targets, frozenset(probes), rejected if rejected is not None else Rejections())
     with _Sockets(targets) as sockets:
         sent = 0
         for round_number in range(repeats):
@@ -120,7 +129,7 @@ class _Sockets:
 
     @staticmethod
     def _read_all(sock: socket.socket, collector: _Collector) -> None:
-        while True:
+        for _ in range(READ_BURST):  # a flood cannot keep us here past the deadline: drain() checks the clock
             try:
                 data, source = sock.recvfrom(MAX_DATAGRAM)
             except (BlockingIOError, InterruptedError):
@@ -141,32 +150,45 @@ class _Sockets:
 class _Collector:
     """Keeps the replies that answer our Probes, from the addresses we probed, one per endpoint."""
 
-    def __init__(self, targets: dict[str, str], message_ids: frozenset[str]) -> None:
+    def __init__(self, targets: dict[str, str], message_ids: frozenset[str], rejected: Rejections) -> None:
         self._targets = targets
         self._message_ids = message_ids
         self._parsed: dict[str, int] = {}
         self._replies: dict[str, dict[str, WsdReply]] = {}
+        self._rejected = rejected
 
     def feed(self, data: bytes, source: str) -> None:
         try:
             key = _key(source)
         except ValueError:
             return
-        if key not in self._targets or self._parsed.get(key, 0) >= MAX_DATAGRAMS_PER_ADDRESS:
-            return  # not an address we probed (spoofed or stray), or one that talks too much
+        if key not in self._targets:
+            return  # not an address we probed (spoofed or stray)
+        if self._parsed.get(key, 0) >= MAX_DATAGRAMS_PER_ADDRESS:
+            self._reject(key, f"more than {MAX_DATAGRAMS_PER_ADDRESS} datagrams; the rest were ignored")
+            return  # one that talks too much
         self._parsed[key] = self._parsed.get(key, 0) + 1
         try:
             envelope = parse_envelope(data)
             if relates_to_of(envelope) not in self._message_ids:
+                self._reject(key, "a reply whose RelatesTo names no Probe camaudit sent")
                 return
             matches = probe_matches_of(envelope, self._targets[key])
-        except ParseError:
-            return  # a broken reply is no reply
+        except ParseError as exc:
+            self._reject(key, str(exc))  # a broken reply is no reply, but it is news
+            return
         kept = self._replies.setdefault(key, {})
         for match in matches:
             endpoint = match.epr or " ".join(match.xaddrs)  # no EPR: tell endpoints apart by their XAddrs
-            if endpoint not in kept and len(kept) < MAX_REPLIES_PER_ADDRESS:
-                kept[endpoint] = match
+            if endpoint in kept:
+                continue
+            if len(kept) >= MAX_REPLIES_PER_ADDRESS:
+                self._reject(key, f"claims more than {MAX_REPLIES_PER_ADDRESS} endpoints; the rest were ignored")
+                break
+            kept[endpoint] = match
+
+    def _reject(self, key: str, reason: str) -> None:
+        self._rejected.add(METHOD, self._targets[key], reason)
 
     def result(self) -> dict[str, tuple[WsdReply, ...]]:
         return {self._targets[key]: tuple(replies.values()) for key, replies in self._replies.items() if replies}

@@ -35,6 +35,7 @@ from scanner.probes.redact import scrub
 from scanner.probes.urls import in_scope, printable, same_host, url_host
 
 EXCHANGE_LIMIT = 4  # an exchange may take this many times the request timeout in all, however the device drips
+CUT_NOTE = "body cut at"  # how an observation's detail says its body was truncated at the cap
 MAX_REDIRECTS = 3  # same-host only; a login page behind `/` is common, a chain longer than this is not
 USER_AGENT = "camaudit/0.1 (read-only camera audit)"
 NETWORK_ERRORS: tuple[type[BaseException], ...] = (
@@ -64,9 +65,7 @@ class _GuardedHTTPConnection(urllib3.connection.HTTPConnection):
     """urllib3's connection, handing its socket to the calling thread's guard when made and when reused."""
 
     def _new_conn(self) -> socket.socket:
-        sock = super()._new_conn()
-        _adopt(sock)  # before any TLS handshake: a dripped handshake is bounded too
-        return sock
+        return _adopt(super()._new_conn())  # before any TLS handshake: a dripped handshake is bounded too
 
     def request(self, *args: Any, **kwargs: Any) -> None:
         _adopt(self.sock)  # a kept-alive connection, made under an earlier guard
@@ -74,8 +73,20 @@ class _GuardedHTTPConnection(urllib3.connection.HTTPConnection):
 
 
 class _GuardedHTTPSConnection(urllib3.connection.HTTPSConnection):
-    _new_conn = _GuardedHTTPConnection._new_conn
-    request = _GuardedHTTPConnection.request
+    def _new_conn(self) -> socket.socket:
+        return _adopt(super()._new_conn())
+
+    def request(self, *args: Any, **kwargs: Any) -> None:
+        _adopt(self.sock)
+        super().request(*args, **kwargs)
+
+
+class _GuardedPool(urllib3.HTTPConnectionPool):
+    ConnectionCls = _GuardedHTTPConnection
+
+
+class _GuardedTlsPool(urllib3.HTTPSConnectionPool):
+    ConnectionCls = _GuardedHTTPSConnection
 
 
 class _GuardedAdapter(HTTPAdapter):
@@ -83,15 +94,14 @@ class _GuardedAdapter(HTTPAdapter):
 
     def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
         super().init_poolmanager(*args, **kwargs)
-        http_pool = type("_Pool", (urllib3.HTTPConnectionPool,), {"ConnectionCls": _GuardedHTTPConnection})
-        https_pool = type("_TlsPool", (urllib3.HTTPSConnectionPool,), {"ConnectionCls": _GuardedHTTPSConnection})
-        self.poolmanager.pool_classes_by_scheme = {"http": http_pool, "https": https_pool}
+        self.poolmanager.pool_classes_by_scheme = {"http": _GuardedPool, "https": _GuardedTlsPool}
 
 
-def _adopt(sock: Any) -> None:
+def _adopt(sock: Any) -> Any:
     guard = current_guard()
     if guard is not None and sock is not None:
         guard.adopt(sock)
+    return sock
 
 
 def read_capped(response: Any, deadline: float, cap: int = MAX_BODY) -> bool:
@@ -383,15 +393,29 @@ def _detail(answer: _Answer, credential_sent: bool) -> str:
     elif not 200 <= status < 300:
         notes.append(f"HTTP {status} {printable(response.reason or '', 80)}".strip())
     if answer.truncated:
-        notes.append(f"body cut at {len(response.content)} bytes")
+        notes.append(f"{CUT_NOTE} {len(response.content)} bytes")
     return "; ".join(notes)
 
 
+def _cause(exc: BaseException) -> BaseException | None:
+    """What urllib3 wrapped: requests' ConnectionError holds a ProtocolError holding http.client's own error."""
+    for outer in exc.args[:1]:
+        if isinstance(outer, urllib3.exceptions.ProtocolError) and len(outer.args) > 1:
+            inner = outer.args[1]
+            return inner if isinstance(inner, BaseException) else None
+    return None
+
+
 def _network_detail(exc: BaseException) -> str:
-    if isinstance(exc, requests.Timeout):
+    if isinstance(exc, requests.Timeout) or "Read timed out" in str(exc):  # a body's timeout comes wrapped
         return "no answer in time"
     if isinstance(exc, requests.exceptions.SSLError):
         return "TLS handshake failed"
+    cause = _cause(exc)
+    if isinstance(cause, http.client.RemoteDisconnected):
+        return "the device closed the connection without answering"
+    if isinstance(cause, http.client.HTTPException):  # a bad status line, overlong or too many header lines
+        return f"not a usable HTTP answer ({type(cause).__name__})"
     if isinstance(exc, requests.ConnectionError):
         return "connection failed (refused, reset or unreachable)"
     if isinstance(exc, ProbeError):

@@ -203,7 +203,8 @@ class _Transport(Transport):
         self.last = _Exchange(response.status_code, raw, response.content)
         if truncated:
             size = len(response.content)  # the cap: 1 MiB, less once a device has sent a lot
-            raise ProbeError(f"the SOAP answer is larger than {f'{size >> 20} MiB' if size >= 1 << 20 else f'{size} bytes'}")
+            cap = f"{size >> 20} MiB" if size >= 1 << 20 else f"{size} bytes"
+            raise ProbeError(f"the SOAP answer is larger than {cap}")
         return response
 
 
@@ -267,12 +268,15 @@ def _classify(
         if error is None or not isinstance(error, _EXPECTED):
             raise error or ProbeError("no exchange recorded")  # nothing was sent: a bug on our side
         return FAILED, _network_detail(error), None
+    unreadable = ""
     try:
         root: Element | None = parse_xml(exchange.body)
-    except ParseError:
-        root = None
-    if error is None:
+    except ParseError as exc:
+        root, unreadable = None, f" ({exc})"  # e.g. a DOCTYPE: said in the detail, so the report names it
+    if error is None and root is not None and ox.is_response_to(root, operation):
         return OK, "", root
+    if error is None:  # zeep, not strict, recovers from anything: garbage must not count as an answer
+        error = ProbeError(f"unusable answer: HTTP {exchange.status}, not a {operation} response{unreadable}")
     kind = ox.fault_kind(root) if root is not None else None
     summary = f" ({ox.fault_summary(root)})" if kind and root is not None else ""
     if kind == "auth" or exchange.status in (401, 403):
@@ -286,12 +290,12 @@ def _classify(
         return OK, "the answer does not follow the WSDL; facts were read from the raw XML", root
     if isinstance(error, ProbeError):
         return FAILED, str(error), root
-    return FAILED, f"unusable answer: HTTP {exchange.status}{summary}", root
+    return FAILED, f"unusable answer: HTTP {exchange.status}{summary}{unreadable}", root
 
 
 def _network_detail(error: BaseException) -> str:
     name = type(error).__name__
-    if "Timeout" in name:
+    if "Timeout" in name or "Read timed out" in str(error):  # a body's read timeout comes wrapped
         return "no answer in time"
     if isinstance(error, ProbeError):
         return str(error)

@@ -19,6 +19,7 @@ from scanner.model import MAX_BODY
 from scanner.probes.deadline import Guard
 
 DEVICE_BYTES = 8 << 20  # answer bytes kept per device at full size (real devices send well under 1 MiB in all)
+NOT_SENT = "not sent: "  # how a refused request's detail begins (the audit sums these up in one line)
 LEAN_BODY = 64 << 10  # the cap on each answer once a device has used DEVICE_BYTES (a hostile one, in practice)
 
 
@@ -123,9 +124,9 @@ class HostPace:
     def _refuse_if_over(self) -> None:
         stopped = self._pace.stopped if self._pace is not None else None
         if stopped:
-            raise ProbeError(f"not sent: {stopped}")
+            raise ProbeError(f"{NOT_SENT}{stopped}")
         if self._deadline is not None and time.monotonic() >= self._deadline:
-            raise ProbeError("not sent: the device's time budget ran out")
+            raise ProbeError(f"{NOT_SENT}the device's time budget ran out")
 
     def guard(self, seconds: float) -> Guard:
         """The hard deadline of one exchange: `seconds` from now, or the end of the device's budget if sooner."""
