@@ -6,11 +6,11 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from scanner.probes.rtsp import rtsp_probe
 
 from scanner.config import Credentials, ScanConfig
 from scanner.model import Credential
 from scanner.pipeline import run_scan
+from scanner.probes.rtsp import rtsp_probe
 
 pytestmark = pytest.mark.thirdparty
 SERVER = Path(__file__).parent / "thirdparty" / "gst_rtsp_server.py"
