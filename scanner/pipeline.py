@@ -26,6 +26,7 @@ from scanner.model import DeviceReport, Host, ScanError, ScanResult, utc_now
 from scanner.probes.http import EXCHANGE_LIMIT
 from scanner.progress import NullProgress, ScanProgress
 from scanner.scope import expand_targets
+from scanner.threads import on_daemon
 
 T = TypeVar("T")
 DISCOVERY_BASE = 180.0  # seconds any discovery gets, beyond its window and its share of the sweep
@@ -101,25 +102,13 @@ def _discover(
 ) -> tuple[Discovery | None, str | None]:
     """The discovery, or None and why it was given up (stopped, or over its budget); its errors are raised here."""
     budget = config.discovery_budget or discovery_budget(len(addresses), config)
-    done = _on_daemon(lambda: discover_hosts(addresses, config, lambda org: _known_vendor(org, sigset)))
+    done = on_daemon(
+        lambda: discover_hosts(addresses, config, lambda org: _known_vendor(org, sigset)), "camaudit-discovery"
+    )
     why = _wait_for(lambda: done.done(), stop, time.monotonic() + budget, f"discovery ran out of its {budget:.0f} s")
     if why is not None:
         return None, why
     return done.result(), None
-
-
-def _on_daemon(work: Callable[[], T]) -> Future[T]:
-    """Run `work` on a daemon thread (which the interpreter does not wait for at exit)."""
-    future: Future[T] = Future()
-
-    def run() -> None:
-        try:
-            future.set_result(work())
-        except BaseException as exc:  # noqa: BLE001 - handed to the caller through the future
-            future.set_exception(exc)
-
-    threading.Thread(target=run, name="camaudit-discovery", daemon=True).start()
-    return future
 
 
 def _wait_for(done: Callable[[], bool], stop: threading.Event, deadline: float, over: str) -> str | None:

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import logging
 import os
-import threading
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from ipaddress import ip_address
 from typing import TypeVar
@@ -23,6 +22,7 @@ from scanner.discovery.portscan import PortScan, scan_ports
 from scanner.discovery.ws_discovery import probe_unicast
 from scanner.errors import ParseError, ProbeError
 from scanner.model import Host, WsdReply
+from scanner.threads import on_daemon
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -62,7 +62,9 @@ def discover_hosts(
     timings: list[tuple[str, float]] = []
     on_link = _all_on_link(addresses, interfaces)
     # The sweep runs beside the segment window on a daemon thread: a stopped scan never waits for nmap at exit.
-    sweep = _on_daemon(lambda: _timed(timings, "port sweep", lambda: _sweep(addresses, config, on_link)))
+    sweep = on_daemon(
+        lambda: _timed(timings, "port sweep", lambda: _sweep(addresses, config, on_link)), "camaudit-sweep"
+    )
     listened = _timed(timings, "segment window", lambda: _segment(interfaces, in_scope, config))
     scan = sweep.result()
     found = list(listened.found) + _timed(timings, "ssdp descriptions", lambda: _descriptions(listened.found))
@@ -79,19 +81,6 @@ def discover_hosts(
     for step, seconds in timings:
         log.info("discovery step %s took %.3f s", step, seconds)
     return Discovery(hosts, scan.method, tuple(notes), listened.interfaces, tuple(timings), listened.timings)
-
-
-def _on_daemon(work: Callable[[], T]) -> Future[T]:
-    future: Future[T] = Future()
-
-    def run() -> None:
-        try:
-            future.set_result(work())
-        except BaseException as exc:  # noqa: BLE001 - handed to the caller through the future
-            future.set_exception(exc)
-
-    threading.Thread(target=run, name="camaudit-sweep", daemon=True).start()
-    return future
 
 
 def _timed(timings: list[tuple[str, float]], step: str, run: Callable[[], T]) -> T:
