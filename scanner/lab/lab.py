@@ -7,19 +7,18 @@ import errno
 import ipaddress
 import json
 import logging
-import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from types import MappingProxyType, TracebackType
+from types import MappingProxyType
 
 from scanner.errors import LabError
 from scanner.lab import device as device_mod
+from scanner.lab.loop import LoopHost
 from scanner.lab.persona_file import load_personas
 from scanner.lab.personas import Persona
 from scanner.lab.ports import can_bind_privileged, plan
 
 FIRST_HOST = 11  # device i listens on network address + 11 + i
-START_TIMEOUT = 15.0
 log = logging.getLogger(__name__)
 
 
@@ -54,7 +53,7 @@ def _network(text: str) -> ipaddress.IPv4Network:
     return net
 
 
-class Lab:
+class Lab(LoopHost):
     """Context manager running the emulated devices: `with Lab() as lab: ...`."""
 
     def __init__(
@@ -76,47 +75,10 @@ class Lab:
         except ValueError as exc:
             raise LabError(str(exc)) from None
         self.network = str(net)
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._thread: threading.Thread | None = None
+        super().__init__()
         self._servers: list[asyncio.AbstractServer] = []
         self._transports: list[asyncio.BaseTransport] = []
         self._connections: dict[asyncio.Task[object], asyncio.StreamWriter] = {}
-
-    def __enter__(self) -> Lab:
-        self.start()
-        return self
-
-    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
-        self.stop()
-
-    def start(self) -> None:
-        """Bind every listener; returns once all are bound. LabError (one line) when one cannot be."""
-        if self._thread is not None:
-            return
-        loop = asyncio.new_event_loop()
-        thread = threading.Thread(target=loop.run_forever, name="camaudit-lab", daemon=True)
-        self._loop, self._thread = loop, thread
-        thread.start()
-        try:
-            asyncio.run_coroutine_threadsafe(self._bind_all(), loop).result(START_TIMEOUT)
-        except TimeoutError:
-            self.stop()
-            raise LabError(f"the lab did not bind its listeners within {START_TIMEOUT:.0f} s") from None
-        except BaseException:
-            self.stop()
-            raise
-
-    def stop(self) -> None:
-        """Close every listener and connection, end the thread. Safe to call twice."""
-        loop, thread = self._loop, self._thread
-        if loop is None or thread is None:
-            return
-        if loop.is_running():
-            asyncio.run_coroutine_threadsafe(self._close_all(), loop).result(START_TIMEOUT)
-            loop.call_soon_threadsafe(loop.stop)
-        thread.join(START_TIMEOUT)
-        loop.close()
-        self._loop, self._thread = None, None
 
     def credentials_toml(self) -> str:
         """A camaudit credentials file with one [[credentials]] per device (its address, its login)."""

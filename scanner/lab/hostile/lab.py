@@ -10,21 +10,19 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import logging
-import threading
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
-from types import TracebackType
 
 from scanner.errors import LabError
 from scanner.lab.hostile import web
 from scanner.lab.hostile.catalogue import HOSTILE, HostilePersona
 from scanner.lab.hostile.context import Context, TcpBehaviour, UdpBehaviour
+from scanner.lab.loop import LoopHost
 from scanner.lab.ports import can_bind_privileged
 from scanner.lab.wsd import WsdResponder
 
 FIRST_HOST = 101
-START_TIMEOUT = 15.0
 USERNAME, PASSWORD = "admin", "hostile-lab-0"  # lab-only logins, so the audit asks everything it can
 STANDARD = {"http": 80, "https": 443, "rtsp": 554, "wsd": 3702}
 HIGH = {"http": 8080, "https": 8443, "rtsp": 8554, "wsd": 3702}  # without privilege; all on camaudit's port list
@@ -40,8 +38,10 @@ class HostileDevice:
     ports: dict[str, int]
 
 
-class HostileLab:
+class HostileLab(LoopHost):
     """Context manager running the hostile corpus: `with HostileLab("127.77.9.0/24") as lab: ...`."""
+
+    _thread_name = "camaudit-hostile-lab"
 
     def __init__(
         self,
@@ -63,17 +63,9 @@ class HostileLab:
         self.devices = tuple(HostileDevice(p, a, _ports(p, fixed)) for p, a in zip(chosen, addresses, strict=False))
         self.counts: Counter[str] = Counter()  # `<persona>:<event>`; `trap:visit` must stay 0
         self._fixed = fixed
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._thread: threading.Thread | None = None
+        super().__init__()
         self._closers: list[asyncio.AbstractServer | asyncio.BaseTransport] = []
         self._tasks: set[asyncio.Task[None]] = set()
-
-    def __enter__(self) -> HostileLab:
-        self.start()
-        return self
-
-    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
-        self.stop()
 
     def device(self, persona_id: str) -> HostileDevice:
         return next(d for d in self.devices if d.persona.id == persona_id)
@@ -82,31 +74,6 @@ class HostileLab:
         """One [[credentials]] for every hostile device (the same lab-only login)."""
         targets = ", ".join(f'"{d.address}"' for d in self.devices)
         return f'[[credentials]]\ntargets = [{targets}]\nusername = "{USERNAME}"\npassword = "{PASSWORD}"\n'
-
-    def start(self) -> None:
-        """Bind every listener; returns once all are bound. LabError (one line) when one cannot be."""
-        if self._thread is not None:
-            return
-        self._loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(target=self._loop.run_forever, name="camaudit-hostile-lab", daemon=True)
-        self._thread.start()
-        try:
-            asyncio.run_coroutine_threadsafe(self._bind_all(), self._loop).result(START_TIMEOUT)
-        except BaseException:
-            self.stop()
-            raise
-
-    def stop(self) -> None:
-        """Close every listener and connection, end the thread. Safe to call twice."""
-        loop, thread = self._loop, self._thread
-        if loop is None or thread is None:
-            return
-        if loop.is_running():
-            asyncio.run_coroutine_threadsafe(self._close_all(), loop).result(START_TIMEOUT)
-            loop.call_soon_threadsafe(loop.stop)
-        thread.join(START_TIMEOUT)
-        loop.close()
-        self._loop, self._thread = None, None
 
     async def _bind_all(self) -> None:
         await self._tcp(self.trap, self._fixed["http"], web.trap, Context("trap", self.trap, self._fixed, self.trap,
