@@ -7,7 +7,15 @@ import threading
 from typing import Protocol
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
 
 
 class ScanProgress(Protocol):
@@ -56,7 +64,7 @@ class RichProgress:
             console=self._console,
             transient=False,
         )
-        self._task: int | None = None
+        self._task: TaskID | None = None
         self._progress.start()
 
     def stage(self, description: str, total: int | None = None) -> None:
