@@ -11,7 +11,7 @@ import signal
 import sys
 import threading
 import traceback
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import NoReturn
@@ -136,48 +136,27 @@ def _scan_options(scan: argparse.ArgumentParser) -> None:
     _report_options(scan)
 
 
-def _seconds(text: str) -> float:
-    """A listen window between 0.2 and 60 seconds (argparse type)."""
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
-    if not 0.2 <= value <= 60:
-        raise argparse.ArgumentTypeError("must be between 0.2 and 60 seconds")
-    return value
+def _number(
+    convert: Callable[[str], float], low: float, high: float, noun: str, bounds: str
+) -> Callable[[str], float]:
+    """An argparse type: `convert(text)` within [low, high], else one clear message."""
+
+    def parse(text: str) -> float:
+        try:
+            value = convert(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not {noun}") from None
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"must be {bounds}")
+        return value
+
+    return parse
 
 
-def _positive(text: str) -> float:
-    """A positive number (argparse type)."""
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-    if not 0 < value < float("inf"):
-        raise argparse.ArgumentTypeError("must be a positive number")
-    return value
-
-
-def _count(text: str) -> int:
-    """A whole number of at least 1 (argparse type)."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError("must be at least 1")
-    return value
-
-
-def _observe_window(text: str) -> float:
-    """An observe window between 1 and MAX_OBSERVE seconds (argparse type)."""
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
-    if not 1 <= value <= MAX_OBSERVE:
-        raise argparse.ArgumentTypeError(f"must be between 1 and {MAX_OBSERVE:.0f} seconds")
-    return value
+_seconds = _number(float, 0.2, 60, "a number of seconds", "between 0.2 and 60 seconds")
+_positive = _number(float, 1e-9, 1e12, "a number", "a positive number")
+_count = _number(int, 1, 1 << 30, "a whole number", "at least 1")
+_observe_window = _number(float, 1, MAX_OBSERVE, "a number of seconds", f"between 1 and {MAX_OBSERVE:.0f} seconds")
 
 
 def parse_ports(text: str | None) -> tuple[int, ...]:
