@@ -91,7 +91,7 @@ def test_reason_texts_match_the_pipeline_strings():
     import scanner
 
     root = Path(scanner.__file__).parent
-    sources = "".join((root / p).read_text() for p in ("verdict.py", "audit.py", "probes/onvif.py"))
+    sources = "".join((root / p).read_text() for p in ("verdict.py", "audit.py", "pipeline.py", "probes/onvif.py"))
     flat = re.sub(r'"\s*\n\s*"', "", sources)  # join implicitly concatenated string literals
     en = load_catalog("en")
     for key in (k for k in en.messages if k.startswith("reason.") and k != "reason.untranslated"):
