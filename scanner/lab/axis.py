@@ -10,8 +10,9 @@ import json
 from xml.sax.saxutils import quoteattr
 
 from scanner.lab.auth import Authenticator
-from scanner.lab.httpd import Request, Response, http_date
+from scanner.lab.httpd import Request, Response
 from scanner.lab.personas import AxisSpec, Persona
+from scanner.lab.site import VendorSite
 
 JSON_TYPE = "application/json"
 XML_TYPE = "text/xml"
@@ -32,22 +33,15 @@ NOT_FOUND = b"<HTML><HEAD><TITLE>404 Not Found</TITLE></HEAD><BODY><H1>404 Not F
 OPEN_METHODS = frozenset({"getAllUnrestrictedProperties", "getSupportedVersions"})
 
 
-class AxisSite:
+class AxisSite(VendorSite):
     """Answers like an Axis network camera's web server."""
+
+    unauthorized_page = UNAUTHORIZED
 
     def __init__(self, persona: Persona) -> None:
         assert persona.web is not None and persona.axis is not None
-        self.persona, self.spec = persona, persona.axis
-        self.server = persona.web.server
-        self.auth = Authenticator(persona.web.realm, persona.username, persona.password)
-
-    def _headers(self, extra: tuple[tuple[str, str], ...] = ()) -> tuple[tuple[str, str], ...]:
-        return (("Date", http_date()),) + ((("Server", self.server),) if self.server else ()) + extra
-
-    def unauthorized(self, challenges: tuple[str, ...]) -> Response:
-        return Response(
-            401, UNAUTHORIZED, "text/html", self._headers(tuple(("WWW-Authenticate", c) for c in challenges))
-        )
+        super().__init__(persona, Authenticator(persona.web.realm, persona.username, persona.password))
+        self.spec = persona.axis
 
     def _allowed(self, request: Request) -> bool:
         return self.auth.check(request.header("Authorization"), request.method, request.target)

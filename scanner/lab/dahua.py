@@ -7,6 +7,7 @@ from collections.abc import Callable
 from scanner.lab.auth import Authenticator
 from scanner.lab.httpd import Request, Response
 from scanner.lab.personas import CgiSpec, DahuaRule, Persona
+from scanner.lab.site import VendorSite
 
 TEXT_TYPE = "text/plain;charset=utf-8"
 INDEX = b"""<!DOCTYPE html>
@@ -107,22 +108,18 @@ def video_analyse_rule(spec: CgiSpec) -> bytes:
     return _lines([pair for i, rule in enumerate(spec.rules) for pair in _rule_lines(i, rule)])
 
 
-class DahuaSite:
+class DahuaSite(VendorSite):
     """Answers like a Dahua IP camera's built-in web server (no Server header, like recent firmware)."""
+
+    unauthorized_page = UNAUTHORIZED
 
     def __init__(self, persona: Persona) -> None:
         assert persona.web is not None
-        self.persona = persona
-        self.server = persona.web.server
-        self.auth = Authenticator(persona.web.realm, persona.username, persona.password, style="dahua", qop=True)
+        auth = Authenticator(persona.web.realm, persona.username, persona.password, style="dahua", qop=True)
+        super().__init__(persona, auth)
 
     def _headers(self, extra: tuple[tuple[str, str], ...] = ()) -> tuple[tuple[str, str], ...]:
         return ((("Server", self.server),) if self.server else ()) + (("X-Frame-Options", "SAMEORIGIN"),) + extra
-
-    def unauthorized(self, challenges: tuple[str, ...]) -> Response:
-        return Response(
-            401, UNAUTHORIZED, "text/html", self._headers(tuple(("WWW-Authenticate", c) for c in challenges))
-        )
 
     def handle(self, request: Request) -> Response:
         path = request.path

@@ -9,8 +9,9 @@ from __future__ import annotations
 from lxml import etree
 
 from scanner.lab.auth import Authenticator
-from scanner.lab.httpd import Request, Response, http_date
+from scanner.lab.httpd import Request, Response
 from scanner.lab.personas import Persona, SunapiSpec
+from scanner.lab.site import VendorSite
 from scanner.lab.xmlgen import el, serialize
 
 XML_TYPE = "text/xml; charset=utf-8"
@@ -31,22 +32,15 @@ UNAUTHORIZED = b"<html><head><title>401 Unauthorized</title></head><body>401 Una
 NOT_FOUND = b"<html><head><title>404 Not Found</title></head><body>404 Not Found</body></html>\n"
 
 
-class HanwhaSite:
+class HanwhaSite(VendorSite):
     """Answers like a Wisenet camera: `/` redirects to the viewer; /stw-cgi needs Digest."""
+
+    unauthorized_page = UNAUTHORIZED
 
     def __init__(self, persona: Persona) -> None:
         assert persona.web is not None and persona.sunapi is not None
-        self.persona, self.spec = persona, persona.sunapi
-        self.server = persona.web.server
-        self.auth = Authenticator(persona.web.realm, persona.username, persona.password)
-
-    def _headers(self, extra: tuple[tuple[str, str], ...] = ()) -> tuple[tuple[str, str], ...]:
-        return (("Date", http_date()),) + ((("Server", self.server),) if self.server else ()) + extra
-
-    def unauthorized(self, challenges: tuple[str, ...]) -> Response:
-        return Response(
-            401, UNAUTHORIZED, "text/html", self._headers(tuple(("WWW-Authenticate", c) for c in challenges))
-        )
+        super().__init__(persona, Authenticator(persona.web.realm, persona.username, persona.password))
+        self.spec = persona.sunapi
 
     def handle(self, request: Request) -> Response:
         path = request.path

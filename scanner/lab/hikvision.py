@@ -6,8 +6,9 @@ from html import escape
 
 from scanner.lab import isapi, isapi_face
 from scanner.lab.auth import Authenticator
-from scanner.lab.httpd import Request, Response, http_date
+from scanner.lab.httpd import Request, Response
 from scanner.lab.personas import IsapiSpec, Persona
+from scanner.lab.site import VendorSite
 
 XML_TYPE = 'application/xml; charset="UTF-8"'
 INDEX = b"""<!DOCTYPE html>
@@ -46,23 +47,16 @@ UNAUTHORIZED = (
 )
 
 
-class HikvisionSite:
+class HikvisionSite(VendorSite):
     """Answers like a Hikvision IP camera's built-in web server."""
+
+    unauthorized_page = UNAUTHORIZED
 
     def __init__(self, persona: Persona) -> None:
         assert persona.web is not None
-        self.persona, self.server = persona, persona.web.server
+        auth = Authenticator(persona.web.realm, persona.username, persona.password, style="hikvision", qop=True)
+        super().__init__(persona, auth)
         self.isapi: IsapiSpec | None = persona.isapi
-        self.auth = Authenticator(persona.web.realm, persona.username, persona.password, style="hikvision", qop=True)
-
-    def _headers(self, extra: tuple[tuple[str, str], ...] = ()) -> tuple[tuple[str, str], ...]:
-        base = (("Date", http_date()),) + ((("Server", self.server),) if self.server else ())
-        return base + extra
-
-    def unauthorized(self, challenges: tuple[str, ...]) -> Response:
-        return Response(
-            401, UNAUTHORIZED, "text/html", self._headers(tuple(("WWW-Authenticate", c) for c in challenges))
-        )
 
     def _not_found(self, path: str) -> Response:
         body = (
