@@ -12,12 +12,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from a fresh clone without installing
 
-from scanner.audit import TRACE_LOGGER  # noqa: E402
-from scanner.cli import main  # noqa: E402
+from scanner.cli.main import main  # noqa: E402
+from scanner.pipeline.device import TRACE_LOGGER  # noqa: E402
 
 
 class _TraceFile(logging.Handler):
-    """Writes the `trace` dict that scanner.audit attaches to its per-device debug record."""
+    """Writes the `trace` dict that scanner.pipeline.device attaches to its per-device debug record."""
 
     def __init__(self, path: Path) -> None:
         super().__init__(logging.DEBUG)

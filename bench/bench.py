@@ -30,7 +30,7 @@ sys.path.insert(0, str(HERE.parent))  # run from a fresh clone without installin
 from bench.measure import Usage, cpu_seconds, peak_rss_mb, run_measured  # noqa: E402
 from bench.report import Row, critical_path, differences, print_table  # noqa: E402
 from scanner.config import CAMERA_PORTS  # noqa: E402
-from scanner.lab.fleet import Fleet  # noqa: E402
+from tests.doubles.fleet import Fleet  # noqa: E402
 
 
 @dataclass(frozen=True)

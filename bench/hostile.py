@@ -28,7 +28,7 @@ sys.path.insert(0, str(HERE.parent))  # run from a fresh clone without installin
 
 from bench.measure import Usage, run_measured  # noqa: E402
 from scanner.config import ScanConfig  # noqa: E402
-from scanner.pipeline import audit_budget, discovery_budget  # noqa: E402
+from scanner.pipeline.scan import audit_budget, discovery_budget  # noqa: E402
 
 FIELDS = ("vendor", "model", "is_camera", "face_analytics")
 
@@ -51,7 +51,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _serve(network: str, hostile: bool, credentials: Path) -> int:
     """Run the labs until stdin closes, after writing their logins."""
     from scanner.lab import Lab
-    from scanner.lab.hostile import HostileLab, scan_personas
+    from tests.doubles.hostile import HostileLab, scan_personas
 
     with Lab(network=network) as normal:
         text = normal.credentials_toml()

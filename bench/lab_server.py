@@ -9,7 +9,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from a fresh clone without installing
 
-from scanner.lab.fleet import Fleet  # noqa: E402
+from tests.doubles.fleet import Fleet  # noqa: E402
 
 
 def main() -> int:

@@ -1,5 +1,5 @@
 """`python -m scanner` runs the camaudit CLI."""
 
-from scanner.cli import main
+from scanner.cli.main import main
 
 raise SystemExit(main())

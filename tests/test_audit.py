@@ -9,14 +9,15 @@ from pathlib import Path
 
 import pytest
 
-from scanner import audit as audit_module
-from scanner.audit import TRACE_LOGGER
-from scanner.config import ScanConfig, load_credentials
+from scanner.config import ScanConfig
+from scanner.credentials import load_credentials
 from scanner.errors import UsageError
 from scanner.lab import Lab
 from scanner.matching.loader import load_signatures
-from scanner.pipeline import run_scan
-from scanner.probes import pace as pace_module
+from scanner.net import pace as pace_module
+from scanner.pipeline import device as audit_module
+from scanner.pipeline.device import TRACE_LOGGER
+from scanner.pipeline.scan import run_scan
 from scanner.probes.http import HttpClient
 
 pytestmark = pytest.mark.lab

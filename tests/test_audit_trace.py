@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import logging
 
-from scanner.audit_trace import Part, Step, Trace
 from scanner.model import Observation
+from scanner.pipeline.trace import Part, Step, Trace
 
 MAIN, HELPER = 1, 2
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from scanner.cli import main, parse_ports
+from scanner.cli.main import main, parse_ports
 from scanner.config import CAMERA_PORTS
 from scanner.errors import UsageError
 

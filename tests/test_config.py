@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from scanner.config import load_credentials
+from scanner.credentials import load_credentials
 from scanner.errors import CredentialsError
 
 

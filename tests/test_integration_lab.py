@@ -7,12 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from scanner.cli import main
-from scanner.config import Credentials, ScanConfig, load_credentials
+from scanner.cli.main import main
+from scanner.config import ScanConfig
+from scanner.credentials import Credentials, load_credentials
 from scanner.errors import UsageError
 from scanner.lab import Lab
 from scanner.model import ScanResult
-from scanner.pipeline import run_scan
+from scanner.pipeline.scan import run_scan
 from scanner.report.json_report import to_dict
 
 pytestmark = pytest.mark.lab

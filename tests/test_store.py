@@ -10,7 +10,7 @@ import pytest
 
 from scanner.errors import UsageError
 from scanner.report.i18n import load_catalog
-from scanner.store import (
+from scanner.store.history import (
     SCHEMA_VERSION,
     History,
     HistoryError,
@@ -127,7 +127,8 @@ def test_a_changed_face_verdict_is_reported_with_the_match():
     b = report_with(device("127.0.0.10", face_analytics="active", **HIK))
     result = diff(a, b)
     assert [(v.before.face_analytics, v.after.face_analytics, v.key) for v in result.verdict_changed] == [
-        ("capable", "active", "serial")]
+        ("capable", "active", "serial")
+    ]
     assert not result.moved
     line = diff_lines(result, load_catalog("zh"))[0]
     assert line == "人脸分析结论变化：Hikvision DS-2CD (127.0.0.10)：具备能力 → 正在使用"
@@ -143,8 +144,10 @@ def test_moved_and_changed_at_once():
 
 
 def test_address_is_the_last_resort_and_never_joins_two_different_devices():
-    same = diff(report_with(device("127.0.0.5", face_analytics="capable")),
-                report_with(device("127.0.0.5", face_analytics="active")))
+    same = diff(
+        report_with(device("127.0.0.5", face_analytics="capable")),
+        report_with(device("127.0.0.5", face_analytics="active")),
+    )
     assert [v.key for v in same.verdict_changed] == ["address"]
     swapped = diff(report_with(device("127.0.0.5", serial="A1")), report_with(device("127.0.0.5", serial="B2")))
     assert [r.serial for r in swapped.removed] == ["A1"] and [r.serial for r in swapped.added] == ["B2"]
@@ -152,13 +155,19 @@ def test_address_is_the_last_resort_and_never_joins_two_different_devices():
 
 def test_a_serial_shared_by_two_devices_identifies_neither():
     # Cheap cameras often report the same placeholder serial; it must not pair the wrong devices.
-    a = report_with(device("127.0.0.1", serial="0000", mac="00:00:00:00:00:01"),
-                    device("127.0.0.2", serial="0000", mac="00:00:00:00:00:02"))
-    b = report_with(device("127.0.0.2", serial="0000", mac="00:00:00:00:00:01"),
-                    device("127.0.0.1", serial="0000", mac="00:00:00:00:00:02"))
+    a = report_with(
+        device("127.0.0.1", serial="0000", mac="00:00:00:00:00:01"),
+        device("127.0.0.2", serial="0000", mac="00:00:00:00:00:02"),
+    )
+    b = report_with(
+        device("127.0.0.2", serial="0000", mac="00:00:00:00:00:01"),
+        device("127.0.0.1", serial="0000", mac="00:00:00:00:00:02"),
+    )
     result = diff(a, b)
     assert sorted((m.before.address, m.after.address, m.key) for m in result.moved) == [
-        ("127.0.0.1", "127.0.0.2", "mac"), ("127.0.0.2", "127.0.0.1", "mac")]
+        ("127.0.0.1", "127.0.0.2", "mac"),
+        ("127.0.0.2", "127.0.0.1", "mac"),
+    ]
 
 
 def test_a_persona_change_between_two_scans():
@@ -175,4 +184,5 @@ def test_a_persona_change_between_two_scans():
     assert [r.address for r in result.removed] == ["127.77.0.20"]
     assert [(m.before.address, m.after.address) for m in result.moved] == [("127.77.0.11", "127.77.0.31")]
     assert [(v.before.face_analytics, v.after.face_analytics) for v in result.verdict_changed] == [
-        ("configured", "not_found")]
+        ("configured", "not_found")
+    ]

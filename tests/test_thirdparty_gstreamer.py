@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from scanner.config import Credentials, ScanConfig
+from scanner.config import ScanConfig
+from scanner.credentials import Credentials
 from scanner.model import Credential
-from scanner.pipeline import run_scan
+from scanner.pipeline.scan import run_scan
 from scanner.probes.rtsp import rtsp_probe
 
 pytestmark = pytest.mark.thirdparty
@@ -28,10 +29,16 @@ def _gst_available() -> bool:
 @pytest.fixture(scope="module")
 def gst_server():
     if not _gst_available():
-        pytest.skip("GStreamer RTSP server not installed: apt-get install python3-gi gir1.2-gst-rtsp-server-1.0 "
-                    "gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-ugly")
-    proc = subprocess.Popen(["/usr/bin/python3", str(SERVER), ADDRESS, str(PORT), MOUNT, "admin", "gst-secret"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        pytest.skip(
+            "GStreamer RTSP server not installed: apt-get install python3-gi gir1.2-gst-rtsp-server-1.0 "
+            "gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-ugly"
+        )
+    proc = subprocess.Popen(
+        ["/usr/bin/python3", str(SERVER), ADDRESS, str(PORT), MOUNT, "admin", "gst-secret"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         line = proc.stdout.readline()
         assert line.startswith("ready"), f"GStreamer server did not start: {line!r} {proc.stderr.read()[:500]}"

@@ -2,14 +2,25 @@
 
 from __future__ import annotations
 
+from scanner.judge.verdict import not_checked, verdict
 from scanner.matching.schema import Rule
 from scanner.model import AUTH_REQUIRED, NOT_SUPPORTED, OK, Evidence, Finding, Observation
-from scanner.verdict import not_checked, verdict
 
 
 def _rule(probe: str, vendor: str | None = "Acme") -> Rule:
-    return Rule(id=f"{probe}.face", name="n", vendor=vendor, feature="face_detection", level="capable",
-                confidence="high", probe=probe, match="all", matchers=(), sources=("s",), cases=())
+    return Rule(
+        id=f"{probe}.face",
+        name="n",
+        vendor=vendor,
+        feature="face_detection",
+        level="capable",
+        confidence="high",
+        probe=probe,
+        match="all",
+        matchers=(),
+        sources=("s",),
+        cases=(),
+    )
 
 
 def _obs(probe: str, outcome: str) -> Observation:

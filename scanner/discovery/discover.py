@@ -22,7 +22,7 @@ from scanner.discovery.portscan import PortScan, scan_ports
 from scanner.discovery.ws_discovery import probe_unicast
 from scanner.errors import ParseError, ProbeError
 from scanner.model import Host, WsdReply
-from scanner.threads import on_daemon
+from scanner.net.background import on_daemon
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")

@@ -20,7 +20,7 @@ from defusedxml import DefusedXmlException
 
 from scanner.discovery.multicast import Found
 from scanner.errors import ParseError, ProbeError
-from scanner.probes.deadline import Guard
+from scanner.net.deadline import Guard
 
 METHOD = "ssdp"
 GROUP, PORT = "239.255.255.250", 1900

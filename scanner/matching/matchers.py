@@ -10,8 +10,8 @@ from xml.sax.saxutils import escape, quoteattr
 from scanner.errors import ParseError
 from scanner.matching.schema import Matcher
 from scanner.model import Observation
-from scanner.probes.xmlsafe import Element, local
-from scanner.probes.xmlsafe import parse_xml as parse_xml_strictly
+from scanner.net.xmlsafe import Element, local
+from scanner.net.xmlsafe import parse_xml as parse_xml_strictly
 
 EXCERPT_MAX = 400
 _CONTEXT = 120  # characters shown either side of a hit in a body

@@ -28,11 +28,11 @@ from scanner.model import (
     Observation,
     utc_now,
 )
+from scanner.net.deadline import current_guard
+from scanner.net.pace import UNPACED, HostPace
+from scanner.net.redact import scrub
+from scanner.net.urls import in_scope, printable, same_host, url_host
 from scanner.probes.authn import parse_challenges, preferred
-from scanner.probes.deadline import current_guard
-from scanner.probes.pace import UNPACED, HostPace
-from scanner.probes.redact import scrub
-from scanner.probes.urls import in_scope, printable, same_host, url_host
 
 EXCHANGE_LIMIT = 4  # an exchange may take this many times the request timeout in all, however the device drips
 CUT_NOTE = "body cut at"  # how an observation's detail says its body was truncated at the cap

@@ -38,6 +38,10 @@ from scanner.model import (  # noqa: E402
     Observation,
     utc_now,
 )
+from scanner.net.pace import UNPACED, HostPace  # noqa: E402
+from scanner.net.redact import scrub  # noqa: E402
+from scanner.net.urls import in_scope, printable, same_host  # noqa: E402
+from scanner.net.xmlsafe import Element, parse_xml  # noqa: E402
 from scanner.probes import onvif_xml as ox  # noqa: E402
 from scanner.probes.http import (  # noqa: E402
     NETWORK_ERRORS,
@@ -46,10 +50,6 @@ from scanner.probes.http import (  # noqa: E402
     device_session,
     send_capped,
 )
-from scanner.probes.pace import UNPACED, HostPace  # noqa: E402
-from scanner.probes.redact import scrub  # noqa: E402
-from scanner.probes.urls import in_scope, printable, same_host  # noqa: E402
-from scanner.probes.xmlsafe import Element, parse_xml  # noqa: E402
 
 __all__ = ["OnvifResult", "WsdlCache", "onvif_probe"]
 

@@ -8,8 +8,8 @@ from datetime import UTC, datetime
 
 from lxml import etree
 
-from scanner.probes.urls import printable
-from scanner.probes.xmlsafe import Element, find_local, local, text_of
+from scanner.net.urls import printable
+from scanner.net.xmlsafe import Element, find_local, local, text_of
 
 Values = tuple[tuple[str, tuple[str, ...]], ...]
 

@@ -13,6 +13,10 @@ from urllib.parse import urlsplit
 
 from scanner.errors import ParseError, ProbeError
 from scanner.model import AUTH_REQUIRED, FAILED, MAX_BODY, NOT_SUPPORTED, OK, Credential, Observation, utc_now
+from scanner.net.deadline import Guard
+from scanner.net.pace import UNPACED, HostPace
+from scanner.net.redact import scrub
+from scanner.net.urls import in_scope, printable, url_host
 from scanner.probes.authn import (
     Challenge,
     basic_authorization,
@@ -21,11 +25,7 @@ from scanner.probes.authn import (
     parse_challenges,
     preferred,
 )
-from scanner.probes.deadline import Guard
-from scanner.probes.pace import UNPACED, HostPace
-from scanner.probes.redact import scrub
 from scanner.probes.sdp import SdpMedia, media_labels, parse_sdp
-from scanner.probes.urls import in_scope, printable, url_host
 
 __all__ = ["RtspReply", "SdpMedia", "parse_challenge", "parse_rtsp_response", "parse_sdp", "rtsp_probe"]
 

@@ -181,17 +181,34 @@ def _device_files(
         path = f"{folder}/{index:03d}-{safe_name(obs.probe)}.txt"
         data, was_redacted = observation_file(device.address, obs, secrets)
         rules = sorted(cited.get((obs.probe, obs.sha256), ()))
-        yield path, data, {"path": path, "device": device.address, "probe": obs.probe, "body_sha256": obs.sha256,
-                           "body_redacted": was_redacted, "cited_by": rules}
+        yield (
+            path,
+            data,
+            {
+                "path": path,
+                "device": device.address,
+                "probe": obs.probe,
+                "body_sha256": obs.sha256,
+                "body_redacted": was_redacted,
+                "cited_by": rules,
+            },
+        )
 
 
 def observation_file(address: str, obs: Observation, secrets: Sequence[str] = ()) -> tuple[bytes, bool]:
     """One exchange as a file: request, outcome, status, headers, then the raw body; and whether the body changed."""
     body = redact_bytes(obs.body, secrets)
     lines = [
-        f"{TOOL_NAME} observation", f"device: {address}", f"probe: {obs.probe}", f"request: {obs.request}",
-        f"at: {obs.at}", f"outcome: {obs.outcome}", f"status: {'' if obs.status is None else obs.status}",
-        f"detail: {obs.detail}", f"body-bytes-received: {len(obs.body)}", f"body-sha256-received: {obs.sha256}",
+        f"{TOOL_NAME} observation",
+        f"device: {address}",
+        f"probe: {obs.probe}",
+        f"request: {obs.request}",
+        f"at: {obs.at}",
+        f"outcome: {obs.outcome}",
+        f"status: {'' if obs.status is None else obs.status}",
+        f"detail: {obs.detail}",
+        f"body-bytes-received: {len(obs.body)}",
+        f"body-sha256-received: {obs.sha256}",
         f"body-redacted: {'yes' if body != obs.body else 'no'}",
     ]
     lines += [f"value.{name}: {' | '.join(items)}" for name, items in obs.values]
@@ -243,8 +260,11 @@ def sign(manifest: bytes, key_path: Path, password: bytes | None = None) -> byte
     if not isinstance(key, ed25519.Ed25519PrivateKey):
         raise UsageError(f"the signing key {key_path} is not an Ed25519 private key")
     public = _raw_public(key.public_key())
-    document = {"algorithm": "ed25519", "public_key": base64.b64encode(public).decode("ascii"),
-                "signature": base64.b64encode(key.sign(manifest)).decode("ascii")}
+    document = {
+        "algorithm": "ed25519",
+        "public_key": base64.b64encode(public).decode("ascii"),
+        "signature": base64.b64encode(key.sign(manifest)).decode("ascii"),
+    }
     return (json.dumps(document, indent=2, sort_keys=True) + "\n").encode("ascii")
 
 
@@ -301,15 +321,19 @@ def verify_bundle(directory: Path, public_key: Path | None = None) -> Verificati
     problems += [("symlink", p) for p in links]
     extra = sorted(on_disk - set(listing) - {MANIFEST, SIGNATURE})
     signed, fp, sig_problems = _check_signature(directory, manifest_bytes, public_key)
-    return Verification(tuple(changed), tuple(missing), tuple(extra), tuple(problems + sig_problems), signed, fp,
-                        len(listing))
+    return Verification(
+        tuple(changed), tuple(missing), tuple(extra), tuple(problems + sig_problems), signed, fp, len(listing)
+    )
 
 
 def verification_lines(result: Verification, catalog: Catalog) -> list[str]:
     """What `camaudit verify` prints, in the catalogue's language: the verdict first, then each problem."""
     lines = [catalog.t("verify.ok", n=result.files) if result.ok else catalog.t("verify.failed")]
-    lines += [catalog.t(f"verify.{kind}", path=path) for kind, paths in
-              (("changed", result.changed), ("missing", result.missing), ("extra", result.extra)) for path in paths]
+    lines += [
+        catalog.t(f"verify.{kind}", path=path)
+        for kind, paths in (("changed", result.changed), ("missing", result.missing), ("extra", result.extra))
+        for path in paths
+    ]
     lines += [catalog.t(f"verify.problem.{code}", detail=detail) for code, detail in result.problems]
     if result.key_fingerprint:
         lines.append(catalog.t("verify.signed", fingerprint=result.key_fingerprint))
@@ -400,9 +424,15 @@ def bundle_params(
     probes = sorted({obs.probe for device in result.devices for obs in device.observations})
     interface = source_interface(result.devices[0].address) if result.devices else "unknown"
     return BundleParams(
-        targets=tuple(targets), ports=tuple(ports), probes=tuple(probes), signature_digest=signature_digest,
-        started_at=result.started_at, finished_at=result.finished_at, host=socket.gethostname(),
-        interface=interface, observe_window=observe_window,
+        targets=tuple(targets),
+        ports=tuple(ports),
+        probes=tuple(probes),
+        signature_digest=signature_digest,
+        started_at=result.started_at,
+        finished_at=result.finished_at,
+        host=socket.gethostname(),
+        interface=interface,
+        observe_window=observe_window,
     )
 
 

@@ -12,8 +12,21 @@ from scanner.report.i18n import Catalog, match_reason
 from scanner.report.json_report import write_atomic
 
 COLUMNS = (
-    "address", "mac", "vendor", "model", "firmware", "serial", "is_camera", "services", "verdict", "verdict_code",
-    "features", "rules", "not_checked", "discovered_by", "scan_started",
+    "address",
+    "mac",
+    "vendor",
+    "model",
+    "firmware",
+    "serial",
+    "is_camera",
+    "services",
+    "verdict",
+    "verdict_code",
+    "features",
+    "rules",
+    "not_checked",
+    "discovered_by",
+    "scan_started",
 )
 # A cell starting with one of these is a formula to Excel/LibreOffice; devices choose their own names.
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
@@ -49,16 +62,27 @@ def _row(device: Mapping[str, Any], catalog: Catalog, started: object) -> list[o
     if not device.get("is_camera"):
         word = catalog.t("verdict.none.word")
     findings = device.get("findings") or ()
-    features = sorted({f"{_word(catalog, 'feature', f.get('feature'))} ({_word(catalog, 'level', f.get('level'))})"
-                       for f in findings})
+    features = sorted(
+        {f"{_word(catalog, 'feature', f.get('feature'))} ({_word(catalog, 'level', f.get('level'))})" for f in findings}
+    )
     return [
-        device.get("address"), device.get("mac"), device.get("vendor"), device.get("model"), device.get("firmware"),
-        device.get("serial"), catalog.t("value.yes" if device.get("is_camera") else "value.no"),
+        device.get("address"),
+        device.get("mac"),
+        device.get("vendor"),
+        device.get("model"),
+        device.get("firmware"),
+        device.get("serial"),
+        catalog.t("value.yes" if device.get("is_camera") else "value.no"),
         sep.join(f"{s.get('protocol')}/{s.get('port')}" for s in device.get("services") or ()),
-        word, verdict, sep.join(features), sep.join(sorted({str(f.get("rule")) for f in findings})),
-        sep.join(f"{n.get('check')}: {_reason(catalog, str(n.get('reason') or ''))}"
-                 for n in device.get("not_checked") or ()),
-        sep.join(str(m) for m in device.get("discovered_by") or ()), started,
+        word,
+        verdict,
+        sep.join(features),
+        sep.join(sorted({str(f.get("rule")) for f in findings})),
+        sep.join(
+            f"{n.get('check')}: {_reason(catalog, str(n.get('reason') or ''))}" for n in device.get("not_checked") or ()
+        ),
+        sep.join(str(m) for m in device.get("discovered_by") or ()),
+        started,
     ]
 
 

@@ -58,8 +58,12 @@ def summary_sentence(report: Mapping[str, Any], catalog: Catalog) -> str:
     """One plain sentence (no markup) for the page and the console."""
     s = summarize(report)
     counts = {k: s.by_verdict[k] for k in TONES[:-1]}
-    return catalog.t("summary.sentence", cameras=catalog.n("count.cameras", s.cameras),
-                     devices=catalog.n("count.devices", s.devices), **counts)
+    return catalog.t(
+        "summary.sentence",
+        cameras=catalog.n("count.cameras", s.cameras),
+        devices=catalog.n("count.devices", s.devices),
+        **counts,
+    )
 
 
 def headline_key(summary: Summary) -> str:
@@ -79,22 +83,26 @@ def render_html(
     """The whole page. `params` (the bundle's scan parameters) adds to the metadata when known."""
     notes = load_legal() if notes is None else notes
     select_notes(notes, jurisdiction, CAMERA, "active")  # rejects an unknown jurisdiction early
-    body = "".join((
-        _masthead(report, catalog),
-        "<main>",
-        _summary(report, catalog),
-        _devices(report, catalog),
-        _legal(report, catalog, jurisdiction, notes),
-        _metadata(report, catalog, params or {}),
-        _glossary(catalog),
-        f"<footer>{_t(catalog, 'footer.text')}</footer>",
-        "</main>",
-    ))
+    body = "".join(
+        (
+            _masthead(report, catalog),
+            "<main>",
+            _summary(report, catalog),
+            _devices(report, catalog),
+            _legal(report, catalog, jurisdiction, notes),
+            _metadata(report, catalog, params or {}),
+            _glossary(catalog),
+            f"<footer>{_t(catalog, 'footer.text')}</footer>",
+            "</main>",
+        )
+    )
     lang = "zh-CN" if catalog.lang == "zh" else catalog.lang
-    return (f'<!DOCTYPE html>\n<html lang="{lang}"><head><meta charset="utf-8">'
-            '<meta name="viewport" content="width=device-width, initial-scale=1">'
-            f"<title>{_t(catalog, 'report.title')}</title><style>{_css()}</style></head>"
-            f"<body>{body}</body></html>\n")
+    return (
+        f'<!DOCTYPE html>\n<html lang="{lang}"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>{_t(catalog, 'report.title')}</title><style>{_css()}</style></head>"
+        f"<body>{body}</body></html>\n"
+    )
 
 
 # ---- small helpers: every word comes from the catalogue, every datum is escaped and marked as data
@@ -133,8 +141,10 @@ def _masthead(report: Mapping[str, Any], catalog: Catalog) -> str:
     scan = report.get("scan") or {}
     targets = ", ".join(str(t) for t in scan.get("targets") or ())
     line = _t(catalog, "report.subtitle", targets=_data(targets), started=_data(scan.get("started_at")))
-    return (f'<header class="masthead"><div class="inner"><h1>{_t(catalog, "report.title")}</h1>'
-            f"<p>{line}</p></div></header>")
+    return (
+        f'<header class="masthead"><div class="inner"><h1>{_t(catalog, "report.title")}</h1>'
+        f"<p>{line}</p></div></header>"
+    )
 
 
 def _summary(report: Mapping[str, Any], catalog: Catalog) -> str:
@@ -143,16 +153,20 @@ def _summary(report: Mapping[str, Any], catalog: Catalog) -> str:
     worst = key.split(".", 1)[1] if s.cameras else "none"
     tiles = "".join(_tile(catalog, v, s.by_verdict[v]) for v in TONES[:-1])
     tiles += _tile(catalog, "none", s.others)
-    return (f'<section id="summary" class="summary tone-{worst}"><h2>{_t(catalog, "summary.heading")}</h2>'
-            f'<p class="headline">{_t(catalog, key)}</p><div class="tiles">{tiles}</div>'
-            f'<p class="sentence">{escape(summary_sentence(report, catalog))}</p></section>')
+    return (
+        f'<section id="summary" class="summary tone-{worst}"><h2>{_t(catalog, "summary.heading")}</h2>'
+        f'<p class="headline">{_t(catalog, key)}</p><div class="tiles">{tiles}</div>'
+        f'<p class="sentence">{escape(summary_sentence(report, catalog))}</p></section>'
+    )
 
 
 def _tile(catalog: Catalog, verdict: str, count: int) -> str:
     zero = " zero" if count == 0 else ""
-    return (f'<div class="tile tone-{verdict}{zero}"><div class="count">{count}</div>'
-            f'<div class="word">{_t(catalog, f"verdict.{verdict}.word")}</div>'
-            f'<div class="meaning">{_t(catalog, f"verdict.{verdict}.tile")}</div></div>')
+    return (
+        f'<div class="tile tone-{verdict}{zero}"><div class="count">{count}</div>'
+        f'<div class="word">{_t(catalog, f"verdict.{verdict}.word")}</div>'
+        f'<div class="meaning">{_t(catalog, f"verdict.{verdict}.tile")}</div></div>'
+    )
 
 
 def _devices(report: Mapping[str, Any], catalog: Catalog) -> str:
@@ -161,27 +175,36 @@ def _devices(report: Mapping[str, Any], catalog: Catalog) -> str:
     cards = "".join(_card(catalog, device) for _, device in ordered)
     if not devices:
         cards = f'<p class="none">{_t(catalog, "devices.none")}</p>'
-    return (f'<section class="devices"><h2>{_t(catalog, "devices.heading")}</h2>'
-            f'<p class="intro">{_t(catalog, "devices.intro")}</p>{cards}</section>')
+    return (
+        f'<section class="devices"><h2>{_t(catalog, "devices.heading")}</h2>'
+        f'<p class="intro">{_t(catalog, "devices.intro")}</p>{cards}</section>'
+    )
 
 
 def _card(catalog: Catalog, device: Mapping[str, Any]) -> str:
     kind = tone(device)
     name = " ".join(str(device[k]) for k in ("vendor", "model") if device.get(k))
     title = _data(name) if name else _t(catalog, "device.unnamed")
-    head = (f'<header class="card-head"><div><h3>{title}</h3><div class="where">{_data(device.get("address"))}'
-            f'</div></div><span class="badge">{_t(catalog, f"verdict.{kind}.word")}</span></header>')
-    return (f'<article class="device-card tone-{kind}">{head}'
-            f'<p class="verdict-sentence">{_t(catalog, f"verdict.{kind}.sentence")}</p>'
-            f"{_facts(catalog, device)}{_findings(catalog, device)}{_unchecked(catalog, device)}</article>")
+    head = (
+        f'<header class="card-head"><div><h3>{title}</h3><div class="where">{_data(device.get("address"))}'
+        f'</div></div><span class="badge">{_t(catalog, f"verdict.{kind}.word")}</span></header>'
+    )
+    return (
+        f'<article class="device-card tone-{kind}">{head}'
+        f'<p class="verdict-sentence">{_t(catalog, f"verdict.{kind}.sentence")}</p>'
+        f"{_facts(catalog, device)}{_findings(catalog, device)}{_unchecked(catalog, device)}</article>"
+    )
 
 
 def _facts(catalog: Catalog, device: Mapping[str, Any]) -> str:
     unknown = _t(catalog, "value.not_revealed")
-    rows = [(f"field.{k}", _data(device[k]) if device.get(k) else unknown)
-            for k in ("address", "mac", "vendor", "model", "firmware", "serial")]
-    services = [f"{_term(catalog, 'service', s.get('protocol'))} {_data(s.get('port'))}"
-                for s in device.get("services") or ()]
+    rows = [
+        (f"field.{k}", _data(device[k]) if device.get(k) else unknown)
+        for k in ("address", "mac", "vendor", "model", "firmware", "serial")
+    ]
+    services = [
+        f"{_term(catalog, 'service', s.get('protocol'))} {_data(s.get('port'))}" for s in device.get("services") or ()
+    ]
     found = [_term(catalog, "method", m) for m in device.get("discovered_by") or ()]
     rows.append(("field.services", _join(catalog, services) or unknown))
     rows.append(("field.discovered_by", _join(catalog, found) or unknown))
@@ -210,18 +233,19 @@ def _finding(catalog: Catalog, finding: Mapping[str, Any]) -> str:
     level = f'<span class="level tone-{kind}">{_term(catalog, "level", finding.get("level"))}</span>'
     confidence = _t(catalog, "findings.confidence", level=_term(catalog, "confidence", finding.get("confidence")))
     evidence = "".join(_evidence(catalog, e, finding.get("rule")) for e in finding.get("evidence") or ())
-    return (f'<li><span class="finding-title">{feature}</span> · {level} · '
-            f"{confidence}{help_text}{evidence}</li>")
+    return f'<li><span class="finding-title">{feature}</span> · {level} · {confidence}{help_text}{evidence}</li>'
 
 
 def _evidence(catalog: Catalog, evidence: Mapping[str, Any], rule: object) -> str:
-    return (f'<div class="evidence"><div><span class="label">{_t(catalog, "evidence.request")}</span> '
-            f'{_data(evidence.get("request"), "code")}</div>'
-            f'<div class="label">{_t(catalog, "evidence.excerpt")}</div>'
-            f'<pre class="excerpt data">{escape(str(evidence.get("excerpt") or ""))}</pre>'
-            f'<div><span class="label">{_t(catalog, "evidence.sha256")}</span> {_data(evidence.get("sha256"), "code")}'
-            f' · <span class="label">{_t(catalog, "evidence.at")}</span> {_data(evidence.get("at"))}'
-            f' · <span class="label">{_t(catalog, "evidence.rule")}</span> {_data(rule, "code")}</div></div>')
+    return (
+        f'<div class="evidence"><div><span class="label">{_t(catalog, "evidence.request")}</span> '
+        f"{_data(evidence.get('request'), 'code')}</div>"
+        f'<div class="label">{_t(catalog, "evidence.excerpt")}</div>'
+        f'<pre class="excerpt data">{escape(str(evidence.get("excerpt") or ""))}</pre>'
+        f'<div><span class="label">{_t(catalog, "evidence.sha256")}</span> {_data(evidence.get("sha256"), "code")}'
+        f' · <span class="label">{_t(catalog, "evidence.at")}</span> {_data(evidence.get("at"))}'
+        f' · <span class="label">{_t(catalog, "evidence.rule")}</span> {_data(rule, "code")}</div></div>'
+    )
 
 
 def _unchecked(catalog: Catalog, device: Mapping[str, Any]) -> str:
@@ -229,8 +253,11 @@ def _unchecked(catalog: Catalog, device: Mapping[str, Any]) -> str:
     if not entries:
         return ""
     colon = _t(catalog, "list.colon")
-    items = "".join(f"<li><strong>{_check(catalog, str(n.get('check')))}</strong>{colon}"
-                    f"{_reason(catalog, str(n.get('reason') or ''))}</li>" for n in entries)
+    items = "".join(
+        f"<li><strong>{_check(catalog, str(n.get('check')))}</strong>{colon}"
+        f"{_reason(catalog, str(n.get('reason') or ''))}</li>"
+        for n in entries
+    )
     return f'<h4>{_t(catalog, "not_checked.heading")}</h4><ul class="unchecked">{items}</ul>'
 
 
@@ -264,9 +291,11 @@ def _legal(report: Mapping[str, Any], catalog: Catalog, jurisdiction: str, notes
                 shown.append(_legal_note(catalog, note, hits))
         body = "".join(shown) or f'<p class="none">{_t(catalog, "legal.none")}</p>'
         blocks.append(f'<h3 class="jurisdiction">{_t(catalog, f"jurisdiction.{place}")}</h3>{body}')
-    return (f'<section class="legal" id="legal"><h2>{_t(catalog, "legal.heading")}</h2>'
-            f'<p class="intro">{_t(catalog, "legal.intro")}</p>{"".join(blocks)}'
-            f'<p class="disclaimer">{_t(catalog, "legal.disclaimer")}</p></section>')
+    return (
+        f'<section class="legal" id="legal"><h2>{_t(catalog, "legal.heading")}</h2>'
+        f'<p class="intro">{_t(catalog, "legal.intro")}</p>{"".join(blocks)}'
+        f'<p class="disclaimer">{_t(catalog, "legal.disclaimer")}</p></section>'
+    )
 
 
 def _triggers(report: Mapping[str, Any]) -> list[tuple[str, str, str]]:
@@ -290,9 +319,11 @@ def _legal_note(catalog: Catalog, note: LegalNote, hits: list[tuple[str, str, st
         if addresses
     )
     links = " ".join(f'<a class="data" href="{escape(url)}">{escape(url)}</a>' for url in note.sources)
-    return (f'<div class="legal-note"><h4>{escape(note.cite[catalog.lang])}</h4>'
-            f"<p>{escape(note.text[catalog.lang])}</p>{applies}"
-            f'<p class="sources">{_t(catalog, "legal.sources")} {links}</p></div>')
+    return (
+        f'<div class="legal-note"><h4>{escape(note.cite[catalog.lang])}</h4>'
+        f"<p>{escape(note.text[catalog.lang])}</p>{applies}"
+        f'<p class="sources">{_t(catalog, "legal.sources")} {links}</p></div>'
+    )
 
 
 def _metadata(report: Mapping[str, Any], catalog: Catalog, params: Mapping[str, Any]) -> str:
@@ -321,8 +352,10 @@ def _flat(value: object) -> str:
 
 
 def _glossary(catalog: Catalog) -> str:
-    verdicts = "".join(f"<dt>{_t(catalog, f'verdict.{v}.word')}</dt><dd>{_t(catalog, f'verdict.{v}.sentence')}</dd>"
-                       for v in TONES)
-    return (f'<section id="glossary"><h2>{_t(catalog, "glossary.heading")}</h2>'
-            f'<p class="intro">{_t(catalog, "glossary.intro")}</p><dl class="glossary">{verdicts}</dl></section>')
-
+    verdicts = "".join(
+        f"<dt>{_t(catalog, f'verdict.{v}.word')}</dt><dd>{_t(catalog, f'verdict.{v}.sentence')}</dd>" for v in TONES
+    )
+    return (
+        f'<section id="glossary"><h2>{_t(catalog, "glossary.heading")}</h2>'
+        f'<p class="intro">{_t(catalog, "glossary.intro")}</p><dl class="glossary">{verdicts}</dl></section>'
+    )

@@ -103,12 +103,15 @@ def match_reason(reason: str) -> tuple[str | None, str]:
     The pipeline writes its reasons in English; the longest `reason.*` text of the English catalogue that starts the
     reason names it, and what follows (a status code, a timeout) is detail from the device.
     """
-    known = [(k, v) for k, v in cached_catalog("en").messages.items()
-             if k.startswith("reason.") and "{" not in v and reason.startswith(v)]
+    known = [
+        (k, v)
+        for k, v in cached_catalog("en").messages.items()
+        if k.startswith("reason.") and "{" not in v and reason.startswith(v)
+    ]
     if not known:
         return None, reason
     key, english = max(known, key=lambda pair: len(pair[1]))
-    return key, reason[len(english):].strip(" :;()")
+    return key, reason[len(english) :].strip(" :;()")
 
 
 def default_lang(environ: Mapping[str, str] | None = None) -> str:
@@ -178,9 +181,7 @@ def _by_lang(table: Mapping[str, object], key: str, where: str) -> dict[str, str
     return {lang: _string(value, lang, f"{where} {key}") for lang in LANGS}
 
 
-def select_notes(
-    notes: Sequence[LegalNote], jurisdiction: str, feature: str, level: str
-) -> tuple[LegalNote, ...]:
+def select_notes(notes: Sequence[LegalNote], jurisdiction: str, feature: str, level: str) -> tuple[LegalNote, ...]:
     """The notes of `jurisdiction` (or of all, for `all`) that a finding of `feature` at `level` triggers."""
     if jurisdiction not in JURISDICTION_CHOICES:
         raise UsageError(f"--jurisdiction: {jurisdiction!r} is not one of {', '.join(JURISDICTION_CHOICES)}")

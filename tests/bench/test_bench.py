@@ -8,7 +8,7 @@ import pytest
 
 from bench.measure import run_measured
 from bench.report import critical_path, differences
-from scanner.lab.fleet import Fleet
+from tests.doubles.fleet import Fleet
 
 
 def test_a_child_is_measured_with_its_own_cpu_and_memory():

@@ -6,11 +6,11 @@ import json
 
 import pytest
 
-from scanner.cli import main
+from scanner.cli.main import main
 from scanner.config import ScanConfig
 from scanner.discovery.discover import discover_hosts, segment_methods
 from scanner.lab import Lab, load_personas
-from scanner.pipeline import run_scan
+from scanner.pipeline.scan import run_scan
 from scanner.report.json_report import to_dict
 from scanner.scope import expand_targets
 

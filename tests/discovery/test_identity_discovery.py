@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from scanner.identify import IdentityHints, identity
+from scanner.judge.identify import IdentityHints, identity
 from scanner.matching.loader import load_signatures
 from scanner.model import DiscoveryFact, Host
 

@@ -16,15 +16,15 @@ from scanner.discovery.multicast import discover_segment
 from scanner.discovery.sadp import SadpMethod
 from scanner.discovery.ssdp import SsdpMethod, description_facts, parse_description
 from scanner.discovery.wsd_multicast import WsdMethod
-from scanner.lab import dhip as lab_dhip
 from scanner.lab import load_personas
-from scanner.lab import sadp as lab_sadp
-from scanner.lab import ssdp as lab_ssdp
 from scanner.lab.device import endpoint_reference
-from scanner.lab.lossy import Lossy
-from scanner.lab.mdns import service_infos
 from scanner.lab.wsd import WsdResponder
 from tests.discovery.udp_lab import serve_udp
+from tests.doubles.segment import dhip as lab_dhip
+from tests.doubles.segment import sadp as lab_sadp
+from tests.doubles.segment import ssdp as lab_ssdp
+from tests.doubles.segment.lossy import Lossy
+from tests.doubles.segment.mdns import service_infos
 
 ADDRESS = "127.0.0.1"
 LOOP = Interface("lo-test", ADDRESS, ipaddress.IPv4Network("127.0.0.0/8"), True, False, True)

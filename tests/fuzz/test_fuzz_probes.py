@@ -6,14 +6,14 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from scanner.lab.hostile import payloads
+from scanner.net.urls import in_scope
+from scanner.net.xmlsafe import Element, parse_xml
 from scanner.probes import onvif_xml as ox
 from scanner.probes.authn import Challenge, parse_challenges
 from scanner.probes.http import parse_title
 from scanner.probes.rtsp import RtspReply, parse_challenge, parse_rtsp_response
 from scanner.probes.sdp import SdpMedia, media_labels, parse_sdp
-from scanner.probes.urls import in_scope
-from scanner.probes.xmlsafe import Element, parse_xml
+from tests.doubles.hostile import payloads
 from tests.fuzz.strategies import FUZZ, files, hostile, record_or_parse_error, text
 
 RTSP = files("tests/probes/fixtures/rtsp/*.bin")

@@ -11,8 +11,9 @@ import resource
 import sys
 from pathlib import Path
 
-from scanner.config import ScanConfig, load_credentials
-from scanner.pipeline import run_scan
+from scanner.config import ScanConfig
+from scanner.credentials import load_credentials
+from scanner.pipeline.scan import run_scan
 
 BOUNDS = {"request_timeout": 1.5, "device_budget": 15.0, "use_nmap": False}
 

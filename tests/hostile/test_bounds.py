@@ -11,22 +11,22 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from scanner.audit import audit_host
 from scanner.config import ScanConfig
 from scanner.discovery import dhip, mdns, sadp, ssdp
 from scanner.discovery.merge import Sightings, merge
 from scanner.discovery.multicast import REJECTED, discover_segment
 from scanner.discovery.oui import OuiTable
 from scanner.errors import ProbeError
-from scanner.lab.hostile import HOSTILE, HostileLab
-from scanner.lab.hostile.datagrams import Flood
 from scanner.matching.loader import load_signatures
 from scanner.model import FAILED
-from scanner.pipeline import run_scan
+from scanner.net.pace import DEVICE_BYTES, LEAN_BODY, Pace
+from scanner.pipeline.device import audit_host
+from scanner.pipeline.scan import run_scan
 from scanner.probes.http import HttpClient
-from scanner.probes.pace import DEVICE_BYTES, LEAN_BODY, Pace
 from tests.discovery.test_multicast import LOOP
 from tests.discovery.udp_lab import serve_udp
+from tests.doubles.hostile import HOSTILE, HostileLab
+from tests.doubles.hostile.datagrams import Flood
 
 pytestmark = pytest.mark.lab
 NETWORK = "127.77.64.0/24"

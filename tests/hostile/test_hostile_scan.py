@@ -9,13 +9,14 @@ from pathlib import Path
 
 import pytest
 
-from scanner.audit import MAX_XADDRS
-from scanner.config import ScanConfig, load_credentials
+from scanner.config import ScanConfig
+from scanner.credentials import load_credentials
 from scanner.lab import Lab
-from scanner.lab.hostile import HostileLab, scan_personas
 from scanner.model import ScanResult
-from scanner.pipeline import run_scan
+from scanner.pipeline.device import MAX_XADDRS
+from scanner.pipeline.scan import run_scan
 from scanner.report.json_report import render
+from tests.doubles.hostile import HostileLab, scan_personas
 
 pytestmark = pytest.mark.lab
 NETWORK = "127.77.61.0/24"

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from scanner.cli import EXIT_INTERRUPTED
-from scanner.lab.hostile import HOSTILE, HostileLab
+from scanner.cli.main import EXIT_INTERRUPTED
+from tests.doubles.hostile import HOSTILE, HostileLab
 
 pytestmark = pytest.mark.lab
 ROOT = Path(__file__).resolve().parents[2]
@@ -31,7 +31,7 @@ def lab():
 
 
 def _scan(lab: HostileLab, report: Path, tmp_path: Path) -> subprocess.Popen[bytes]:
-    argv = [sys.executable, "-m", "scanner.cli", "scan", *(d.address for d in lab.devices), "--no-progress",
+    argv = [sys.executable, "-m", "scanner.cli.main", "scan", *(d.address for d in lab.devices), "--no-progress",
             "--no-nmap", "--format", "json", "-o", str(report), "--no-history", "--timeout", "5"]  # fmt: skip
     env = {**os.environ, "XDG_DATA_HOME": str(tmp_path)}
     return subprocess.Popen(argv, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)  # noqa: S603

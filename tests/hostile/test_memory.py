@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from scanner.lab.hostile import HOSTILE, HostileLab
-from scanner.probes.pace import DEVICE_BYTES
+from scanner.net.pace import DEVICE_BYTES
+from tests.doubles.hostile import HOSTILE, HostileLab
 
 pytestmark = pytest.mark.lab
 ROOT = Path(__file__).resolve().parents[2]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from scanner.cli import main
+from scanner.cli.main import main
 from scanner.errors import ScopeError
 from scanner.scope import HARD_MAX_HOSTS, expand_targets
 

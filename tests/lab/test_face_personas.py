@@ -75,7 +75,7 @@ def test_bad_face_sections_fail_with_one_line(tmp_path, text, message):
 def test_isapi_face_libraries_must_be_counts(tmp_path):
     text = MINIMAL.replace('flavor = "nginx"', 'flavor = "hikvision"') + (
         '[persona.isapi]\nnamespace = "n"\nface_detect = false\nface_snap = false\nface_contrast = false\n'
-        'face_lib = false\ntriggers = []\nfdlib = [3, -1]\n'
+        "face_lib = false\ntriggers = []\nfdlib = [3, -1]\n"
     )
     with pytest.raises(LabError, match="'fdlib' must be a list of counts"):
         load_personas(_write(tmp_path, text))

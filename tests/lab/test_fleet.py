@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from scanner.errors import LabError
-from scanner.lab.fleet import Fleet, clone_personas, spread_addresses
 from scanner.lab.lab import loopback_personas
+from tests.doubles.fleet import Fleet, clone_personas, spread_addresses
 from tests.lab.clients import session
 
 pytestmark = pytest.mark.lab

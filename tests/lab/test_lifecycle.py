@@ -6,7 +6,7 @@ import socket
 
 import pytest
 
-from scanner.config import load_credentials
+from scanner.credentials import load_credentials
 from scanner.errors import LabError
 from scanner.lab import Lab, load_personas
 from scanner.lab.ports import ALLOWED_TCP

@@ -8,8 +8,8 @@ from scanner.matching.engine import CaseFailure, validate
 from scanner.matching.loader import load_signatures
 from scanner.matching.schema import Case, IdentifyRule, Rule, SignatureSet
 from scanner.model import FEATURES
+from scanner.net.xmlsafe import parse_xml
 from scanner.probes.onvif_xml import values_for
-from scanner.probes.xmlsafe import parse_xml
 
 SIGSET = load_signatures()
 

@@ -2,7 +2,7 @@
 
 The scanner always runs as a subprocess inside its own namespace (no interface to the host's network); the
 devices run inside theirs. This test process only starts processes: it sends nothing itself. Where network
-namespaces cannot be made, these tests skip and say why (scanner.lab.netns.support()).
+namespaces cannot be made, these tests skip and say why (tests.doubles.segment.netns.support()).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from scanner.lab import load_personas
-from scanner.lab.netns import NETWORK, SegmentLab, support
+from tests.doubles.segment.netns import NETWORK, SegmentLab, support
 
 CAMAUDIT = str(Path(sys.executable).with_name("camaudit"))
 IDS = ("hik-sadp", "dahua-fr", "axis-mdns", "onvif-m-face", "rtsp-8554", "amcrest-oem")
@@ -162,7 +162,7 @@ def test_a_segment_device_refuses_the_hosts_namespace():
     # Run where this test runs (the host's namespace): it must refuse before opening any socket.
     inode = os.stat("/proc/self/ns/net").st_ino
     done = subprocess.run(
-        [sys.executable, "-m", "scanner.lab.segment", "hik-sadp", "198.51.100.11", str(NETWORK), str(inode)],
+        [sys.executable, "-m", "tests.doubles.segment.device", "hik-sadp", "198.51.100.11", str(NETWORK), str(inode)],
         capture_output=True, text=True, timeout=30, check=False, stdin=subprocess.DEVNULL,
     )  # fmt: skip
     assert done.returncode == 1 and "refusing" in done.stderr

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from scanner.net.xmlsafe import parse_xml
 from scanner.probes.onvif_xml import (
     NS_ANALYTICS,
     NS_EVENTS,
@@ -18,7 +19,6 @@ from scanner.probes.onvif_xml import (
     topic_paths,
     values_for,
 )
-from scanner.probes.xmlsafe import parse_xml
 
 ONVIF = Path(__file__).parent / "fixtures" / "onvif"
 

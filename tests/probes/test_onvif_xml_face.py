@@ -6,6 +6,7 @@ from pathlib import Path
 
 from lxml import etree
 
+from scanner.net.xmlsafe import parse_xml
 from scanner.probes.onvif_xml import (
     NS_ANALYTICS,
     NS_EVENTS,
@@ -15,7 +16,6 @@ from scanner.probes.onvif_xml import (
     values_for,
     withhold_personal,
 )
-from scanner.probes.xmlsafe import parse_xml
 
 ONVIF = Path(__file__).parent / "fixtures" / "onvif"
 CASES = Path(__file__).parents[2] / "signatures" / "cases" / "onvif"

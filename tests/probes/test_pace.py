@@ -6,8 +6,8 @@ import threading
 
 import pytest
 
-from scanner.probes import pace as pace_module
-from scanner.probes.pace import UNPACED, Pace
+from scanner.net import pace as pace_module
+from scanner.net.pace import UNPACED, Pace
 
 
 def _max_in_flight(host_pace, threads: int) -> int:

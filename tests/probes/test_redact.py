@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 
 from scanner.model import Credential, Observation
-from scanner.probes.redact import REDACTED, scrub
+from scanner.net.redact import REDACTED, scrub
 
 CRED = Credential("admin", "hunter2-long")
 TOKEN = base64.b64encode(b"admin:hunter2-long").decode()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from scanner.errors import ParseError
-from scanner.probes.urls import in_scope, printable, same_host, url_host
+from scanner.net.urls import in_scope, printable, same_host, url_host
 
 
 @pytest.mark.parametrize(

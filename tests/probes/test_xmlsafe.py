@@ -6,7 +6,7 @@ import pytest
 
 from scanner.errors import ParseError
 from scanner.model import MAX_BODY
-from scanner.probes.xmlsafe import find_local, local, parse_xml, text_of
+from scanner.net.xmlsafe import find_local, local, parse_xml, text_of
 
 CAPS = b"""<?xml version="1.0"?>
 <DeviceCap xmlns="http://www.hikvision.com/ver20/XMLSchema">

@@ -24,15 +24,29 @@ BASIC = "YXVkaXRvcjpTZWNyM3QtUGE1NSE="  # base64("auditor:Secr3t-Pa55!")
 
 
 def _evidence(probe: str, request: str, excerpt: str) -> dict[str, Any]:
-    return {"probe": probe, "request": request, "excerpt": excerpt, "sha256": "ab" * 32,
-            "at": "2026-11-27T10:00:01.000Z"}
+    return {
+        "probe": probe,
+        "request": request,
+        "excerpt": excerpt,
+        "sha256": "ab" * 32,
+        "at": "2026-11-27T10:00:01.000Z",
+    }
 
 
 def _device(address: str, **fields: Any) -> dict[str, Any]:
     base: dict[str, Any] = {
-        "address": address, "mac": None, "vendor": None, "model": None, "firmware": None, "serial": None,
-        "is_camera": True, "services": [{"port": 80, "protocol": "http"}, {"port": 554, "protocol": "rtsp"}],
-        "face_analytics": "not_found", "findings": [], "not_checked": [], "discovered_by": ["nmap"],
+        "address": address,
+        "mac": None,
+        "vendor": None,
+        "model": None,
+        "firmware": None,
+        "serial": None,
+        "is_camera": True,
+        "services": [{"port": 80, "protocol": "http"}, {"port": 554, "protocol": "rtsp"}],
+        "face_analytics": "not_found",
+        "findings": [],
+        "not_checked": [],
+        "discovered_by": ["nmap"],
     }
     base.update(fields)
     return base
@@ -40,63 +54,130 @@ def _device(address: str, **fields: Any) -> dict[str, Any]:
 
 DEVICES: list[dict[str, Any]] = [
     _device(
-        "127.77.0.10", mac="44:19:b6:00:00:10", vendor="Hikvision", model="DS-2CD7A26G0/P-IZHS", serial="DS-HIK-0001",
-        firmware="V5.5.800", face_analytics="active", discovered_by=["nmap", "ws-discovery"],
+        "127.77.0.10",
+        mac="44:19:b6:00:00:10",
+        vendor="Hikvision",
+        model="DS-2CD7A26G0/P-IZHS",
+        serial="DS-HIK-0001",
+        firmware="V5.5.800",
+        face_analytics="active",
+        discovered_by=["nmap", "ws-discovery"],
         services=[{"port": 80, "protocol": "onvif"}, {"port": 554, "protocol": "rtsp"}],
         findings=[
-            {"rule": "hikvision.fdlib.enrolled", "feature": "face_library", "level": "active", "confidence": "high",
-             "evidence": [_evidence("hikvision.isapi.fdlib", "GET http://127.77.0.10:80/ISAPI/Intelligent/FDLib",
-                                    "<FDLibBaseCfg><name>访客库 VIP</name><faceLibType>blackFD</faceLibType>"
-                                    + HOSTILE)]},
-            {"rule": "hikvision.cap.face_detect", "feature": "face_detection", "level": "capable", "confidence": "high",
-             "evidence": [_evidence("hikvision.isapi.capabilities", "GET http://127.77.0.10:80/ISAPI/System/capabilities",
-                                    "<isSupportFaceDetect>true</isSupportFaceDetect>")]},
+            {
+                "rule": "hikvision.fdlib.enrolled",
+                "feature": "face_library",
+                "level": "active",
+                "confidence": "high",
+                "evidence": [
+                    _evidence(
+                        "hikvision.isapi.fdlib",
+                        "GET http://127.77.0.10:80/ISAPI/Intelligent/FDLib",
+                        "<FDLibBaseCfg><name>访客库 VIP</name><faceLibType>blackFD</faceLibType>" + HOSTILE,
+                    )
+                ],
+            },
+            {
+                "rule": "hikvision.cap.face_detect",
+                "feature": "face_detection",
+                "level": "capable",
+                "confidence": "high",
+                "evidence": [
+                    _evidence(
+                        "hikvision.isapi.capabilities",
+                        "GET http://127.77.0.10:80/ISAPI/System/capabilities",
+                        "<isSupportFaceDetect>true</isSupportFaceDetect>",
+                    )
+                ],
+            },
         ],
     ),
     _device(
-        "127.77.0.11", mac="3c:ef:8c:00:00:11", vendor="Dahua", model="人脸抓拍机 IPC-HFW5442", serial="DH-0002",
+        "127.77.0.11",
+        mac="3c:ef:8c:00:00:11",
+        vendor="Dahua",
+        model="人脸抓拍机 IPC-HFW5442",
+        serial="DH-0002",
         face_analytics="configured",
-        findings=[{"rule": "dahua.facedetect.enabled", "feature": "face_capture", "level": "configured",
-                   "confidence": "medium",
-                   "evidence": [_evidence("dahua.cgi.videoanalyse", "GET http://127.77.0.11:80/cgi-bin/configManager.cgi",
-                                          "table.VideoAnalyseRule[0][0].Type=FaceDetection\n"
-                                          "table.VideoAnalyseRule[0][0].Enable=true")]}],
+        findings=[
+            {
+                "rule": "dahua.facedetect.enabled",
+                "feature": "face_capture",
+                "level": "configured",
+                "confidence": "medium",
+                "evidence": [
+                    _evidence(
+                        "dahua.cgi.videoanalyse",
+                        "GET http://127.77.0.11:80/cgi-bin/configManager.cgi",
+                        "table.VideoAnalyseRule[0][0].Type=FaceDetection\ntable.VideoAnalyseRule[0][0].Enable=true",
+                    )
+                ],
+            }
+        ],
     ),
     _device(
-        "127.77.0.12", vendor="ONVIF generic", model="Profile T camera", face_analytics="capable",
-        findings=[{"rule": "onvif.rules.face", "feature": "face_recognition", "level": "capable", "confidence": "low",
-                   "evidence": [_evidence("onvif.analytics.supported_rules", "ONVIF GetSupportedRules",
-                                          "tt:FaceRecognition")]}],
+        "127.77.0.12",
+        vendor="ONVIF generic",
+        model="Profile T camera",
+        face_analytics="capable",
+        findings=[
+            {
+                "rule": "onvif.rules.face",
+                "feature": "face_recognition",
+                "level": "capable",
+                "confidence": "low",
+                "evidence": [
+                    _evidence("onvif.analytics.supported_rules", "ONVIF GetSupportedRules", "tt:FaceRecognition")
+                ],
+            }
+        ],
     ),
     _device("127.77.0.13", vendor="Axis", model="P3245-LVE", serial="ACCC8E000013", face_analytics="not_found"),
     _device(
-        "127.77.0.14", face_analytics="unknown", discovered_by=["connect"],
+        "127.77.0.14",
+        face_analytics="unknown",
+        discovered_by=["connect"],
         not_checked=[
-            {"check": "onvif.analytics.rules",
-             "reason": "needs a login: no credentials were supplied for this address"},
+            {
+                "check": "onvif.analytics.rules",
+                "reason": "needs a login: no credentials were supplied for this address",
+            },
             {"check": "hikvision.isapi.capabilities", "reason": "no usable answer: timed out after 4.0 s"},
             {"check": "onvif.media", "reason": "the device does not offer this interface (HTTP 404)"},
-            {"check": "face_analytics", "reason": "only the video stream answered; face settings need ONVIF or "
-                                                   "the maker's web interface, and neither answered"},
+            {
+                "check": "face_analytics",
+                "reason": "only the video stream answered; face settings need ONVIF or "
+                "the maker's web interface, and neither answered",
+            },
         ],
     ),
     _device(
-        "127.77.0.20", vendor='=HYPERLINK("http://198.51.100.1","click")', model="LaserJet <b>400</b>",
-        is_camera=False, services=[{"port": 80, "protocol": "http"}], face_analytics="not_found",
+        "127.77.0.20",
+        vendor='=HYPERLINK("http://198.51.100.1","click")',
+        model="LaserJet <b>400</b>",
+        is_camera=False,
+        services=[{"port": 80, "protocol": "http"}],
+        face_analytics="not_found",
     ),
 ]
 
 
 def sample_report() -> dict[str, Any]:
     """A JSON report (schema_version 1) as `json_report.to_dict` writes it."""
-    return copy.deepcopy({
-        "schema_version": 1,
-        "tool": {"name": "camaudit", "version": "0.1.0"},
-        "scan": {"started_at": "2026-11-27T10:00:00.000Z", "finished_at": "2026-11-27T10:00:42.500Z",
-                 "targets": ["127.77.0.0/24"], "partial": False},
-        "devices": DEVICES,
-        "errors": [{"stage": "discover", "message": "nmap was not found; the built-in TCP scan was used"}],
-    })
+    return copy.deepcopy(
+        {
+            "schema_version": 1,
+            "tool": {"name": "camaudit", "version": "0.1.0"},
+            "scan": {
+                "started_at": "2026-11-27T10:00:00.000Z",
+                "finished_at": "2026-11-27T10:00:42.500Z",
+                "targets": ["127.77.0.0/24"],
+                "partial": False,
+            },
+            "devices": DEVICES,
+            "errors": [{"stage": "discover", "message": "nmap was not found; the built-in TCP scan was used"}],
+        }
+    )
 
 
 def report_with(*devices: dict[str, Any], started: str = "2026-11-27T10:00:00.000Z") -> dict[str, Any]:
@@ -124,42 +205,89 @@ WSSE_BODY = (
 )
 
 
-def _obs(probe: str, request: str, body: bytes, headers: tuple[tuple[str, str], ...] = (), status: int = 200,
-         values: tuple[tuple[str, tuple[str, ...]], ...] = ()) -> Observation:
-    return Observation(probe=probe, request=request, outcome="ok", status=status, headers=headers, body=body,
-                       at="2026-11-27T10:00:02.000Z", values=values)
+def _obs(
+    probe: str,
+    request: str,
+    body: bytes,
+    headers: tuple[tuple[str, str], ...] = (),
+    status: int = 200,
+    values: tuple[tuple[str, tuple[str, ...]], ...] = (),
+) -> Observation:
+    return Observation(
+        probe=probe,
+        request=request,
+        outcome="ok",
+        status=status,
+        headers=headers,
+        body=body,
+        at="2026-11-27T10:00:02.000Z",
+        values=values,
+    )
 
 
 def sample_result() -> ScanResult:
     """A ScanResult whose observations hold the login in every place a device or a client might put it."""
     fdlib = _obs(
-        "hikvision.isapi.fdlib", f"GET http://{USERNAME}:{PASSWORD}@127.77.0.10:80/ISAPI/Intelligent/FDLib?password={PASSWORD}",
+        "hikvision.isapi.fdlib",
+        f"GET http://{USERNAME}:{PASSWORD}@127.77.0.10:80/ISAPI/Intelligent/FDLib?password={PASSWORD}",
         ("<FDLibBaseCfg><name>访客库 VIP</name>" + HOSTILE + f"<echo>{PASSWORD}</echo></FDLibBaseCfg>").encode(),
-        headers=(("Authorization", f"Basic {BASIC}"), ("Set-Cookie", "WebSession=8f1e2d; HttpOnly"),
-                 ("WWW-Authenticate", 'Digest realm="IP Camera", nonce="abc"'), ("Server", "App-webs/")),
+        headers=(
+            ("Authorization", f"Basic {BASIC}"),
+            ("Set-Cookie", "WebSession=8f1e2d; HttpOnly"),
+            ("WWW-Authenticate", 'Digest realm="IP Camera", nonce="abc"'),
+            ("Server", "App-webs/"),
+        ),
     )
-    info = _obs("onvif.device.information", "ONVIF GetDeviceInformation", WSSE_BODY.encode(),
-                values=(("serial", ("DS-HIK-0001",)),))
-    login = _obs("hikvision.isapi.login", "POST http://127.77.0.10:80/ISAPI/Security/sessionLogin",
-                 f'username={USERNAME}&password={PASSWORD}&{{"userPassword": "{PASSWORD}"}}'.encode(),
-                 headers=(("Cookie", "WebSession=8f1e2d"), ("Proxy-Authorization", "Basic Zm9vOmJhcg==")))
-    binary = _obs("rtsp.describe", "RTSP DESCRIBE rtsp://127.77.0.10:554/Streaming/Channels/101",
-                  b"\x00\xff\xfe" + PASSWORD.encode() + b"\x80 binary",
-                  headers=(("Authorization", 'Digest username="auditor", response="d41d8cd98f00b204"'),))
-    evidence = Evidence("hikvision.isapi.fdlib", "GET http://127.77.0.10:80/ISAPI/Intelligent/FDLib",
-                        "<name>访客库 VIP</name>" + HOSTILE, fdlib.sha256, fdlib.at)
+    info = _obs(
+        "onvif.device.information",
+        "ONVIF GetDeviceInformation",
+        WSSE_BODY.encode(),
+        values=(("serial", ("DS-HIK-0001",)),),
+    )
+    login = _obs(
+        "hikvision.isapi.login",
+        "POST http://127.77.0.10:80/ISAPI/Security/sessionLogin",
+        f'username={USERNAME}&password={PASSWORD}&{{"userPassword": "{PASSWORD}"}}'.encode(),
+        headers=(("Cookie", "WebSession=8f1e2d"), ("Proxy-Authorization", "Basic Zm9vOmJhcg==")),
+    )
+    binary = _obs(
+        "rtsp.describe",
+        "RTSP DESCRIBE rtsp://127.77.0.10:554/Streaming/Channels/101",
+        b"\x00\xff\xfe" + PASSWORD.encode() + b"\x80 binary",
+        headers=(("Authorization", 'Digest username="auditor", response="d41d8cd98f00b204"'),),
+    )
+    evidence = Evidence(
+        "hikvision.isapi.fdlib",
+        "GET http://127.77.0.10:80/ISAPI/Intelligent/FDLib",
+        "<name>访客库 VIP</name>" + HOSTILE,
+        fdlib.sha256,
+        fdlib.at,
+    )
     hik = DeviceReport(
         address="127.77.0.10",
         identity=Identity("Hikvision", "DS-2CD7A26G0", "V5.5", "DS-HIK-0001", "44:19:b6:00:00:10"),
-        is_camera=True, services=(Service(80, "onvif"), Service(554, "rtsp")), face_analytics="active",
+        is_camera=True,
+        services=(Service(80, "onvif"), Service(554, "rtsp")),
+        face_analytics="active",
         findings=(Finding("hikvision.fdlib.enrolled", "face_library", "active", "high", (evidence,)),),
-        not_checked=(), discovered_by=("nmap",), observations=(fdlib, info, login, binary),
+        not_checked=(),
+        discovered_by=("nmap",),
+        observations=(fdlib, info, login, binary),
     )
     odd = DeviceReport(
-        address="127.77.0.11", identity=Identity(), is_camera=True, services=(Service(80, "http"),),
-        face_analytics="unknown", findings=(),
+        address="127.77.0.11",
+        identity=Identity(),
+        is_camera=True,
+        services=(Service(80, "http"),),
+        face_analytics="unknown",
+        findings=(),
         not_checked=(NotChecked("onvif", "needs a login: no credentials were supplied for this address"),),
         observations=(_obs("../../etc/passwd", "GET http://127.77.0.11/", b"<html>evil</html>"),),
     )
-    return ScanResult("2026-11-27T10:00:00.000Z", "2026-11-27T10:00:42.500Z", ("127.77.0.0/24",), (hik, odd),
-                      errors=(ScanError("discover", "nmap was not found"),))
+    return ScanResult(
+        "2026-11-27T10:00:00.000Z",
+        "2026-11-27T10:00:42.500Z",
+        ("127.77.0.0/24",),
+        (hik, odd),
+        errors=(ScanError("discover", "nmap was not found"),),
+    )

@@ -34,9 +34,17 @@ TOKENS = ("q1Zk8z0c9Xa0bH3sFfQx3yq6L2w=", "LKqI6G/AikKCQrN0zqZFlg==", "8f1e2d", 
 
 
 def _params() -> BundleParams:
-    return BundleParams(targets=("127.77.0.0/24",), ports=(80, 554), probes=("http.root",), signature_digest="d" * 64,
-                        started_at="2026-11-27T10:00:00.000Z", finished_at="2026-11-27T10:00:42.500Z",
-                        host="inspector", interface="lo (127.0.0.1)", observe_window=1.0)
+    return BundleParams(
+        targets=("127.77.0.0/24",),
+        ports=(80, 554),
+        probes=("http.root",),
+        signature_digest="d" * 64,
+        started_at="2026-11-27T10:00:00.000Z",
+        finished_at="2026-11-27T10:00:42.500Z",
+        host="inspector",
+        interface="lo (127.0.0.1)",
+        observe_window=1.0,
+    )
 
 
 @pytest.fixture
@@ -53,31 +61,36 @@ def _all_files(directory: Path) -> list[Path]:
 # ---- redaction
 
 
-@pytest.mark.parametrize(("text", "kept", "gone"), [
-    ("Authorization: Basic YWRtaW46c2VjcmV0", "Authorization: ", "YWRtaW46c2VjcmV0"),
-    ('Authorization: Digest username="admin", response="6629fae4"', "Authorization", "6629fae4"),
-    ("proxy-authorization: Basic Zm9vOmJhcg==", "proxy-authorization", "Zm9vOmJhcg=="),
-    ("Cookie: WebSession=8f1e2d", "Cookie", "8f1e2d"),
-    ("Set-Cookie: sid=77aa; HttpOnly", "Set-Cookie", "77aa"),
-    ('{"Cookie": "sid=77aa"}', '"Cookie"', "77aa"),
-    ("rtsp://admin:hunter22@127.0.0.5:554/live", "@127.0.0.5:554/live", "hunter22"),
-    ("GET /cgi-bin/login.cgi?user=x&password=hunter22&x=1", "&x=1", "hunter22"),
-    ("loginPassword=hunter22\n", "loginPassword=", "hunter22"),
-    ("table.Account.Password=hunter22", "table.Account.Password=", "hunter22"),
-    ("pwd=hunter22&next=/", "&next=/", "hunter22"),
-    ('{"userPassword": "hun\\"ter22", "user": "x"}', '"user": "x"', 'hun\\"ter22'),
-    ("<tt:Password>hunter22</tt:Password>", "<tt:Password>", "hunter22"),
-    ("<wsse:Nonce EncodingType='b64'>LKqI6G==</wsse:Nonce>", "</wsse:Nonce>", "LKqI6G=="),
-    ("<wsse:UsernameToken><wsse:Username>bob</wsse:Username></wsse:UsernameToken>", "UsernameToken", "bob"),
-])
+@pytest.mark.parametrize(
+    ("text", "kept", "gone"),
+    [
+        ("Authorization: Basic YWRtaW46c2VjcmV0", "Authorization: ", "YWRtaW46c2VjcmV0"),
+        ('Authorization: Digest username="admin", response="6629fae4"', "Authorization", "6629fae4"),
+        ("proxy-authorization: Basic Zm9vOmJhcg==", "proxy-authorization", "Zm9vOmJhcg=="),
+        ("Cookie: WebSession=8f1e2d", "Cookie", "8f1e2d"),
+        ("Set-Cookie: sid=77aa; HttpOnly", "Set-Cookie", "77aa"),
+        ('{"Cookie": "sid=77aa"}', '"Cookie"', "77aa"),
+        ("rtsp://admin:hunter22@127.0.0.5:554/live", "@127.0.0.5:554/live", "hunter22"),
+        ("GET /cgi-bin/login.cgi?user=x&password=hunter22&x=1", "&x=1", "hunter22"),
+        ("loginPassword=hunter22\n", "loginPassword=", "hunter22"),
+        ("table.Account.Password=hunter22", "table.Account.Password=", "hunter22"),
+        ("pwd=hunter22&next=/", "&next=/", "hunter22"),
+        ('{"userPassword": "hun\\"ter22", "user": "x"}', '"user": "x"', 'hun\\"ter22'),
+        ("<tt:Password>hunter22</tt:Password>", "<tt:Password>", "hunter22"),
+        ("<wsse:Nonce EncodingType='b64'>LKqI6G==</wsse:Nonce>", "</wsse:Nonce>", "LKqI6G=="),
+        ("<wsse:UsernameToken><wsse:Username>bob</wsse:Username></wsse:UsernameToken>", "UsernameToken", "bob"),
+    ],
+)
 def test_redact_removes_each_kind_of_credential(text, kept, gone):
     out = redact(text)
     assert gone not in out and kept in out and REDACTED in out
 
 
 def test_redact_leaves_ordinary_evidence_alone():
-    text = ('<isSupportFaceDetect>true</isSupportFaceDetect> ConfigurationToken=VideoAnalytics_1 '
-            'WWW-Authenticate: Digest realm="IP Camera", nonce="abc" http://127.0.0.5/onvif/device_service')
+    text = (
+        "<isSupportFaceDetect>true</isSupportFaceDetect> ConfigurationToken=VideoAnalytics_1 "
+        'WWW-Authenticate: Digest realm="IP Camera", nonce="abc" http://127.0.0.5/onvif/device_service'
+    )
     assert redact(text) == text
 
 
@@ -225,12 +238,16 @@ def keys(tmp_path: Path) -> tuple[Path, Path, Path]:
     for name in ("inspector", "someone-else"):
         key = ed25519.Ed25519PrivateKey.generate()
         private = tmp_path / f"{name}.pem"
-        private.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                              serialization.NoEncryption()))
+        private.write_bytes(
+            key.private_bytes(
+                serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+            )
+        )
         paths.append(private)
         public = tmp_path / f"{name}.pub.pem"
-        public.write_bytes(key.public_key().public_bytes(serialization.Encoding.PEM,
-                                                         serialization.PublicFormat.SubjectPublicKeyInfo))
+        public.write_bytes(
+            key.public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        )
         paths.append(public)
     return paths[0], paths[1], paths[3]
 
@@ -273,8 +290,9 @@ def test_a_non_ed25519_key_is_refused(tmp_path):
     serialization = pytest.importorskip("cryptography.hazmat.primitives.serialization")
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     path = tmp_path / "rsa.pem"
-    path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                       serialization.NoEncryption()))
+    path.write_bytes(
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
     with pytest.raises(UsageError, match="not an Ed25519"):
         write_bundle(sample_result(), _params(), tmp_path / "b", signing_key=path)
 
@@ -284,8 +302,13 @@ def test_a_non_ed25519_key_is_refused(tmp_path):
 
 def test_bundle_params_come_from_the_scan():
     params = bundle_params(("127.77.0.0/24",), (80, 554), sample_result(), "d" * 64)
-    assert params.probes == ("../../etc/passwd", "hikvision.isapi.fdlib", "hikvision.isapi.login",
-                             "onvif.device.information", "rtsp.describe")
+    assert params.probes == (
+        "../../etc/passwd",
+        "hikvision.isapi.fdlib",
+        "hikvision.isapi.login",
+        "onvif.device.information",
+        "rtsp.describe",
+    )
     assert params.started_at == "2026-11-27T10:00:00.000Z" and params.host
 
 
@@ -294,5 +317,5 @@ def test_the_source_interface_of_a_loopback_target_is_lo():
 
 
 def test_a_script_mentioning_cookies_keeps_its_evidence():
-    text = 'var a={cookie:1};<isSupportFaceDetect>true</isSupportFaceDetect>'
+    text = "var a={cookie:1};<isSupportFaceDetect>true</isSupportFaceDetect>"
     assert redact(text) == text

@@ -13,8 +13,23 @@ from scanner.report.i18n import load_catalog
 from tests.report.sample import HOSTILE, device, report_with, sample_report
 
 # Words that stay as they are in a Chinese report: product, protocol and law names.
-LATIN_ALLOWED = {"camaudit", "ONVIF", "RTSP", "HTTP", "HTTPS", "WS-Discovery", "nmap", "MAC", "SHA-256", "GDPR",
-                 "EDPB", "BIPA", "ILCS", "Media2", "UTC"}
+LATIN_ALLOWED = {
+    "camaudit",
+    "ONVIF",
+    "RTSP",
+    "HTTP",
+    "HTTPS",
+    "WS-Discovery",
+    "nmap",
+    "MAC",
+    "SHA-256",
+    "GDPR",
+    "EDPB",
+    "BIPA",
+    "ILCS",
+    "Media2",
+    "UTC",
+}
 
 
 class _Page(HTMLParser):
@@ -76,7 +91,7 @@ def test_the_page_is_self_contained():
     html = render_html(sample_report(), load_catalog("en"))
     assert not re.search(r"<(script|link|img|iframe|object|embed)\b", html, re.I)
     assert not re.search(r"<[^>]*\b(src|srcset)\s*=", html, re.I)  # escaped text has &lt;, never <
-    style = html[html.index("<style>"):html.index("</style>")]
+    style = html[html.index("<style>") : html.index("</style>")]
     assert "url(" not in style and "@import" not in style
     assert "@media print" in style
 
@@ -111,8 +126,9 @@ def test_what_could_not_be_checked_is_explained_in_the_readers_language():
 
 
 def test_an_unknown_reason_is_shown_verbatim_as_data():
-    odd = report_with(device("127.0.0.9", face_analytics="unknown",
-                             not_checked=[{"check": "x.y", "reason": "a brand new reason"}]))
+    odd = report_with(
+        device("127.0.0.9", face_analytics="unknown", not_checked=[{"check": "x.y", "reason": "a brand new reason"}])
+    )
     html = render_html(odd, load_catalog("zh"))
     assert '（原文）<span class="data">a brand new reason</span>' in html
 
@@ -145,8 +161,15 @@ def test_legal_notes_follow_the_jurisdiction():
 
 
 def test_capable_only_devices_are_said_to_be_covered_once_switched_on():
-    report = report_with(device("127.0.0.7", face_analytics="capable", findings=[
-        {"rule": "r", "feature": "face_recognition", "level": "capable", "confidence": "low", "evidence": []}]))
+    report = report_with(
+        device(
+            "127.0.0.7",
+            face_analytics="capable",
+            findings=[
+                {"rule": "r", "feature": "face_recognition", "level": "capable", "confidence": "low", "evidence": []}
+            ],
+        )
+    )
     html = render_html(report, load_catalog("en"), jurisdiction="us-il")
     assert "Applies once the face function is switched on, to: " in html
     assert 'class="applies now"' not in html

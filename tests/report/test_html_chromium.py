@@ -22,9 +22,17 @@ WIDTH, HEIGHT = 1280, 2000
 def _chromium(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
     # No network at all: the page is a local file and must need nothing else.
     command = [
-        str(CHROMIUM), "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
-        f"--user-data-dir={tmp_path / 'profile'}", *args,
+        str(CHROMIUM),
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        "--disable-quic",
+        f"--user-data-dir={tmp_path / 'profile'}",
+        *args,
     ]
     return subprocess.run(command, capture_output=True, text=True, timeout=120, check=True)
 

@@ -67,13 +67,16 @@ def test_an_unknown_language_is_a_usage_error():
         load_catalog("fr")
 
 
-@pytest.mark.parametrize(("env", "lang"), [
-    ({"LANG": "zh_CN.UTF-8"}, "zh"),
-    ({"LC_ALL": "zh_TW.UTF-8", "LANG": "en_US.UTF-8"}, "zh"),
-    ({"LC_ALL": "C.UTF-8", "LANG": "zh_CN.UTF-8"}, "en"),  # LC_ALL wins, as in POSIX
-    ({"LANG": "de_DE.UTF-8"}, "en"),
-    ({}, "en"),
-])
+@pytest.mark.parametrize(
+    ("env", "lang"),
+    [
+        ({"LANG": "zh_CN.UTF-8"}, "zh"),
+        ({"LC_ALL": "zh_TW.UTF-8", "LANG": "en_US.UTF-8"}, "zh"),
+        ({"LC_ALL": "C.UTF-8", "LANG": "zh_CN.UTF-8"}, "en"),  # LC_ALL wins, as in POSIX
+        ({"LANG": "de_DE.UTF-8"}, "en"),
+        ({}, "en"),
+    ],
+)
 def test_default_language_follows_the_locale(env, lang):
     assert default_lang(env) == lang
 
@@ -91,7 +94,10 @@ def test_reason_texts_match_the_pipeline_strings():
     import scanner
 
     root = Path(scanner.__file__).parent
-    sources = "".join((root / p).read_text() for p in ("verdict.py", "audit.py", "pipeline.py", "probes/onvif.py"))
+    sources = "".join(
+        (root / p).read_text()
+        for p in ("judge/verdict.py", "pipeline/device.py", "pipeline/scan.py", "probes/onvif.py")
+    )
     flat = re.sub(r'"\s*\n\s*"', "", sources)  # join implicitly concatenated string literals
     en = load_catalog("en")
     for key in (k for k in en.messages if k.startswith("reason.") and k != "reason.untranslated"):
@@ -113,8 +119,17 @@ def test_legal_notes_load_with_both_languages_and_sources():
 
 def test_the_required_provisions_are_cited():
     ids = {n.id for n in load_legal()}
-    assert {"cn.pipl.26", "cn.pipl.28", "cn.pipl.29", "cn.pipl.55", "cn.gbt35273.biometric",
-            "eu.gdpr.9", "eu.gdpr.35", "us-il.bipa.15a", "us-il.bipa.15b"} <= ids
+    assert {
+        "cn.pipl.26",
+        "cn.pipl.28",
+        "cn.pipl.29",
+        "cn.pipl.55",
+        "cn.gbt35273.biometric",
+        "eu.gdpr.9",
+        "eu.gdpr.35",
+        "us-il.bipa.15a",
+        "us-il.bipa.15b",
+    } <= ids
 
 
 def _ids(jurisdiction, feature, level):
@@ -123,7 +138,12 @@ def _ids(jurisdiction, feature, level):
 
 def test_face_recognition_triggers_the_biometric_provisions_everywhere():
     assert _ids("cn", "face_recognition", "active") == {
-        "cn.pipl.26", "cn.pipl.28", "cn.pipl.29", "cn.pipl.55", "cn.gbt35273.biometric"}
+        "cn.pipl.26",
+        "cn.pipl.28",
+        "cn.pipl.29",
+        "cn.pipl.55",
+        "cn.gbt35273.biometric",
+    }
     assert _ids("eu", "face_recognition", "configured") == {"eu.gdpr.9", "eu.gdpr.35"}
     assert _ids("us-il", "face_library", "capable") == {"us-il.bipa.15a", "us-il.bipa.15b"}
 
@@ -142,7 +162,8 @@ def test_all_jurisdictions_is_the_union():
     for feature in FEATURES:
         for level in LEVELS:
             assert _ids("all", feature, level) == (
-                _ids("cn", feature, level) | _ids("eu", feature, level) | _ids("us-il", feature, level))
+                _ids("cn", feature, level) | _ids("eu", feature, level) | _ids("us-il", feature, level)
+            )
 
 
 def test_an_unknown_jurisdiction_is_a_usage_error():

@@ -8,15 +8,16 @@ from pathlib import Path
 
 import pytest
 
-from scanner.config import ScanConfig, load_credentials
+from scanner.config import ScanConfig
+from scanner.credentials import load_credentials
 from scanner.report.bundle import bundle_params, secret_forms, verify_bundle, write_bundle
 from scanner.report.csv_report import render_csv
 from scanner.report.html import render_html
 from scanner.report.i18n import load_catalog
-from scanner.store import History, diff
+from scanner.store.history import History, diff
 
 lab_module = pytest.importorskip("scanner.lab", reason="the emulated premises (scanner.lab) are not available")
-pipeline = pytest.importorskip("scanner.pipeline", reason="the scan pipeline is not available")
+pipeline = pytest.importorskip("scanner.pipeline.scan", reason="the scan pipeline is not available")
 pytestmark = pytest.mark.lab
 NETWORK = "127.77.151.0/24"  # its own network: other lab tests may run at the same time
 
@@ -88,8 +89,12 @@ def test_two_lab_scans_with_a_persona_changed_give_the_right_diff(first, tmp_pat
     cgi = personas[dahua].cgi
     assert cgi is not None
     # The operator switches face recognition off on the Dahua camera...
-    personas[dahua] = dataclasses.replace(personas[dahua], cgi=dataclasses.replace(
-        cgi, scene="Normal", rules=tuple(dataclasses.replace(r, enable=False) for r in cgi.rules)))
+    personas[dahua] = dataclasses.replace(
+        personas[dahua],
+        cgi=dataclasses.replace(
+            cgi, scene="Normal", rules=tuple(dataclasses.replace(r, enable=False) for r in cgi.rules)
+        ),
+    )
     # ...swaps the two Hikvision cameras' network ports (so each moves to the other's address), and unplugs the
     # last device.
     personas[0], personas[1] = personas[1], personas[0]
@@ -106,7 +111,8 @@ def test_two_lab_scans_with_a_persona_changed_give_the_right_diff(first, tmp_pat
     assert not result.added
     hik = [before.devices[0], before.devices[1]]
     assert sorted((m.before.address, m.after.address, m.key) for m in result.moved) == sorted(
-        [(hik[0].address, hik[1].address, "serial"), (hik[1].address, hik[0].address, "serial")])
+        [(hik[0].address, hik[1].address, "serial"), (hik[1].address, hik[0].address, "serial")]
+    )
     changed = [(v.before.address, v.before.face_analytics, v.after.face_analytics) for v in result.verdict_changed]
     dahua_address = before.devices[dahua].address
     assert [c[0] for c in changed] == [dahua_address]

@@ -14,7 +14,8 @@ from pathlib import Path
 
 from rich.console import Console
 
-from scanner.config import Credentials, ScanConfig, load_credentials
+from scanner.config import ScanConfig
+from scanner.credentials import Credentials, load_credentials
 from scanner.errors import LabError
 from scanner.lab import Lab, LabDevice
 from scanner.model import DeviceReport, ScanResult
@@ -24,10 +25,10 @@ def run_demo(args: argparse.Namespace) -> int:
     """Start the lab, scan it (with the lab's logins unless told not to), print and write the report."""
     from dataclasses import replace
 
-    from scanner.cli import output_options
+    from scanner.cli.deliver import deliver
+    from scanner.cli.main import output_options
     from scanner.matching.loader import load_signatures
-    from scanner.outputs import deliver
-    from scanner.pipeline import run_scan
+    from scanner.pipeline.scan import run_scan
     from scanner.progress import make_progress
 
     err = Console(stderr=True, highlight=False)

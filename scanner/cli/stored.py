@@ -16,7 +16,7 @@ from scanner.report.html import render_html
 from scanner.report.i18n import cached_catalog
 from scanner.report.json_report import write_atomic
 from scanner.report.pdf import render_pdf, write_pdf
-from scanner.store import History, default_db_path, diff, diff_lines, read_report
+from scanner.store.history import History, default_db_path, diff, diff_lines, read_report
 
 
 def run_verify(args: argparse.Namespace) -> int:
@@ -39,8 +39,9 @@ def run_history(args: argparse.Namespace) -> int:
     for key in ("id", "started", "targets", "devices", "cameras", "face"):
         table.add_column(catalog.t(f"history.{key}"))
     for scan in scans:
-        table.add_row(str(scan.id), scan.started_at, " ".join(scan.targets), str(scan.devices), str(scan.cameras),
-                      str(scan.face))
+        table.add_row(
+            str(scan.id), scan.started_at, " ".join(scan.targets), str(scan.devices), str(scan.cameras), str(scan.face)
+        )
     Console(highlight=False).print(table)
     return 0
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 import asyncio
 import os
 
-from scanner.lab.hostile import payloads
-from scanner.lab.hostile.context import CLIENT_GONE, DRIP_INTERVAL, IDLE, Context
-from scanner.lab.hostile.web import MAX_DRIP, MAX_STREAM, _send, _wait_gone
+from tests.doubles.hostile import payloads
+from tests.doubles.hostile.context import CLIENT_GONE, DRIP_INTERVAL, IDLE, Context
+from tests.doubles.hostile.web import MAX_DRIP, MAX_STREAM, _send, _wait_gone
 
 PUBLIC = "OPTIONS, DESCRIBE, SETUP, PLAY, TEARDOWN"
 

@@ -19,10 +19,11 @@ from typing import NoReturn
 from rich.console import Console
 
 from scanner import __version__
-from scanner.config import CAMERA_PORTS, MAX_OBSERVE, Credentials, ScanConfig, load_credentials
+from scanner.cli.deliver import OutputOptions
+from scanner.config import CAMERA_PORTS, MAX_OBSERVE, ScanConfig
+from scanner.credentials import Credentials, load_credentials
 from scanner.errors import CamauditError, UsageError
 from scanner.model import ScanResult
-from scanner.outputs import OutputOptions
 from scanner.report.i18n import JURISDICTION_CHOICES, LANGS, default_lang
 
 EXIT_CLEAN, EXIT_FACE, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
@@ -50,10 +51,16 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--no-credentials", action="store_true", help="scan without the lab's logins")
     demo.add_argument("--network", help="loopback network for the lab (default: a free one of 127.77.x.0/24)")
     demo.add_argument("--format", choices=("table", "json"), default="table")
-    demo.add_argument("-o", "--output", type=Path, default=Path("camaudit-demo-report.json"),
-                      help="where to write the JSON report (default: %(default)s)")
-    demo.add_argument("--bundle", type=Path, default=None,
-                      help="evidence bundle directory (default: camaudit-demo-<time>/)")
+    demo.add_argument(
+        "-o",
+        "--output",
+        type=Path,
+        default=Path("camaudit-demo-report.json"),
+        help="where to write the JSON report (default: %(default)s)",
+    )
+    demo.add_argument(
+        "--bundle", type=Path, default=None, help="evidence bundle directory (default: camaudit-demo-<time>/)"
+    )
     demo.add_argument("--no-progress", action="store_true")
     _report_options(demo)
 
@@ -99,8 +106,12 @@ def _db_option(parser: argparse.ArgumentParser) -> None:
 
 def _report_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--sign-key", type=Path, help="Ed25519 private key (PEM) to sign the bundle's manifest")
-    parser.add_argument("--jurisdiction", choices=JURISDICTION_CHOICES, default="all",
-                        help="which legal notes the HTML report shows (default: %(default)s)")
+    parser.add_argument(
+        "--jurisdiction",
+        choices=JURISDICTION_CHOICES,
+        default="all",
+        help="which legal notes the HTML report shows (default: %(default)s)",
+    )
     parser.add_argument("--no-history", action="store_true", help="do not store this scan in the history")
     _db_option(parser)
     _lang_option(parser)
@@ -116,29 +127,59 @@ def _scan_options(scan: argparse.ArgumentParser) -> None:
     scan.add_argument("--timeout", type=float, default=4.0, help="seconds per request (default: %(default)s)")
     scan.add_argument("--signatures", type=Path, default=None, help="signature directory (default: built-in)")
     scan.add_argument("--no-progress", action="store_true", help="no progress display")
-    scan.add_argument("--interface", metavar="NAME",
-                      help="send discovery multicast only here (default: each interface on a target's subnet)")
-    scan.add_argument("--discovery-window", type=_seconds, default=3.0, metavar="SECONDS",
-                      help="how long to listen for discovery replies (default: %(default)s)")
-    scan.add_argument("--observe", type=_observe_window, default=0.0, metavar="SECONDS",
-                      help="opt-in: also watch each ONVIF device's events this long (a short-lived PullPoint "
-                      "subscription, removed afterwards; needs --credentials)")
+    scan.add_argument(
+        "--interface",
+        metavar="NAME",
+        help="send discovery multicast only here (default: each interface on a target's subnet)",
+    )
+    scan.add_argument(
+        "--discovery-window",
+        type=_seconds,
+        default=3.0,
+        metavar="SECONDS",
+        help="how long to listen for discovery replies (default: %(default)s)",
+    )
+    scan.add_argument(
+        "--observe",
+        type=_observe_window,
+        default=0.0,
+        metavar="SECONDS",
+        help="opt-in: also watch each ONVIF device's events this long (a short-lived PullPoint "
+        "subscription, removed afterwards; needs --credentials)",
+    )
     scan.add_argument("--bundle", type=Path, help="write an evidence bundle (report, raw answers, hashes) here")
     scan.add_argument("--yes", action="store_true", help="confirm a scan of more than a /16 (65536 addresses)")
-    scan.add_argument("--rate", type=_positive, metavar="PER_SECOND",
-                      help="at most this many requests started per second, scan-wide (default: no ceiling)")
-    scan.add_argument("--concurrency", type=_count, default=64, metavar="N",
-                      help="devices audited at the same time (default: %(default)s)")
-    scan.add_argument("--per-host", type=_count, default=2, metavar="N",
-                      help="requests in flight to one device at a time (default: %(default)s; at most 8)")
-    scan.add_argument("--device-budget", type=_positive, default=60.0, metavar="SECONDS",
-                      help="time one device's audit may take (default: %(default)s)")
+    scan.add_argument(
+        "--rate",
+        type=_positive,
+        metavar="PER_SECOND",
+        help="at most this many requests started per second, scan-wide (default: no ceiling)",
+    )
+    scan.add_argument(
+        "--concurrency",
+        type=_count,
+        default=64,
+        metavar="N",
+        help="devices audited at the same time (default: %(default)s)",
+    )
+    scan.add_argument(
+        "--per-host",
+        type=_count,
+        default=2,
+        metavar="N",
+        help="requests in flight to one device at a time (default: %(default)s; at most 8)",
+    )
+    scan.add_argument(
+        "--device-budget",
+        type=_positive,
+        default=60.0,
+        metavar="SECONDS",
+        help="time one device's audit may take (default: %(default)s)",
+    )
     _report_options(scan)
 
 
-def _number(
-    convert: Callable[[str], float], low: float, high: float, noun: str, bounds: str
-) -> Callable[[str], float]:
+def _number(convert: Callable[[str], float], low: float, high: float, noun: str, bounds: str) -> Callable[[str], float]:
     """An argparse type: `convert(text)` within [low, high], else one clear message."""
 
     def parse(text: str) -> float:
@@ -197,24 +238,24 @@ def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "scan":
         return _scan(args)
     if args.command == "demo":
-        from scanner.demo import run_demo
+        from scanner.cli.demo import run_demo
 
         return run_demo(args)
     if args.command == "lab":
-        from scanner.demo import run_lab
+        from scanner.cli.demo import run_lab
 
         return run_lab(args)
     if args.command in ("verify", "history", "diff", "report"):
-        from scanner import records
+        from scanner.cli import stored as records
 
         return getattr(records, f"run_{args.command}")(args)  # type: ignore[no-any-return]
     return _signatures(args)
 
 
 def _scan(args: argparse.Namespace) -> int:
+    from scanner.cli.deliver import deliver
     from scanner.matching.loader import load_signatures
-    from scanner.outputs import deliver
-    from scanner.pipeline import run_scan
+    from scanner.pipeline.scan import run_scan
     from scanner.progress import make_progress
 
     credentials = load_credentials(args.credentials) if args.credentials else Credentials()

@@ -11,9 +11,9 @@ import uuid
 from collections.abc import Callable, Sequence
 
 from scanner.errors import ParseError
-from scanner.lab.hostile import payloads
-from scanner.lab.hostile.context import Context, UdpBehaviour
 from scanner.lab.wsd import parse_probe
+from tests.doubles.hostile import payloads
+from tests.doubles.hostile.context import Context, UdpBehaviour
 
 Answer = Callable[[bytes, Context], list[bytes]]
 MAX_ANSWERS = 500  # datagrams sent for one datagram received

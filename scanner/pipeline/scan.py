@@ -16,17 +16,17 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import replace
 from typing import TypeVar
 
-from scanner.audit import AuditKit, audit_host, unaudited
 from scanner.config import ScanConfig
 from scanner.discovery.discover import Discovery, discover_hosts
 from scanner.matching.engine import vendor_for_oui
 from scanner.matching.loader import load_signatures
 from scanner.matching.schema import SignatureSet
 from scanner.model import DeviceReport, Host, ScanError, ScanResult, utc_now
+from scanner.net.background import on_daemon
+from scanner.pipeline.device import AuditKit, audit_host, unaudited
 from scanner.probes.http import EXCHANGE_LIMIT
 from scanner.progress import NullProgress, ScanProgress
 from scanner.scope import expand_targets
-from scanner.threads import on_daemon
 
 T = TypeVar("T")
 DISCOVERY_BASE = 180.0  # seconds any discovery gets, beyond its window and its share of the sweep

@@ -237,12 +237,13 @@ class SegmentLab:
             raise LabError(f"the scanner namespace routes {[r.get('dst') for r in routes]}, not only {NETWORK}")
 
     def _start_device(self, device: SegmentDevice, host_inode: int) -> None:
-        command = [sys.executable, "-m", "scanner.lab.segment", device.persona.id, device.address, str(NETWORK),
-                   str(host_inode)] + (["--lossy-wsd"] if device.persona.id in self.lossy_wsd else [])  # fmt: skip
+        lossy = ["--lossy-wsd"] if device.persona.id in self.lossy_wsd else []
+        command = [sys.executable, "-m", "tests.doubles.segment.device", device.persona.id, device.address,
+                   str(NETWORK), str(host_inode), *lossy]  # fmt: skip
         argv = self._runner.argv(["ip", "netns", "exec", device.namespace, *command])
         self._processes[device.persona.id] = subprocess.Popen(  # noqa: S603
             argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-            cwd=Path(__file__).resolve().parents[2],
+            cwd=Path(__file__).resolve().parents[3],  # the repository: `-m tests.doubles...` resolves there
         )  # fmt: skip
 
     def _wait_ready(self) -> None:

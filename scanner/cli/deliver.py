@@ -17,7 +17,7 @@ from scanner.report.html import render_html, summary_sentence
 from scanner.report.i18n import cached_catalog
 from scanner.report.json_report import write_atomic
 from scanner.report.table import print_table
-from scanner.store import History, default_db_path
+from scanner.store.history import History, default_db_path
 
 
 @dataclass(frozen=True)
@@ -62,10 +62,18 @@ def deliver(result: ScanResult, config: ScanConfig, signature_digest: str, optio
         print(f"JSON report written to {options.json_path}", file=sys.stderr)
     if options.bundle is not None:
         html = render_html(report, cached_catalog(options.lang), options.jurisdiction, params=asdict(params))
-        write_bundle(result, params, options.bundle, secrets=secrets, extra_files={"report.html": html.encode()},
-                     signing_key=options.sign_key)
-        print(f"Evidence bundle written to {options.bundle} (check it with: camaudit verify {options.bundle})",
-              file=sys.stderr)
+        write_bundle(
+            result,
+            params,
+            options.bundle,
+            secrets=secrets,
+            extra_files={"report.html": html.encode()},
+            signing_key=options.sign_key,
+        )
+        print(
+            f"Evidence bundle written to {options.bundle} (check it with: camaudit verify {options.bundle})",
+            file=sys.stderr,
+        )
     if options.store:
         with History(options.db or default_db_path()) as history:
             scan_id = history.add(report, asdict(params))
@@ -77,4 +85,3 @@ def _write(path: Path, text: str) -> None:
         write_atomic(path, text)
     except OSError as exc:
         raise UsageError(f"cannot write {path}: {exc.strerror}") from None
-

@@ -134,23 +134,32 @@ class History:
         scan, devices = report["scan"], report["devices"]
         cameras = [d for d in devices if d.get("is_camera")]
         row = (
-            utc_now(), str(scan.get("started_at", "")), str(scan.get("finished_at", "")),
-            json.dumps(list(scan.get("targets") or [])), str((report.get("tool") or {}).get("version", "")),
-            len(devices), len(cameras), sum(1 for d in cameras if d.get("face_analytics") in FACE),
-            hashlib.sha256(text.encode("utf-8")).hexdigest(), text,
+            utc_now(),
+            str(scan.get("started_at", "")),
+            str(scan.get("finished_at", "")),
+            json.dumps(list(scan.get("targets") or [])),
+            str((report.get("tool") or {}).get("version", "")),
+            len(devices),
+            len(cameras),
+            sum(1 for d in cameras if d.get("face_analytics") in FACE),
+            hashlib.sha256(text.encode("utf-8")).hexdigest(),
+            text,
             None if params is None else json.dumps(dict(params), sort_keys=True, ensure_ascii=False),
         )
         with self._db:
             cursor = self._db.execute(
                 "INSERT INTO scans (stored_at, started_at, finished_at, targets, tool_version, devices, cameras,"
-                " face, report_sha256, report, params) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", row)
+                " face, report_sha256, report, params) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                row,
+            )
         return int(cursor.lastrowid or 0)
 
     def list_scans(self) -> tuple[StoredScan, ...]:
         """Every stored scan, oldest first."""
         rows = self._db.execute(
             "SELECT id, stored_at, started_at, finished_at, targets, tool_version, devices, cameras, face,"
-            " report_sha256 FROM scans ORDER BY id").fetchall()
+            " report_sha256 FROM scans ORDER BY id"
+        ).fetchall()
         return tuple(StoredScan(r[0], r[1], r[2], r[3], tuple(json.loads(r[4])), *r[5:]) for r in rows)
 
     def load_scan(self, scan_id: int) -> dict[str, Any]:
@@ -229,8 +238,12 @@ class ScanDiff:
 
 def _ref(device: Mapping[str, Any]) -> DeviceRef:
     return DeviceRef(
-        address=str(device.get("address", "")), mac=_mac(device.get("mac")), serial=_serial(device.get("serial")),
-        vendor=device.get("vendor"), model=device.get("model"), is_camera=bool(device.get("is_camera")),
+        address=str(device.get("address", "")),
+        mac=_mac(device.get("mac")),
+        serial=_serial(device.get("serial")),
+        vendor=device.get("vendor"),
+        model=device.get("model"),
+        is_camera=bool(device.get("is_camera")),
         face_analytics=str(device.get("face_analytics", "unknown")),
     )
 
@@ -242,7 +255,7 @@ def _serial(value: object) -> str | None:
 
 def _mac(value: object) -> str | None:
     digits = re.sub(r"[^0-9a-f]", "", str(value).lower()) if value else ""
-    return ":".join(digits[i:i + 2] for i in range(0, 12, 2)) if len(digits) == 12 else None
+    return ":".join(digits[i : i + 2] for i in range(0, 12, 2)) if len(digits) == 12 else None
 
 
 def _conflict(a: DeviceRef, b: DeviceRef, key: str) -> bool:
@@ -253,7 +266,9 @@ def _conflict(a: DeviceRef, b: DeviceRef, key: str) -> bool:
 
 
 _KEYS: tuple[tuple[str, Callable[[DeviceRef], str | None]], ...] = (
-    ("serial", lambda r: r.serial), ("mac", lambda r: r.mac), ("address", lambda r: r.address or None),
+    ("serial", lambda r: r.serial),
+    ("mac", lambda r: r.mac),
+    ("address", lambda r: r.address or None),
 )
 
 
@@ -293,6 +308,7 @@ def _unique(refs: Sequence[DeviceRef], free: set[int], value_of: Callable[[Devic
 
 def diff_lines(result: ScanDiff, catalog: Catalog) -> list[str]:
     """The diff as plain sentences in the catalogue's language, for the console."""
+
     def label(ref: DeviceRef) -> str:
         name = " ".join(x for x in (ref.vendor, ref.model) if x)
         return f"{name} ({ref.address})" if name else ref.address
@@ -303,8 +319,23 @@ def diff_lines(result: ScanDiff, catalog: Catalog) -> list[str]:
 
     lines = [catalog.t("diff.added", device=label(r)) for r in result.added]
     lines += [catalog.t("diff.removed", device=label(r)) for r in result.removed]
-    lines += [catalog.t("diff.moved", device=label(m.after), before=m.before.address, after=m.after.address,
-                        key=catalog.t(f"diff.by_{m.key}")) for m in result.moved]
-    lines += [catalog.t("diff.verdict", device=label(v.after), before=word(v.before.face_analytics),
-                        after=word(v.after.face_analytics)) for v in result.verdict_changed]
+    lines += [
+        catalog.t(
+            "diff.moved",
+            device=label(m.after),
+            before=m.before.address,
+            after=m.after.address,
+            key=catalog.t(f"diff.by_{m.key}"),
+        )
+        for m in result.moved
+    ]
+    lines += [
+        catalog.t(
+            "diff.verdict",
+            device=label(v.after),
+            before=word(v.before.face_analytics),
+            after=word(v.after.face_analytics),
+        )
+        for v in result.verdict_changed
+    ]
     return lines or [catalog.t("diff.none")]

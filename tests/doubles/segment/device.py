@@ -1,6 +1,6 @@
 """One emulated device inside its own network namespace: its TCP services and its answers to segment discovery.
 
-Run as `python -m scanner.lab.segment PERSONA ADDRESS NETWORK HOST_NETNS_INODE [--lossy-wsd]` by the
+Run as `python -m tests.doubles.segment.device PERSONA ADDRESS NETWORK HOST_NETNS_INODE [--lossy-wsd]` by the
 namespace lab (scanner/lab/netns.py), inside the device's namespace. It refuses to start where multicast
 could leave the lab: in the host's namespace, or beside any interface address outside the lab network.
 It prints `ready` once every socket is bound, serves until its stdin closes, then prints its counters.
@@ -20,11 +20,12 @@ from collections.abc import Callable
 from scanner.discovery.interfaces import local_interfaces
 from scanner.errors import LabError
 from scanner.lab import device as device_mod
-from scanner.lab import dhip, httpd, sadp, ssdp
-from scanner.lab.lossy import Lossy
+from scanner.lab import httpd
 from scanner.lab.persona_file import load_personas
 from scanner.lab.personas import Persona
 from scanner.lab.ports import plan
+from tests.doubles.segment import dhip, sadp, ssdp
+from tests.doubles.segment.lossy import Lossy
 
 LAB_RANGE = ipaddress.IPv4Network("198.51.100.0/24")  # RFC 5737 TEST-NET-2, only ever inside namespaces
 WSD_GROUP, SSDP_GROUP, DHIP_GROUP = "239.255.255.250", "239.255.255.250", "239.255.255.251"
@@ -96,7 +97,7 @@ class _Device:
             )
             self.closers.append(server.close)
         if "mdns" in protocols:
-            from scanner.lab.mdns import announce  # zeroconf starts threads: only for devices that announce
+            from tests.doubles.segment.mdns import announce  # zeroconf starts threads: only for devices that announce
 
             zc = await loop.run_in_executor(None, announce, self.persona, self.address)
             self.closers.append(zc.close)
@@ -135,7 +136,7 @@ async def _serve(device: _Device) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m scanner.lab.segment")
+    parser = argparse.ArgumentParser(prog="python -m tests.doubles.segment.device")
     parser.add_argument("persona")
     parser.add_argument("address")
     parser.add_argument("network")

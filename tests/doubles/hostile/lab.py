@@ -15,12 +15,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from scanner.errors import LabError
-from scanner.lab.hostile import web
-from scanner.lab.hostile.catalogue import HOSTILE, HostilePersona
-from scanner.lab.hostile.context import Context, TcpBehaviour, UdpBehaviour
 from scanner.lab.loop import LoopHost
 from scanner.lab.ports import can_bind_privileged
 from scanner.lab.wsd import WsdResponder
+from tests.doubles.hostile import web
+from tests.doubles.hostile.catalogue import HOSTILE, HostilePersona
+from tests.doubles.hostile.context import Context, TcpBehaviour, UdpBehaviour
 
 FIRST_HOST = 101
 USERNAME, PASSWORD = "admin", "hostile-lab-0"  # lab-only logins, so the audit asks everything it can

@@ -3,7 +3,7 @@
 A device's steps run as soon as what they read is known: `GET /` on the web ports beside the ONVIF queries (when
 WS-Discovery named the ONVIF address), RTSP once ONVIF gave its stream URIs, the vendor APIs last, split over
 the device's lines. A device has at most `per_host_concurrency` lines (its own thread and shared helper
-threads), and every request also passes the device's pace (scanner.probes.pace), so the limits always hold.
+threads), and every request also passes the device's pace (scanner.net.pace), so the limits always hold.
 """
 
 from __future__ import annotations
@@ -19,11 +19,11 @@ from types import TracebackType
 from typing import TypeVar
 from urllib.parse import urlsplit
 
-from scanner.audit_trace import Part, Trace
 from scanner.config import HTTP_PORTS, HTTPS_PORTS, RTSP_PORTS, ScanConfig
 from scanner.discovery.multicast import REJECTED
 from scanner.errors import ParseError
-from scanner.identify import IdentityHints, hints, identity
+from scanner.judge.identify import IdentityHints, hints, identity
+from scanner.judge.verdict import not_checked, verdict
 from scanner.matching.engine import match_rules, with_families
 from scanner.matching.schema import RequestSpec, SignatureSet
 from scanner.matching.session import checked, hide_token, login_request, logout_request, read_token, with_token
@@ -41,14 +41,14 @@ from scanner.model import (
     WsdReply,
     utc_now,
 )
+from scanner.net.pace import NOT_SENT, HostPace, Pace
+from scanner.net.urls import in_scope
+from scanner.pipeline.trace import Part, Trace
 from scanner.probes.http import CUT_NOTE, HttpClient
 from scanner.probes.onvif import WsdlCache, onvif_probe
-from scanner.probes.pace import NOT_SENT, HostPace, Pace
 from scanner.probes.rtsp import rtsp_probe
-from scanner.probes.urls import in_scope
-from scanner.verdict import not_checked, verdict
 
-TRACE_LOGGER = "scanner.audit.trace"  # DEBUG records carrying each device's step timings (`record.trace`)
+TRACE_LOGGER = "scanner.pipeline.device.trace"  # DEBUG records carrying each device's step timings (`record.trace`)
 DEFAULT_ONVIF_PATH = "/onvif/device_service"  # only tried when WS-Discovery gave no XAddr
 MAX_XADDRS = 4  # ONVIF device service addresses tried per device; a real one announces one or two
 T = TypeVar("T")

@@ -12,9 +12,9 @@ import socket
 import struct
 from collections.abc import Callable
 
-from scanner.lab.hostile import payloads
-from scanner.lab.hostile.context import CLIENT_GONE, DRIP_INTERVAL, IDLE, Context, TcpBehaviour
 from scanner.lab.httpd import Request, Response, parse_head, render
+from tests.doubles.hostile import payloads
+from tests.doubles.hostile.context import CLIENT_GONE, DRIP_INTERVAL, IDLE, Context, TcpBehaviour
 
 MAX_STREAM = 64 << 20  # bytes an endless answer sends at most (the client hangs up at its cap long before)
 MAX_DRIP = 600  # bytes a drip sends at most (ten minutes)

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from scanner.lab.hostile import datagrams as udp
-from scanner.lab.hostile import payloads, web, wire
-from scanner.lab.hostile.context import TcpBehaviour, UdpBehaviour
+from tests.doubles.hostile import datagrams as udp
+from tests.doubles.hostile import payloads, web, wire
+from tests.doubles.hostile.context import TcpBehaviour, UdpBehaviour
 
 _SOAP = r"onvif\.device\.(system_date_and_time|services|capabilities)"
 _TOO_SLOW = r"took more than|time budget ran out|no answer in time"  # the hard limit, or a read's own timeout

@@ -16,7 +16,7 @@ from types import TracebackType
 
 from scanner.errors import ProbeError
 from scanner.model import MAX_BODY
-from scanner.probes.deadline import Guard
+from scanner.net.deadline import Guard
 
 DEVICE_BYTES = 8 << 20  # answer bytes kept per device at full size (real devices send well under 1 MiB in all)
 NOT_SENT = "not sent: "  # how a refused request's detail begins (the audit sums these up in one line)
