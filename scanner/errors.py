@@ -1,5 +1,9 @@
 """The project's error hierarchy: one root, a few children, each a one-line message for the user."""
 
+from __future__ import annotations
+
+from scanner.vocabulary import Reason
+
 
 class CamauditError(Exception):
     """Root of every error camaudit raises on purpose."""
@@ -26,7 +30,13 @@ class ParseError(CamauditError):
 
 
 class ProbeError(CamauditError):
-    """A probe that could not complete (timeout, refused, protocol error); recorded, never fatal."""
+    """A probe that could not complete (timeout, refused, protocol error); recorded, never fatal.
+
+    `cause` is set when the scan's own limits stopped it (the device's budget, the stage's, a Ctrl-C)."""
+
+    def __init__(self, message: str, cause: Reason | None = None) -> None:
+        super().__init__(message)
+        self.cause = cause
 
 
 class LabError(CamauditError):

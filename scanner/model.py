@@ -6,24 +6,15 @@ import hashlib
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-FEATURES = (
-    "face_detection",
-    "face_capture",
-    "face_recognition",
-    "face_library",
-    "face_attributes",
-    "face_metadata",
-)
-LEVELS = ("capable", "configured", "active")  # weakest first
-VERDICTS = ("active", "configured", "capable", "not_found", "unknown")
-CONFIDENCES = ("low", "medium", "high")
+from scanner.vocabulary import Confidence, Feature, Level, Outcome, Reason, Verdict
 
-# Outcome of one request to a device.
-OK = "ok"  # the device answered authoritatively (HTTP 2xx, SOAP response, RTSP 200)
-AUTH_REQUIRED = "auth_required"  # 401/403 or ONVIF NotAuthorized: credentials needed or refused
-NOT_SUPPORTED = "not_supported"  # 404/501/400, SOAP ActionNotSupported: the API is not there (or not here)
-FAILED = "failed"  # timeout, reset, garbage: nothing can be concluded
-OUTCOMES = (OK, AUTH_REQUIRED, NOT_SUPPORTED, FAILED)
+# The vocabularies as tuples of their values, for membership tests and choices (scanner.vocabulary defines them).
+FEATURES = tuple(Feature)
+LEVELS = tuple(Level)  # weakest first
+VERDICTS = tuple(Verdict)
+CONFIDENCES = tuple(Confidence)
+OK, AUTH_REQUIRED, NOT_SUPPORTED, FAILED = Outcome.OK, Outcome.AUTH_REQUIRED, Outcome.NOT_SUPPORTED, Outcome.FAILED
+OUTCOMES = tuple(Outcome)
 
 MAX_BODY = 1 << 20  # 1 MiB: no real camera API response is larger
 
@@ -108,13 +99,16 @@ class Observation:
 
     probe: str
     request: str
-    outcome: str
+    outcome: Outcome
     status: int | None = None
     headers: tuple[tuple[str, str], ...] = ()
     body: bytes = b""
     at: str = ""
     detail: str = ""
     values: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    # Set when the scan's own limits kept this request from being sent or cut it short (the device's time
+    # budget, the audit stage's, a Ctrl-C): then nothing about the device can be concluded from it.
+    stopped: Reason | None = None
 
     @property
     def text(self) -> str:
@@ -158,18 +152,20 @@ class Finding:
     """A signature rule that matched: the feature it proves at which level."""
 
     rule: str
-    feature: str
-    level: str
-    confidence: str
+    feature: Feature
+    level: Level
+    confidence: Confidence
     evidence: tuple[Evidence, ...]
 
 
 @dataclass(frozen=True)
 class NotChecked:
-    """A check that could not run or could not conclude, and why, in plain words."""
+    """A check that could not run or could not conclude: which, why (a code the report puts into words), and
+    the detail that goes with it (a status, the device's error, a count), shown as data."""
 
     check: str
-    reason: str
+    reason: Reason
+    detail: str = ""
 
 
 @dataclass(frozen=True)
@@ -191,7 +187,7 @@ class DeviceReport:
     identity: Identity
     is_camera: bool
     services: tuple[Service, ...]
-    face_analytics: str
+    face_analytics: Verdict
     findings: tuple[Finding, ...]
     not_checked: tuple[NotChecked, ...]
     discovered_by: tuple[str, ...] = ()
@@ -219,7 +215,7 @@ class ScanResult:
     partial: bool = False
 
 
-def strongest_level(levels: list[str] | tuple[str, ...]) -> str | None:
+def strongest_level(levels: list[str] | tuple[str, ...]) -> Level | None:
     """The strongest of the given levels (active > configured > capable), or None if empty."""
-    ranked = [lvl for lvl in LEVELS if lvl in levels]
+    ranked = [lvl for lvl in Level if lvl in levels]
     return ranked[-1] if ranked else None

@@ -19,6 +19,7 @@ from scanner.pipeline import device as audit_module
 from scanner.pipeline.device import TRACE_LOGGER
 from scanner.pipeline.scan import run_scan
 from scanner.probes.http import HttpClient
+from scanner.vocabulary import Reason
 
 pytestmark = pytest.mark.lab
 NETWORK = "127.77.42.0/24"
@@ -147,7 +148,8 @@ def test_a_failure_beside_the_main_line_becomes_a_not_checked_entry(config, monk
     result = run_scan(config)
     web = [d for d in result.devices if any(s.port in (80, 8080) for s in d.services)]
     assert web and all(d.not_checked[0].check == "audit" for d in web)
-    assert all("RuntimeError" in d.not_checked[0].reason for d in web)
+    assert all(d.not_checked[0].reason == Reason.AUDIT_FAILED for d in web)
+    assert all("RuntimeError" in d.not_checked[0].detail for d in web)
 
 
 def test_the_audit_flow_runs_without_helpers_when_one_line_is_allowed(config):

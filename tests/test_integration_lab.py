@@ -15,6 +15,7 @@ from scanner.lab import Lab
 from scanner.model import ScanResult
 from scanner.pipeline.scan import run_scan
 from scanner.report.json_report import to_dict
+from scanner.vocabulary import Reason
 
 pytestmark = pytest.mark.lab
 NETWORK = "127.77.9.0/24"
@@ -201,18 +202,18 @@ def test_each_family_is_proven_by_its_own_rules(lab, with_creds):
 def test_an_answer_of_400_is_unknown_with_its_reason_never_absent(lab, with_creds):
     report = _persona(lab, with_creds, "amcrest-400")  # an OEM: its Dahua family's requests were asked
     assert report.face_analytics == "unknown" and report.identity.vendor == "Amcrest"
-    reasons = {n.check: n.reason for n in report.not_checked}
-    assert "status 400" in reasons["dahua.cgi.video_analyse_global"]
-    assert "status 400" in reasons["dahua.cgi.video_analyse_rule"]
+    reasons = {n.check: (n.reason, n.detail) for n in report.not_checked}
+    assert reasons["dahua.cgi.video_analyse_global"] == (Reason.NOT_OFFERED, "400")
+    assert reasons["dahua.cgi.video_analyse_rule"] == (Reason.NOT_OFFERED, "400")
 
 
 def test_vendors_without_a_face_api_say_so(lab, with_creds, without_creds):
     for result in (with_creds, without_creds):
         zk = _persona(lab, result, "zkteco-terminal")
         assert zk.face_analytics == "unknown" and zk.identity.vendor == "ZKTeco"
-        assert any(n.check == "vendor_api" and "comm key" in n.reason for n in zk.not_checked)
+        assert any(n.check == "vendor_api" and n.reason == Reason.FACE_API_NEEDS_KEY for n in zk.not_checked)
     bosch = _persona(lab, with_creds, "bosch-iva")
-    assert any(n.check == "vendor_api" and "ONVIF" in n.reason for n in bosch.not_checked)
+    assert any(n.check == "vendor_api" and n.reason == Reason.FACE_API_NONE_PUBLIC for n in bosch.not_checked)
 
 
 def test_vendor_sessions_are_closed_and_their_tokens_never_recorded(lab, with_creds, without_creds):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from scanner.judge.verdict import not_checked, verdict
 from scanner.matching.schema import Rule
 from scanner.model import AUTH_REQUIRED, NOT_SUPPORTED, OK, Evidence, Finding, Observation
+from scanner.vocabulary import Reason
 
 
 def _rule(probe: str, vendor: str | None = "Acme") -> Rule:
@@ -57,9 +58,9 @@ def test_auth_refusal_is_unknown_with_reason():
     obs = [_obs("acme.caps", AUTH_REQUIRED)]
     assert verdict([], obs, RULES, ["Acme"], True) == "unknown"
     without = not_checked(obs, RULES, ["Acme"], True, has_credential=False)
-    assert [n.check for n in without] == ["acme.caps"] and "no credentials" in without[0].reason
+    assert [n.check for n in without] == ["acme.caps"] and without[0].reason == Reason.NEEDS_LOGIN
     refused = not_checked(obs, RULES, ["Acme"], True, has_credential=True)
-    assert "refused" in refused[0].reason
+    assert refused[0].reason == Reason.LOGIN_REFUSED
 
 
 def test_camera_with_no_management_interface_says_so():
@@ -74,4 +75,4 @@ def test_non_camera_is_not_found_without_notes():
 
 def test_not_supported_is_listed_not_concluded():
     notes = not_checked([_obs("acme.caps", NOT_SUPPORTED)], RULES, ["Acme"], True, has_credential=True)
-    assert notes and "does not offer" in notes[0].reason
+    assert notes and notes[0].reason == Reason.NOT_OFFERED

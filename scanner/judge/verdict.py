@@ -1,4 +1,4 @@
-"""A device's face-analytics verdict and the list of what could not be checked, in plain words (pure)."""
+"""A device's face-analytics verdict and the list of what could not be checked, with reason codes (pure)."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 from scanner.matching.schema import Rule
 from scanner.model import AUTH_REQUIRED, FAILED, NOT_SUPPORTED, OK, Finding, NotChecked, Observation, strongest_level
+from scanner.vocabulary import Reason, Verdict
 
 
 def face_probes(rules: Sequence[Rule], vendors: Sequence[str]) -> frozenset[str]:
@@ -19,17 +20,17 @@ def verdict(
     rules: Sequence[Rule],
     vendors: Sequence[str],
     is_camera: bool,
-) -> str:
+) -> Verdict:
     """`active`/`configured`/`capable` from findings; else `not_found` if a face check concluded; else `unknown`."""
     level = strongest_level([f.level for f in findings])
     if level:
-        return level
+        return Verdict(level)
     if not is_camera:
-        return "not_found"
+        return Verdict.NOT_FOUND
     checks = face_probes(rules, vendors)
     if any(obs.probe in checks and obs.outcome == OK for obs in observations):
-        return "not_found"
-    return "unknown"
+        return Verdict.NOT_FOUND
+    return Verdict.UNKNOWN
 
 
 def not_checked(
@@ -43,31 +44,26 @@ def not_checked(
     """`skipped` (what probes chose not to ask), then one entry per face check that ran but could not conclude,
     or, when nothing could be asked at all, a note saying so."""
     checks = face_probes(rules, vendors)
-    notes: dict[str, str] = {n.check: n.reason for n in skipped}
+    notes: dict[str, NotChecked] = {n.check: n for n in skipped}
     for obs in observations:
         if obs.probe not in checks or obs.outcome == OK or obs.probe in notes:
             continue
-        notes[obs.probe] = _reason(obs, has_credential)
+        notes[obs.probe] = _note(obs, has_credential)
     concluded = any(obs.probe in checks and obs.outcome == OK for obs in observations)
     if is_camera and not concluded and not notes:
-        notes["face_analytics"] = (
-            "only the video stream answered; face settings need ONVIF or the maker's web interface, and neither "
-            "answered"
-        )
+        notes["face_analytics"] = NotChecked("face_analytics", Reason.NO_MANAGEMENT)
     # A check that concluded elsewhere (e.g. on another endpoint) does not need a note.
     for obs in observations:
         if obs.probe in notes and obs.outcome == OK:
             del notes[obs.probe]
-    return tuple(NotChecked(check, reason) for check, reason in sorted(notes.items()))
+    return tuple(note for _, note in sorted(notes.items()))
 
 
-def _reason(obs: Observation, has_credential: bool) -> str:
+def _note(obs: Observation, has_credential: bool) -> NotChecked:
     if obs.outcome == AUTH_REQUIRED:
-        if has_credential:
-            return "the device refused the supplied login for this check"
-        return "needs a login: no credentials were supplied for this address"
+        return NotChecked(obs.probe, Reason.LOGIN_REFUSED if has_credential else Reason.NEEDS_LOGIN)
     if obs.outcome == NOT_SUPPORTED:
-        return "the device does not offer this interface" + (f" (status {obs.status})" if obs.status else "")
+        return NotChecked(obs.probe, Reason.NOT_OFFERED, str(obs.status) if obs.status else "")
     if obs.outcome == FAILED:
-        return "no usable answer" + (f": {obs.detail}" if obs.detail else "")
-    return obs.detail or obs.outcome
+        return NotChecked(obs.probe, Reason.NO_ANSWER, obs.detail)
+    return NotChecked(obs.probe, Reason.OTHER, obs.detail or obs.outcome)

@@ -18,17 +18,16 @@ from scanner.matching.matchers import (
 )
 from scanner.matching.schema import Case, IdentifyRule, Matcher, RequestSpec, Rule, SignatureSet
 from scanner.model import (
-    AUTH_REQUIRED,
     CONFIDENCES,
     FAILED,
     FEATURES,
     LEVELS,
-    NOT_SUPPORTED,
     OK,
     Evidence,
     Finding,
     Observation,
 )
+from scanner.vocabulary import Confidence, Feature, Level, outcome_of_status
 
 ANY_VENDOR = "any vendor"  # how coverage() names vendor-neutral rules
 EXTRACT_MAX = 128
@@ -69,7 +68,8 @@ def match_rules(observations: Sequence[Observation], rules: Sequence[Rule]) -> t
     for rule in sorted(rules, key=lambda r: r.id):
         evidence = _evidence(usable, rule.probe, rule.matchers, rule.match)
         if evidence:
-            findings.append(Finding(rule.id, rule.feature, rule.level, rule.confidence, evidence))
+            finding = Finding(rule.id, Feature(rule.feature), Level(rule.level), Confidence(rule.confidence), evidence)
+            findings.append(finding)
     return tuple(findings)
 
 
@@ -221,18 +221,12 @@ def case_observation(probe: str, rule_id: str, index: int, case: Case) -> Observ
     return Observation(
         probe=probe,
         request=f"case {index} of {rule_id}",
-        outcome=_outcome(case.status),
+        outcome=outcome_of_status(case.status),
         status=case.status,
         headers=case.headers,
         body=case.body,
         values=case.values,
     )
-
-
-def _outcome(status: int) -> str:
-    if 200 <= status < 300:
-        return OK
-    return AUTH_REQUIRED if status in (401, 403) else NOT_SUPPORTED
 
 
 def vendor_coverage(sigset: SignatureSet) -> list[tuple[str, str, tuple[str, ...]]]:

@@ -21,6 +21,8 @@ import time
 from types import TracebackType
 from typing import Any
 
+from scanner.vocabulary import Reason
+
 __all__ = ["WATCHDOG", "Guard", "Watchdog", "current_guard"]
 
 _local = threading.local()
@@ -29,9 +31,12 @@ _local = threading.local()
 class Guard:
     """One exchange's deadline and sockets. `with guard:` makes it the calling thread's current guard."""
 
-    def __init__(self, deadline: float, reason: str, watchdog: Watchdog | None = None) -> None:
+    def __init__(
+        self, deadline: float, reason: str, watchdog: Watchdog | None = None, cause: Reason | None = None
+    ) -> None:
         self.deadline = deadline
         self.reason = reason  # what the caller reports when the guard expires on time
+        self.cause = cause  # set when the scan's own limits end the exchange (budget, stop)
         self.expired = False
         self._watchdog = watchdog or WATCHDOG
         self._lock = threading.Lock()
@@ -55,7 +60,7 @@ class Guard:
         _shut(copy)
         copy.close()
 
-    def expire(self, reason: str | None = None) -> None:
+    def expire(self, reason: str | None = None, cause: Reason | None = None) -> None:
         """End the exchange now: shut every adopted socket (the blocked reader sees end-of-stream)."""
         with self._lock:
             if self.expired:
@@ -63,6 +68,8 @@ class Guard:
             self.expired = True
             if reason:
                 self.reason = reason
+            if cause is not None:
+                self.cause = cause
             copies = list(self._copies)
         for copy in copies:
             _shut(copy)

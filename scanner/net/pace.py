@@ -17,6 +17,7 @@ from types import TracebackType
 from scanner.errors import ProbeError
 from scanner.model import MAX_BODY
 from scanner.net.deadline import Guard
+from scanner.vocabulary import Reason
 
 DEVICE_BYTES = 8 << 20  # answer bytes kept per device at full size (real devices send well under 1 MiB in all)
 NOT_SENT = "not sent: "  # how a refused request's detail begins (the audit sums these up in one line)
@@ -38,6 +39,7 @@ class Pace:
         self._hosts: dict[str, HostPace] = {}
         self._stopped = threading.Event()
         self._why = ""
+        self._cause = Reason.INTERRUPTED
         self._guards: weakref.WeakSet[Guard] = weakref.WeakSet()  # exchanges in flight (a guard dies with its own)
 
     def host(self, address: str) -> HostPace:
@@ -65,27 +67,33 @@ class Pace:
             time.sleep(min(start - now, 0.25))
             now = time.monotonic()
 
-    def stop(self, reason: str) -> None:
-        """End the scan's exchanges: those in flight at once, later ones before they are sent. `reason` says why."""
+    def stop(self, reason: str, cause: Reason = Reason.INTERRUPTED) -> None:
+        """End the scan's exchanges: those in flight at once, later ones before they are sent. `reason` says why
+        in words, `cause` as a code (INTERRUPTED, STAGE_BUDGET)."""
         with self._lock:
             if not self._stopped.is_set():
-                self._why = reason
+                self._why, self._cause = reason, cause
                 self._stopped.set()
             guards = list(self._guards)
         for guard in guards:
-            guard.expire(self._why)
+            guard.expire(self._why, self._cause)
 
     @property
     def stopped(self) -> str | None:
         """Why the scan was stopped, or None while it runs."""
         return self._why if self._stopped.is_set() else None
 
+    @property
+    def stop_cause(self) -> Reason:
+        """The code of why the scan was stopped (meaningful once `stopped` is set)."""
+        return self._cause
+
     def track(self, guard: Guard) -> None:
         with self._lock:
             self._guards.add(guard)
             stopped = self._stopped.is_set()
         if stopped:
-            guard.expire(self._why)
+            guard.expire(self._why, self._cause)
 
 
 class HostPace:
@@ -123,17 +131,19 @@ class HostPace:
 
     def _refuse_if_over(self) -> None:
         stopped = self._pace.stopped if self._pace is not None else None
-        if stopped:
-            raise ProbeError(f"{NOT_SENT}{stopped}")
+        if stopped and self._pace is not None:
+            raise ProbeError(f"{NOT_SENT}{stopped}", self._pace.stop_cause)
         if self._deadline is not None and time.monotonic() >= self._deadline:
-            raise ProbeError(f"{NOT_SENT}the device's time budget ran out")
+            raise ProbeError(f"{NOT_SENT}the device's time budget ran out", Reason.BUDGET_SPENT)
 
     def guard(self, seconds: float) -> Guard:
         """The hard deadline of one exchange: `seconds` from now, or the end of the device's budget if sooner."""
         deadline, reason = time.monotonic() + seconds, f"the device took more than {seconds:g} s to answer"
+        cause = None
         if self._deadline is not None and self._deadline < deadline:
             deadline, reason = self._deadline, "the device's time budget ran out during this exchange"
-        guard = Guard(deadline, reason)
+            cause = Reason.BUDGET_SPENT
+        guard = Guard(deadline, reason, cause=cause)
         if self._pace is not None:
             self._pace.track(guard)
         return guard
@@ -152,3 +162,8 @@ class HostPace:
 
 
 UNPACED = HostPace()  # no cap, no rate, no budget: for a probe used on its own (tests, one-off checks)
+
+
+def cause_of(error: BaseException) -> Reason | None:
+    """Why the scan's own limits stopped an exchange (the device's budget, the stage's, a Ctrl-C), else None."""
+    return error.cause if isinstance(error, ProbeError) else None

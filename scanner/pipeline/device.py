@@ -41,12 +41,13 @@ from scanner.model import (
     WsdReply,
     utc_now,
 )
-from scanner.net.pace import NOT_SENT, HostPace, Pace
+from scanner.net.pace import HostPace, Pace
 from scanner.net.urls import in_scope
 from scanner.pipeline.trace import Part, Trace
 from scanner.probes.http import CUT_NOTE, HttpClient
 from scanner.probes.onvif import WsdlCache, onvif_probe
 from scanner.probes.rtsp import rtsp_probe
+from scanner.vocabulary import Reason, Verdict
 
 TRACE_LOGGER = "scanner.pipeline.device.trace"  # DEBUG records carrying each device's step timings (`record.trace`)
 DEFAULT_ONVIF_PATH = "/onvif/device_service"  # only tried when WS-Discovery gave no XAddr
@@ -110,24 +111,24 @@ def audit_host(host: Host, config: ScanConfig, sigset: SignatureSet, kit: AuditK
     try:
         return _audit(host, config, sigset, kit)
     except Exception as exc:  # noqa: BLE001 - a broken device must not stop the audit of the others
-        return unaudited(host, f"the audit of this device failed: {type(exc).__name__}")
+        return unaudited(host, Reason.AUDIT_FAILED, type(exc).__name__)
     finally:
         kit.pace.release(host.address)
         if own_kit:
             kit.close()
 
 
-def unaudited(host: Host, reason: str, sigset: SignatureSet | None = None) -> DeviceReport:
-    """The report of a host whose audit did not run or did not finish: what discovery knew, and `reason`."""
+def unaudited(host: Host, reason: Reason, detail: str = "", sigset: SignatureSet | None = None) -> DeviceReport:
+    """The report of a host whose audit did not run or did not finish: what discovery knew, and why."""
     known = identity(host, [], hints([], sigset), sigset) if sigset is not None else Identity(mac=host.mac)
     return DeviceReport(
         address=host.address,
         identity=known,
         is_camera=False,
         services=tuple(Service(p, "tcp") for p in host.open_ports),
-        face_analytics="unknown",
+        face_analytics=Verdict.UNKNOWN,
         findings=(),
-        not_checked=(NotChecked("audit", reason),),
+        not_checked=(NotChecked("audit", reason, detail),),
         discovered_by=host.discovered_by,
     )
 
@@ -172,8 +173,7 @@ def _audit(host: Host, config: ScanConfig, sigset: SignatureSet, kit: AuditKit) 
         found = hints(_observations(parts), sigset)
         parts.append(device.here("rtsp", ("http.root", "onvif"), lambda: _rtsp_round(device, onvif, found)))
         if budget.spent():
-            reason = "the device's time budget ran out before its web API was asked"
-            parts.append(Part(skipped=(NotChecked("vendor_api", reason),)))
+            parts.append(Part(skipped=(NotChecked("vendor_api", Reason.BUDGET_SPENT),)))
         else:
             parts.append(_vendor_round(device, web.web_ports, hints(_observations(parts), sigset)))
     finally:
@@ -190,7 +190,7 @@ def _report(host: Host, credential: Credential | None, sigset: SignatureSet, par
     is_camera = found.is_camera
     vendors = with_families(found.vendors, sigset)  # an OEM's devices answer its family's rules too
     decisive = [rule for rule in sigset.rules if rule.conclusive]  # a miss of the others proves nothing
-    skipped += [NotChecked("vendor_api", f"{v.name}: {v.no_face_api}") for v in sigset.vendors
+    skipped += [NotChecked("vendor_api", Reason(v.no_face_api), v.name) for v in sigset.vendors
                 if v.no_face_api and v.name in vendors]  # fmt: skip
     skipped += _misbehaviour(observations) + _rejections(host)
     return DeviceReport(
@@ -212,7 +212,7 @@ def _rejections(host: Host) -> list[NotChecked]:
     for fact in host.facts:
         reasons = [value for name, value in fact.facts if name == REJECTED]
         if reasons:
-            notes.append(NotChecked(fact.method, f"its {fact.method} replies could not be used: {'; '.join(reasons)}"))
+            notes.append(NotChecked(fact.method, Reason.DISCOVERY_REJECTED, "; ".join(reasons)))
     return notes
 
 
@@ -223,16 +223,16 @@ def _misbehaviour(observations: Sequence[Observation]) -> list[NotChecked]:
     """
     answered = {obs.probe for obs in observations if obs.outcome == OK}
     notes: dict[str, NotChecked] = {}
-    unsent = [obs.detail for obs in observations if obs.outcome == FAILED and obs.detail.startswith(NOT_SENT)]
+    unsent = [obs for obs in observations if obs.outcome == FAILED and obs.stopped is not None]
     for obs in observations:
-        if obs.outcome == FAILED and obs.probe not in answered and obs.detail and obs.detail not in unsent:
-            notes.setdefault(obs.probe, NotChecked(obs.probe, f"no usable answer to {obs.request}: {obs.detail}"))
+        if obs.outcome == FAILED and obs.probe not in answered and obs.detail and obs not in unsent:
+            notes.setdefault(obs.probe, NotChecked(obs.probe, Reason.NO_ANSWER_TO, f"{obs.request}: {obs.detail}"))
         elif CUT_NOTE in obs.detail:
-            reason = f"the answer to {obs.request} was larger than the cap: only its start was read ({obs.detail})"
-            notes.setdefault("answer_size", NotChecked("answer_size", reason))
+            note = NotChecked("answer_size", Reason.ANSWER_CUT, f"{obs.request} ({obs.detail})")
+            notes.setdefault("answer_size", note)
     if unsent:  # one line, not one per request: the budget ran out, or the scan was stopped
-        reason = f"{len(unsent)} request(s) {unsent[0]}"
-        notes["not_sent"] = NotChecked("not_sent", reason)
+        why = unsent[0].stopped or Reason.BUDGET_SPENT
+        notes["not_sent"] = NotChecked("not_sent", why, str(len(unsent)))  # why, and how many
     return list(notes.values())
 
 
@@ -433,15 +433,14 @@ def _session_round(device: _Device, port: int, tls: bool, specs: Sequence[Reques
         members = [spec for spec in specs if spec.session == session.id]
         ours = session.vendor in vendors
         if device.credential is None:
-            reason = "needs a login (a vendor session): no credentials were supplied for this address"
-            skipped += [NotChecked(spec.id, reason) for spec in members if ours]
+            skipped += [NotChecked(spec.id, Reason.SESSION_NEEDS_LOGIN) for spec in members if ours]
             continue
         login = checked(device.client.run_request(port, tls, login_request(session, device.credential)), session)
         token = read_token(login, session)
         observations.append(hide_token(login, token))
         if token is None:
-            reason = _login_failure(login)
-            skipped += [NotChecked(spec.id, reason) for spec in members if ours]
+            reason, detail = _login_failure(login)
+            skipped += [NotChecked(spec.id, reason, detail) for spec in members if ours]
             continue
         try:
             for spec in members:
@@ -453,12 +452,12 @@ def _session_round(device: _Device, port: int, tls: bool, specs: Sequence[Reques
     return Part(observations=tuple(observations), skipped=tuple(skipped))
 
 
-def _login_failure(login: Observation) -> str:
+def _login_failure(login: Observation) -> tuple[Reason, str]:
     if login.outcome == NOT_SUPPORTED:
-        return "the device does not offer this vendor's login" + (f" (status {login.status})" if login.status else "")
+        return Reason.SESSION_NOT_OFFERED, str(login.status or "")
     if login.outcome == FAILED and login.status is None:
-        return f"the vendor login got no usable answer: {login.detail}"
-    return "the device refused the supplied login for this vendor session"
+        return Reason.SESSION_NO_ANSWER, login.detail
+    return Reason.SESSION_LOGIN_REFUSED, ""
 
 
 def _as_probe(obs: Observation, probe: str) -> Observation:

@@ -13,7 +13,7 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import TypeVar
 
 from scanner.config import ScanConfig
@@ -27,6 +27,7 @@ from scanner.pipeline.device import AuditKit, audit_host, unaudited
 from scanner.probes.http import EXCHANGE_LIMIT
 from scanner.progress import NullProgress, ScanProgress
 from scanner.scope import expand_targets
+from scanner.vocabulary import Reason
 
 T = TypeVar("T")
 DISCOVERY_BASE = 180.0  # seconds any discovery gets, beyond its window and its share of the sweep
@@ -34,6 +35,22 @@ AUDIT_GRACE = 30.0  # seconds the audit stage gets beyond its devices' budgets
 STOP_GRACE = 5.0  # seconds a stopped audit stage waits for the audits in flight to hand in what they have
 POLL = 0.05  # seconds between looks at the stop flag while a stage runs
 INTERRUPTED = "the scan was interrupted (Ctrl-C or SIGTERM)"
+
+
+@dataclass(frozen=True)
+class Stop:
+    """Why a stage stopped waiting: the code (INTERRUPTED, STAGE_BUDGET) and the words for the scan's errors."""
+
+    cause: Reason
+    text: str
+
+
+def _interrupted() -> Stop:
+    return Stop(Reason.INTERRUPTED, INTERRUPTED)
+
+
+def _over(stage: str, budget: float) -> Stop:
+    return Stop(Reason.STAGE_BUDGET, f"{stage} ran out of its {budget:.0f} s")
 
 
 def run_scan(
@@ -63,9 +80,9 @@ def run_scan(
         progress.stage(f"Auditing {len(found.hosts)} devices", total=len(found.hosts))
         devices, why = _audit_all(found.hosts, config, sigset, progress, stop)
         if why:
-            errors.append(ScanError("audit", why))
+            errors.append(ScanError("audit", why.text))
     elif why:
-        errors.append(ScanError("discover", f"no device was audited: {why} before discovery finished"))
+        errors.append(ScanError("discover", f"no device was audited: {why.text} before discovery finished"))
     progress.close()
     return ScanResult(
         started_at=started,
@@ -99,23 +116,23 @@ def _known_vendor(mac_vendor: str | None, sigset: SignatureSet) -> bool:
 
 def _discover(
     addresses: tuple[str, ...], config: ScanConfig, sigset: SignatureSet, stop: threading.Event
-) -> tuple[Discovery | None, str | None]:
+) -> tuple[Discovery | None, Stop | None]:
     """The discovery, or None and why it was given up (stopped, or over its budget); its errors are raised here."""
     budget = config.discovery_budget or discovery_budget(len(addresses), config)
     done = on_daemon(
         lambda: discover_hosts(addresses, config, lambda org: _known_vendor(org, sigset)), "camaudit-discovery"
     )
-    why = _wait_for(lambda: done.done(), stop, time.monotonic() + budget, f"discovery ran out of its {budget:.0f} s")
+    why = _wait_for(lambda: done.done(), stop, time.monotonic() + budget, _over("discovery", budget))
     if why is not None:
         return None, why
     return done.result(), None
 
 
-def _wait_for(done: Callable[[], bool], stop: threading.Event, deadline: float, over: str) -> str | None:
-    """Wait until `done()`; or return why not: INTERRUPTED once `stop` is set, `over` once past the deadline."""
+def _wait_for(done: Callable[[], bool], stop: threading.Event, deadline: float, over: Stop) -> Stop | None:
+    """Wait until `done()`; or return why not: interrupted once `stop` is set, `over` once past the deadline."""
     while not done():
         if stop.is_set():
-            return INTERRUPTED
+            return _interrupted()
         if time.monotonic() > deadline:
             return over
         stop.wait(POLL)
@@ -128,7 +145,7 @@ def _audit_all(
     sigset: SignatureSet,
     progress: ScanProgress,
     stop: threading.Event,
-) -> tuple[tuple[DeviceReport, ...], str | None]:
+) -> tuple[tuple[DeviceReport, ...], Stop | None]:
     """`config.concurrency` devices at a time, sharing one kit (parsed WSDLs, per-device limits, helpers).
 
     On a stop or past the stage budget, every exchange in flight ends, and the devices not audited by then are
@@ -141,15 +158,16 @@ def _audit_all(
     with AuditKit(config, at_once) as kit:
         pool = ThreadPoolExecutor(max_workers=at_once, thread_name_prefix="camaudit-audit")
         futures = {pool.submit(audit_host, host, config, sigset, kit): host for host in hosts}
-        why = _collect(futures, reports, progress, stop, deadline, f"the audit stage ran out of its {budget:.0f} s")
+        why = _collect(futures, reports, progress, stop, deadline, _over("the audit stage", budget))
         if why is not None:
-            kit.pace.stop(why)  # exchanges in flight end now; no request starts any more
+            kit.pace.stop(why.text, why.cause)  # exchanges in flight end now; no request starts any more
             pool.shutdown(wait=False, cancel_futures=True)
-            _collect(futures, reports, progress, threading.Event(), time.monotonic() + STOP_GRACE, "")
+            _collect(futures, reports, progress, threading.Event(), time.monotonic() + STOP_GRACE, why)
         pool.shutdown(wait=why is None)
     missing = [host for host in hosts if host.address not in reports]
     for host in missing:
-        reports[host.address] = replace(unaudited(host, f"not audited: {why}", sigset), discovery=host.facts)
+        assert why is not None  # every host is in `reports` when the stage was not stopped
+        reports[host.address] = replace(unaudited(host, why.cause, sigset=sigset), discovery=host.facts)
     return tuple(sorted(reports.values(), key=lambda r: ipaddress.ip_address(r.address))), why
 
 
@@ -159,13 +177,13 @@ def _collect(
     progress: ScanProgress,
     stop: threading.Event,
     deadline: float,
-    over: str,
-) -> str | None:
+    over: Stop,
+) -> Stop | None:
     """Gather finished audits into `reports` until all are in (None), or the stop or the deadline comes (why)."""
     pending = {f for f in futures if futures[f].address not in reports and not f.cancelled()}
     while pending:
         if stop.is_set():
-            return INTERRUPTED
+            return _interrupted()
         if time.monotonic() > deadline:
             return over
         finished, pending = wait(pending, timeout=POLL, return_when=FIRST_COMPLETED)

@@ -19,20 +19,18 @@ from requests.auth import HTTPBasicAuth, HTTPDigestAuth
 from scanner.errors import ParseError, ProbeError
 from scanner.matching.schema import RequestSpec
 from scanner.model import (
-    AUTH_REQUIRED,
     FAILED,
     MAX_BODY,
-    NOT_SUPPORTED,
-    OK,
     Credential,
     Observation,
     utc_now,
 )
 from scanner.net.deadline import current_guard
-from scanner.net.pace import UNPACED, HostPace
+from scanner.net.pace import UNPACED, HostPace, cause_of
 from scanner.net.redact import scrub
 from scanner.net.urls import in_scope, printable, same_host, url_host
 from scanner.probes.authn import parse_challenges, preferred
+from scanner.vocabulary import ABSENT_STATUSES, outcome_of_status
 
 EXCHANGE_LIMIT = 4  # an exchange may take this many times the request timeout in all, however the device drips
 CUT_NOTE = "body cut at"  # how an observation's detail says its body was truncated at the cap
@@ -46,7 +44,6 @@ NETWORK_ERRORS: tuple[type[BaseException], ...] = (
 )
 _FAILURES: tuple[type[BaseException], ...] = (ProbeError, *NETWORK_ERRORS)
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
-_ABSENT = frozenset({400, 404, 405, 501})
 _TITLE_WINDOW = 256 * 1024  # a <title> sits in the head; no need to scan a megabyte for it
 
 
@@ -172,11 +169,11 @@ def send_capped(
             truncated = read_capped(response, guard.deadline, pace.body_cap())
         except NETWORK_ERRORS:
             if guard.expired:  # the reset or end-of-stream was ours
-                raise ProbeError(guard.reason) from None
+                raise ProbeError(guard.reason, guard.cause) from None
             raise
         if guard.expired:  # a body read "until close" ends quietly when its socket is shut
             response.close()
-            raise ProbeError(guard.reason)
+            raise ProbeError(guard.reason, guard.cause)
     pace.spend(len(response.content))
     return response, truncated
 
@@ -216,16 +213,6 @@ class _Answer:
     truncated: bool
     url: str
     note: str
-
-
-def _outcome(status: int) -> str:
-    if 200 <= status < 300:
-        return OK
-    if status in (401, 403):
-        return AUTH_REQUIRED
-    if status in _ABSENT:
-        return NOT_SUPPORTED
-    return FAILED
 
 
 class HttpClient:
@@ -285,7 +272,7 @@ class HttpClient:
         try:
             answer = self._follow(method, url, port, body, headers, use_credential)
         except _FAILURES as exc:
-            obs = Observation(probe, line, FAILED, at=at, detail=_network_detail(exc))
+            obs = Observation(probe, line, FAILED, at=at, detail=_network_detail(exc), stopped=cause_of(exc))
             return scrub(obs, self._credential)
         if answer.url != url:
             line = printable(f"{method} {url} (redirected to {answer.url})", 400)
@@ -359,7 +346,7 @@ class HttpClient:
         return Observation(
             probe=probe,
             request=line,
-            outcome=_outcome(status),
+            outcome=outcome_of_status(status),
             status=status,
             headers=headers,
             body=response.content,
@@ -388,7 +375,7 @@ def _detail(answer: _Answer, credential_sent: bool) -> str:
     elif status in _REDIRECTS:
         location = printable(response.headers.get("Location") or "", 200)
         notes.append(f"redirect to {location} not followed (another host, or too many redirects)")
-    elif status in _ABSENT:
+    elif status in ABSENT_STATUSES:
         notes.append(f"HTTP {status}: the device does not offer this request")
     elif not 200 <= status < 300:
         notes.append(f"HTTP {status} {printable(response.reason or '', 80)}".strip())

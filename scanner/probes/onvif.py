@@ -38,7 +38,7 @@ from scanner.model import (  # noqa: E402
     Observation,
     utc_now,
 )
-from scanner.net.pace import UNPACED, HostPace  # noqa: E402
+from scanner.net.pace import UNPACED, HostPace, cause_of  # noqa: E402
 from scanner.net.redact import scrub  # noqa: E402
 from scanner.net.urls import in_scope, printable, same_host  # noqa: E402
 from scanner.net.xmlsafe import Element, parse_xml  # noqa: E402
@@ -50,6 +50,7 @@ from scanner.probes.http import (  # noqa: E402
     device_session,
     send_capped,
 )
+from scanner.vocabulary import Outcome, Reason  # noqa: E402
 
 __all__ = ["OnvifResult", "WsdlCache", "onvif_probe"]
 
@@ -75,11 +76,6 @@ _ACTIONS = {
     "PullMessages": "http://www.onvif.org/ver10/events/wsdl/PullPointSubscription/PullMessagesRequest",
     "Unsubscribe": "http://docs.oasis-open.org/wsn/bw-2/SubscriptionManager/UnsubscribeRequest",
 }
-_REFUSED = "the device refused the supplied login; no further ONVIF queries were sent, to avoid locking the account"
-_NO_LOGIN = (
-    "no login for this address: ONVIF device information, media profiles, analytics rules and event topics "
-    "need one and were not asked"
-)
 
 
 @dataclass(frozen=True)
@@ -262,7 +258,7 @@ class _Device:
 
 def _classify(
     error: BaseException | None, exchange: _Exchange | None, operation: str, authed: bool
-) -> tuple[str, str, Any]:
+) -> tuple[Outcome, str, Any]:
     """(outcome, detail, parsed body or None) for one call, from zeep's verdict and the raw answer."""
     if exchange is None:
         if error is None or not isinstance(error, _EXPECTED):
@@ -365,6 +361,7 @@ class _Caller:
             at=at,
             detail=detail,
             values=values,
+            stopped=cause_of(error) if error is not None and outcome == FAILED else None,
         )
         return scrub(obs, self.device.credential), root if outcome == OK else None
 
@@ -416,7 +413,7 @@ class _Sequence:
         self.observations.append(obs)
         if obs.outcome == AUTH_REQUIRED:
             self.refused = True
-            self.skipped.append(NotChecked("onvif", _REFUSED))
+            self.skipped.append(NotChecked("onvif", Reason.LOGIN_REFUSED_STOP))
         return obs, root
 
     def authed(self, call: _Call, url: str) -> Element | None:
@@ -425,7 +422,7 @@ class _Sequence:
         obs, root = self.ask(call, url, authed=True)
         if obs.outcome == AUTH_REQUIRED:
             self.refused = True
-            self.skipped.append(NotChecked("onvif", _REFUSED))
+            self.skipped.append(NotChecked("onvif", Reason.LOGIN_REFUSED_STOP))
         return root
 
     def clock(self) -> None:
@@ -466,9 +463,9 @@ class _Sequence:
         if self.caller.has_login:
             uris = _with_login(self)
         else:
-            self.skipped.append(NotChecked("onvif", _NO_LOGIN))
+            self.skipped.append(NotChecked("onvif", Reason.NO_LOGIN_ONVIF))
             if self.observe:
-                self.skipped.append(NotChecked("onvif.events.pull", "observe mode needs a login; none was supplied"))
+                self.skipped.append(NotChecked("onvif.events.pull", Reason.OBSERVE_LOGIN))
         return OnvifResult(tuple(self.observations), self.offset, _stream_uris(self.address, uris), tuple(self.skipped))
 
 
@@ -495,9 +492,7 @@ def _media(seq: _Sequence) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """Profiles, up to MAX_PROFILES stream URIs, and the video analytics configuration tokens."""
     url = seq.xaddrs.get(ox.NS_MEDIA)
     if url is None:
-        reason = "the device lists no ONVIF media service"
-        if ox.NS_MEDIA2 in seq.xaddrs:
-            reason = "the device offers only Media2, which camaudit's ONVIF client does not cover"
+        reason = Reason.MEDIA2_ONLY if ox.NS_MEDIA2 in seq.xaddrs else Reason.NO_MEDIA
         seq.skipped.append(NotChecked("onvif.media", reason))
         return (), ()
     root = seq.authed(_Call("media", "onvif.media.profiles", "GetProfiles"), url)
@@ -519,11 +514,10 @@ def _media(seq: _Sequence) -> tuple[tuple[str, ...], tuple[str, ...]]:
 def _analytics(seq: _Sequence, tokens: tuple[str, ...]) -> None:
     url = seq.xaddrs.get(ox.NS_ANALYTICS)
     if url is None:
-        seq.skipped.append(NotChecked("onvif.analytics", "the device lists no ONVIF analytics service"))
+        seq.skipped.append(NotChecked("onvif.analytics", Reason.NO_ANALYTICS))
         return
     if not tokens:
-        reason = "no video analytics configuration was found in the media profiles"
-        seq.skipped.append(NotChecked("onvif.analytics", reason))
+        seq.skipped.append(NotChecked("onvif.analytics", Reason.NO_ANALYTICS_CONFIG))
         return
     for token in tokens[:MAX_PROFILES]:
         params, label = {"ConfigurationToken": token}, f"ConfigurationToken={token}"
@@ -542,7 +536,7 @@ def _analytics(seq: _Sequence, tokens: tuple[str, ...]) -> None:
 def _events(seq: _Sequence) -> None:
     url = seq.xaddrs.get(ox.NS_EVENTS)
     if url is None:
-        seq.skipped.append(NotChecked("onvif.events", "the device lists no ONVIF event service"))
+        seq.skipped.append(NotChecked("onvif.events", Reason.NO_EVENTS))
         return
     seq.authed(_Call("events", "onvif.events.properties", "GetEventProperties"), url)
 
@@ -567,7 +561,7 @@ def _observe(seq: _Sequence) -> None:
         scheme = urlsplit(address.strip()).scheme.lower()
         subscription = in_scope(address, seq.address, 443 if scheme == "https" else 80)
     except (ParseError, ValueError):
-        seq.skipped.append(NotChecked("onvif.events.pull", "the subscription address is unusable; it expires"))
+        seq.skipped.append(NotChecked("onvif.events.pull", Reason.SUBSCRIPTION_UNUSABLE))
         return
     try:
         _pull_until(seq, subscription, params, time.monotonic() + seq.observe)

@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from scanner.errors import ParseError, ProbeError
-from scanner.model import AUTH_REQUIRED, FAILED, MAX_BODY, NOT_SUPPORTED, OK, Credential, Observation, utc_now
+from scanner.model import FAILED, MAX_BODY, Credential, Observation, utc_now
 from scanner.net.deadline import Guard
-from scanner.net.pace import UNPACED, HostPace
+from scanner.net.pace import UNPACED, HostPace, cause_of
 from scanner.net.redact import scrub
 from scanner.net.urls import in_scope, printable, url_host
 from scanner.probes.authn import (
@@ -26,6 +26,7 @@ from scanner.probes.authn import (
     preferred,
 )
 from scanner.probes.sdp import SdpMedia, media_labels, parse_sdp
+from scanner.vocabulary import outcome_of_status
 
 __all__ = ["RtspReply", "SdpMedia", "parse_challenge", "parse_rtsp_response", "parse_sdp", "rtsp_probe"]
 
@@ -34,7 +35,6 @@ MAX_URIS = 8  # candidate stream paths tried per port
 USER_AGENT = "camaudit/0.1"
 # Some DVRs answer on the RTSP port with an HTTP status line (nmap: Avtech); read it the same way.
 _STATUS = re.compile(rb"^(?:RTSP|HTTP)/(\d)\.(\d)\s+(\d{3})(?:\s+(.*))?$")
-_ABSENT = frozenset({400, 404, 405, 501, 551})
 
 
 @dataclass(frozen=True)
@@ -170,7 +170,7 @@ class _Connection:
                 self.close()  # the device closed the idle connection before reading us: ask again, afresh
                 data = self._round_trip(request, guard)
             if guard.expired:  # the scan was stopped, or the device's budget ran out, while we waited
-                raise ProbeError(guard.reason)
+                raise ProbeError(guard.reason, guard.cause)
             reply = parse_rtsp_response(data)
         except BaseException:
             self.close()
@@ -273,26 +273,16 @@ class _Client:
         return reply
 
 
-def _outcome(status: int) -> str:
-    if status == 200:
-        return OK
-    if status in (401, 403):
-        return AUTH_REQUIRED
-    if status in _ABSENT:
-        return NOT_SUPPORTED
-    return FAILED
-
-
 def _observe(client: _Client, probe: str, method: str, uri: str, extra: dict[str, str]) -> Observation:
     line, at = printable(f"{method} {uri}", 400), utc_now()
     try:
         attempt = client.request(method, uri, extra)
     except (OSError, ProbeError, ParseError, ValueError) as exc:
-        return Observation(probe, line, FAILED, at=at, detail=_failure(exc))
+        return Observation(probe, line, FAILED, at=at, detail=_failure(exc), stopped=cause_of(exc))
     reply = attempt.reply
     values = _values(probe, reply, attempt.realm)
     detail = attempt.note or ("" if reply.status == 200 else f"RTSP {reply.status} {printable(reply.reason, 80)}")
-    outcome = _outcome(reply.status)
+    outcome = outcome_of_status(reply.status)
     if probe == "rtsp.describe" and reply.status == 200 and "sdp_media" not in dict(values):
         outcome, detail = FAILED, "RTSP 200, but the answer is not an SDP description"  # garbage proves nothing
     return Observation(

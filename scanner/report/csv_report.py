@@ -8,8 +8,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from scanner.report.i18n import Catalog, match_reason
-from scanner.report.json_report import write_atomic
+from scanner.report.i18n import Catalog
+from scanner.report.json_report import reason_of, write_atomic
 
 COLUMNS = (
     "address",
@@ -78,9 +78,7 @@ def _row(device: Mapping[str, Any], catalog: Catalog, started: object) -> list[o
         verdict,
         sep.join(features),
         sep.join(sorted({str(f.get("rule")) for f in findings})),
-        sep.join(
-            f"{n.get('check')}: {_reason(catalog, str(n.get('reason') or ''))}" for n in device.get("not_checked") or ()
-        ),
+        sep.join(f"{n.get('check')}: {catalog.reason(*reason_of(n))}" for n in device.get("not_checked") or ()),
         sep.join(str(m) for m in device.get("discovered_by") or ()),
         started,
     ]
@@ -89,10 +87,3 @@ def _row(device: Mapping[str, Any], catalog: Catalog, started: object) -> list[o
 def _word(catalog: Catalog, prefix: str, value: object) -> str:
     key = f"{prefix}.{value}"
     return catalog.t(key) if catalog.has(key) else str(value)
-
-
-def _reason(catalog: Catalog, reason: str) -> str:
-    key, rest = match_reason(reason)
-    if key is None:
-        return reason
-    return catalog.t(key) + (f" ({rest})" if rest else "")

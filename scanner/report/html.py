@@ -16,9 +16,9 @@ from scanner.report.i18n import (
     Catalog,
     LegalNote,
     load_legal,
-    match_reason,
     select_notes,
 )
+from scanner.report.json_report import reason_of
 
 FACE_LEVELS = ("active", "configured", "capable")
 # Card and tile order: the most serious first; "none" is a device that is not a camera.
@@ -254,9 +254,7 @@ def _unchecked(catalog: Catalog, device: Mapping[str, Any]) -> str:
         return ""
     colon = _t(catalog, "list.colon")
     items = "".join(
-        f"<li><strong>{_check(catalog, str(n.get('check')))}</strong>{colon}"
-        f"{_reason(catalog, str(n.get('reason') or ''))}</li>"
-        for n in entries
+        f"<li><strong>{_check(catalog, str(n.get('check')))}</strong>{colon}{_reason(catalog, n)}</li>" for n in entries
     )
     return f'<h4>{_t(catalog, "not_checked.heading")}</h4><ul class="unchecked">{items}</ul>'
 
@@ -271,12 +269,13 @@ def _check(catalog: Catalog, check: str) -> str:
     return _t(catalog, "check.other", check=_data(check, "code"))
 
 
-def _reason(catalog: Catalog, reason: str) -> str:
-    """The pipeline's reason in the catalogue's words, followed by the device's detail (as data)."""
-    key, rest = match_reason(reason)
-    if key is None:
-        return _t(catalog, "reason.untranslated", text=_data(reason))
-    return _t(catalog, key) + (f" ({_data(rest)})" if rest else "")
+def _reason(catalog: Catalog, entry: Mapping[str, Any]) -> str:
+    """A not_checked entry's reason in the catalogue's words, with its detail shown as data."""
+    code, detail = reason_of(entry)
+    template = catalog.t(f"reason.{code}")
+    if "{detail}" in template:
+        return _t(catalog, f"reason.{code}", detail=_data(detail))
+    return _t(catalog, f"reason.{code}") + (f" ({_data(detail)})" if detail else "")
 
 
 def _legal(report: Mapping[str, Any], catalog: Catalog, jurisdiction: str, notes: Sequence[LegalNote]) -> str:

@@ -45,6 +45,13 @@ class Catalog:
     def has(self, key: str) -> bool:
         return key in self.messages
 
+    def reason(self, code: str, detail: str = "") -> str:
+        """The words for a reason code (`reason.<code>`): `{detail}` filled in, or the detail appended in brackets."""
+        template = self.t(f"reason.{code}")
+        if "{detail}" in template:
+            return template.replace("{detail}", detail)
+        return f"{template} ({detail})" if detail else template
+
 
 @dataclass(frozen=True)
 class LegalNote:
@@ -95,23 +102,6 @@ def load_catalog(lang: str) -> Catalog:
 def cached_catalog(lang: str) -> Catalog:
     """`load_catalog`, read once per process (the catalogues are immutable)."""
     return load_catalog(lang)
-
-
-def match_reason(reason: str) -> tuple[str | None, str]:
-    """(catalogue key, device detail) for a pipeline reason, or (None, reason) when it is not a known one.
-
-    The pipeline writes its reasons in English; the longest `reason.*` text of the English catalogue that starts the
-    reason names it, and what follows (a status code, a timeout) is detail from the device.
-    """
-    known = [
-        (k, v)
-        for k, v in cached_catalog("en").messages.items()
-        if k.startswith("reason.") and "{" not in v and reason.startswith(v)
-    ]
-    if not known:
-        return None, reason
-    key, english = max(known, key=lambda pair: len(pair[1]))
-    return key, reason[len(english) :].strip(" :;()")
 
 
 def default_lang(environ: Mapping[str, str] | None = None) -> str:

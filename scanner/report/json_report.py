@@ -5,11 +5,14 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from scanner import TOOL_NAME, __version__
-from scanner.model import DeviceReport, Finding, ScanResult
+from scanner.model import DeviceReport, Finding, NotChecked, ScanResult
+from scanner.report.i18n import cached_catalog
+from scanner.vocabulary import Reason
 
 SCHEMA_VERSION = 1
 
@@ -43,11 +46,25 @@ def _device(device: DeviceReport) -> dict[str, Any]:
         "services": [{"port": s.port, "protocol": s.protocol} for s in device.services],
         "face_analytics": device.face_analytics,
         "findings": [_finding(f) for f in device.findings],
-        "not_checked": [{"check": n.check, "reason": n.reason} for n in device.not_checked],
+        "not_checked": [_not_checked(n) for n in device.not_checked],
         "discovered_by": list(device.discovered_by),
         # What each discovery method revealed: {"sadp": {"model": ..., "serial": ...}, "arp": {"mac_vendor": ...}}
         "discovery": {fact.method: _facts(fact.facts) for fact in device.discovery},
     }
+
+
+def _not_checked(note: NotChecked) -> dict[str, str]:
+    """`code` and `detail` for programs, `reason` in English words for people."""
+    text = cached_catalog("en").reason(note.reason, note.detail)
+    return {"check": note.check, "code": note.reason.value, "detail": note.detail, "reason": text}
+
+
+def reason_of(entry: Mapping[str, Any]) -> tuple[Reason, str]:
+    """(code, detail) of a report's not_checked entry; an entry from before reason codes keeps its text as detail."""
+    try:
+        return Reason(str(entry.get("code"))), str(entry.get("detail") or "")
+    except ValueError:
+        return Reason.OTHER, str(entry.get("reason") or "")
 
 
 def _facts(pairs: tuple[tuple[str, str], ...]) -> dict[str, str | list[str]]:

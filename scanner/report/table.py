@@ -6,6 +6,7 @@ from rich.console import Console
 from rich.table import Table
 
 from scanner.model import LEVELS, DeviceReport, ScanResult
+from scanner.report.i18n import cached_catalog
 
 VERDICT_WORDS = {
     "active": "[bold red]IN USE[/]",
@@ -31,7 +32,8 @@ def explain(device: DeviceReport) -> str:
     if device.face_analytics == "not_found":
         return "face settings read: no face function"
     if device.not_checked:
-        return device.not_checked[0].reason
+        first = device.not_checked[0]
+        return cached_catalog("en").reason(first.reason, first.detail)
     return "could not be checked"
 
 

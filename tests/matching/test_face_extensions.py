@@ -184,7 +184,8 @@ def test_vendors_without_rules_are_listed_and_say_why() -> None:
     assert {"Bosch", "ZKTeco", "Uniview", "Milesight"} <= set(others)
     assert not {"Dahua", "Amcrest", "Hikvision"} & set(others)
     reasons = {v.name: v.no_face_api for v in SIGSET.vendors}
-    assert "comm key" in reasons["ZKTeco"] and "ONVIF" in reasons["Bosch"] and reasons["Hikvision"] == ""
+    assert reasons["ZKTeco"] == "face_api_needs_key" and reasons["Bosch"] == "face_api_none_public"
+    assert reasons["Hikvision"] == ""
 
 
 def test_a_mac_in_megvii_block_matches_with_an_old_prefix_list() -> None:

@@ -9,6 +9,7 @@ import pytest
 
 from scanner.model import MAX_BODY, Credential
 from scanner.probes.onvif import onvif_probe
+from scanner.vocabulary import Reason
 from tests.probes.fake_onvif import ONVIF, SOAP, FakeOnvif
 from tests.probes.servers import Reply, closed_port, http_server
 
@@ -95,7 +96,7 @@ def test_without_credentials_only_pre_auth_queries_are_sent():
     ]
     assert all(o.outcome == "ok" for o in result.observations)
     assert device.operations == ["GetSystemDateAndTime", "GetServices", "GetCapabilities", "GetServiceCapabilities"]
-    assert result.stream_uris == () and any("no login" in n.reason for n in result.not_checked)
+    assert result.stream_uris == () and any(n.reason == Reason.NO_LOGIN_ONVIF for n in result.not_checked)
 
 
 def test_a_refused_login_stops_further_queries():
@@ -105,7 +106,7 @@ def test_a_refused_login_stops_further_queries():
     assert (info.outcome, info.status) == ("auth_required", 400)
     assert "refused the supplied login" in info.detail and "NotAuthorized" in info.detail
     assert device.operations[-1] == "GetDeviceInformation"  # nothing after the refusal
-    assert any("avoid locking" in n.reason for n in result.not_checked)
+    assert any(n.reason == Reason.LOGIN_REFUSED_STOP for n in result.not_checked)
     assert SECRET not in _everything(result)
 
 
@@ -129,7 +130,7 @@ def test_pre_auth_queries_are_retried_with_the_login_when_the_device_insists():
     assert refusing.operations == ["GetSystemDateAndTime", "GetSystemDateAndTime", "GetServices", "GetCapabilities"]
     # With the login refused the analytics service (named by GetServices, which failed) was never asked.
     assert sum(b"UsernameToken" in s.body for s in server.seen) == 1  # one refused login, then no more
-    assert any("avoid locking" in n.reason for n in refused.not_checked)
+    assert any(n.reason == Reason.LOGIN_REFUSED_STOP for n in refused.not_checked)
 
 
 def test_faults_404s_empty_and_garbage_answers_map_to_outcomes():

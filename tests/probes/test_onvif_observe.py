@@ -6,6 +6,7 @@ from lxml import etree
 
 from scanner.model import Credential
 from scanner.probes.onvif import onvif_probe
+from scanner.vocabulary import Reason
 from tests.probes.fake_onvif import ONVIF, SOAP, FakeOnvif
 from tests.probes.servers import Reply, http_server
 
@@ -91,7 +92,7 @@ def test_observe_without_a_login_creates_nothing_and_says_why():
     device = FakeOnvif(user=USER, password=SECRET)
     result, _ = _observe(device, None, 1.0)
     assert "CreatePullPointSubscription" not in device.operations
-    assert any(n.check == "onvif.events.pull" and "login" in n.reason for n in result.not_checked)
+    assert any(n.check == "onvif.events.pull" and n.reason == Reason.OBSERVE_LOGIN for n in result.not_checked)
 
 
 def test_a_subscription_address_on_another_host_is_re_pointed_at_the_device():

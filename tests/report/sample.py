@@ -16,6 +16,7 @@ from scanner.model import (
     ScanResult,
     Service,
 )
+from scanner.vocabulary import Reason
 
 HOSTILE = '</pre><script>alert("pwned")</script><img src=x onerror=alert(1)>'
 PASSWORD = "Secr3t-Pa55!"  # the lab login that must never reach a bundle
@@ -140,12 +141,26 @@ DEVICES: list[dict[str, Any]] = [
         not_checked=[
             {
                 "check": "onvif.analytics.rules",
+                "code": "needs_login",
+                "detail": "",
                 "reason": "needs a login: no credentials were supplied for this address",
             },
-            {"check": "hikvision.isapi.capabilities", "reason": "no usable answer: timed out after 4.0 s"},
-            {"check": "onvif.media", "reason": "the device does not offer this interface (HTTP 404)"},
+            {
+                "check": "hikvision.isapi.capabilities",
+                "code": "no_answer",
+                "detail": "timed out after 4.0 s",
+                "reason": "no usable answer: timed out after 4.0 s",
+            },
+            {
+                "check": "onvif.media",
+                "code": "not_offered",
+                "detail": "HTTP 404",
+                "reason": "the device does not offer this interface (HTTP 404)",
+            },
             {
                 "check": "face_analytics",
+                "code": "no_management",
+                "detail": "",
                 "reason": "only the video stream answered; face settings need ONVIF or "
                 "the maker's web interface, and neither answered",
             },
@@ -281,7 +296,7 @@ def sample_result() -> ScanResult:
         services=(Service(80, "http"),),
         face_analytics="unknown",
         findings=(),
-        not_checked=(NotChecked("onvif", "needs a login: no credentials were supplied for this address"),),
+        not_checked=(NotChecked("onvif", Reason.NEEDS_LOGIN),),
         observations=(_obs("../../etc/passwd", "GET http://127.77.0.11/", b"<html>evil</html>"),),
     )
     return ScanResult(

@@ -14,7 +14,9 @@ from scanner.report.bundle import bundle_params, secret_forms, verify_bundle, wr
 from scanner.report.csv_report import render_csv
 from scanner.report.html import render_html
 from scanner.report.i18n import load_catalog
+from scanner.report.json_report import render
 from scanner.store.history import History, diff
+from scanner.vocabulary import Reason
 
 lab_module = pytest.importorskip("scanner.lab", reason="the emulated premises (scanner.lab) are not available")
 pipeline = pytest.importorskip("scanner.pipeline.scan", reason="the scan pipeline is not available")
@@ -117,3 +119,16 @@ def test_two_lab_scans_with_a_persona_changed_give_the_right_diff(first, tmp_pat
     dahua_address = before.devices[dahua].address
     assert [c[0] for c in changed] == [dahua_address]
     assert changed[0][1] == by_address[dahua_address].face_analytics != changed[0][2]
+
+
+def test_a_chinese_report_of_the_lab_puts_every_reason_into_chinese_words(first, tmp_path):
+    result, _ = first
+    notes = [n for d in result.devices for n in d.not_checked]
+    assert notes, "the lab has devices whose checks could not all run"
+    assert all(n.reason != Reason.OTHER for n in notes), "every reason the pipeline gives has a code"
+    html = render_html(json.loads(render(result)), load_catalog("zh"))
+    zh = load_catalog("zh")
+    for note in notes:
+        words = max(zh.t(f"reason.{note.reason}").split("{detail}"), key=len)
+        assert words and words in html, note
+    assert "（原文）" not in html  # no reason fell back to its English text

@@ -1,0 +1,121 @@
+"""The closed vocabularies that flow between the stages, defined once: features, levels, verdicts, outcomes,
+confidences, and the reason codes of what could not be checked.
+
+Each is a `str` enum: its members compare equal to their values, which are what the JSON report, the signature
+files and the translation catalogues (`report/data/<lang>.toml`, key `reason.<code>`) spell.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Feature(StrEnum):
+    """A face function a signature rule can prove."""
+
+    FACE_DETECTION = "face_detection"
+    FACE_CAPTURE = "face_capture"
+    FACE_RECOGNITION = "face_recognition"
+    FACE_LIBRARY = "face_library"
+    FACE_ATTRIBUTES = "face_attributes"
+    FACE_METADATA = "face_metadata"
+
+
+class Level(StrEnum):
+    """How strongly a finding proves its feature, weakest first."""
+
+    CAPABLE = "capable"  # the device states it can
+    CONFIGURED = "configured"  # an enable switch of the function was read and is on
+    ACTIVE = "active"  # enrolled faces counted, or face events seen
+
+    @property
+    def rank(self) -> int:
+        return list(Level).index(self)
+
+
+class Verdict(StrEnum):
+    """A device's face-analytics verdict: the strongest level proven, or why none is."""
+
+    ACTIVE = "active"
+    CONFIGURED = "configured"
+    CAPABLE = "capable"
+    NOT_FOUND = "not_found"  # every check that could prove it ran and answered
+    UNKNOWN = "unknown"  # some check could not run or conclude; the device's not_checked says why
+
+
+FACE_VERDICTS = frozenset({Verdict.ACTIVE, Verdict.CONFIGURED, Verdict.CAPABLE})
+
+
+class Outcome(StrEnum):
+    """What one request to a device came to."""
+
+    OK = "ok"  # the device answered authoritatively (HTTP 2xx, SOAP response, RTSP 200)
+    AUTH_REQUIRED = "auth_required"  # 401/403 or ONVIF NotAuthorized: credentials needed or refused
+    NOT_SUPPORTED = "not_supported"  # 400/404/405/501, SOAP ActionNotSupported: the API is not there
+    FAILED = "failed"  # timeout, reset, garbage, another status: nothing can be concluded
+
+
+class Confidence(StrEnum):
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+
+
+# The request names something the device does not have (551: RTSP's Option not supported).
+ABSENT_STATUSES = frozenset({400, 404, 405, 501, 551})
+
+
+def outcome_of_status(status: int) -> Outcome:
+    """The outcome of an HTTP or RTSP status code (the one mapping every probe and the case runner share)."""
+    if 200 <= status < 300:
+        return Outcome.OK
+    if status in (401, 403):
+        return Outcome.AUTH_REQUIRED
+    if status in ABSENT_STATUSES:
+        return Outcome.NOT_SUPPORTED
+    return Outcome.FAILED
+
+
+class Reason(StrEnum):
+    """Why a check could not run or could not conclude. Each code has an English and a Chinese text
+    (`reason.<code>` in report/data/en.toml and zh.toml); a `{detail}` in the text takes the entry's detail,
+    which is data from the device or the scan, never translated."""
+
+    # the login
+    NEEDS_LOGIN = "needs_login"
+    LOGIN_REFUSED = "login_refused"
+    LOGIN_REFUSED_STOP = "login_refused_stop"  # ONVIF: no further queries, to avoid locking the account
+    NO_LOGIN_ONVIF = "no_login_onvif"
+    OBSERVE_LOGIN = "observe_login"
+    SESSION_NEEDS_LOGIN = "session_needs_login"
+    SESSION_LOGIN_REFUSED = "session_login_refused"
+    SESSION_NOT_OFFERED = "session_not_offered"
+    SESSION_NO_ANSWER = "session_no_answer"
+    # what the device offers
+    NOT_OFFERED = "not_offered"
+    NO_MANAGEMENT = "no_management"
+    MEDIA2_ONLY = "media2_only"
+    NO_MEDIA = "no_media"
+    NO_ANALYTICS = "no_analytics"
+    NO_ANALYTICS_CONFIG = "no_analytics_config"
+    NO_EVENTS = "no_events"
+    SUBSCRIPTION_UNUSABLE = "subscription_unusable"
+    # the maker's own face interface is out of reach (signatures/vendors.toml `no_face_api`)
+    FACE_API_UNDOCUMENTED = "face_api_undocumented"
+    FACE_API_NONE_PUBLIC = "face_api_none_public"
+    FACE_API_NEEDS_KEY = "face_api_needs_key"
+    # how the device answered
+    NO_ANSWER = "no_answer"
+    NO_ANSWER_TO = "no_answer_to"
+    ANSWER_CUT = "answer_cut"
+    DISCOVERY_REJECTED = "discovery_rejected"
+    # time and the scan
+    BUDGET_SPENT = "budget_spent"  # the device's own time budget
+    INTERRUPTED = "interrupted"  # Ctrl-C or SIGTERM
+    STAGE_BUDGET = "stage_budget"  # the audit stage's time budget
+    AUDIT_FAILED = "audit_failed"
+    # a reason read back from a report written before reason codes: its text is kept as the detail
+    OTHER = "other"
+
+
+FACE_API_REASONS = frozenset({Reason.FACE_API_UNDOCUMENTED, Reason.FACE_API_NONE_PUBLIC, Reason.FACE_API_NEEDS_KEY})
