@@ -17,6 +17,7 @@ OK, AUTH_REQUIRED, NOT_SUPPORTED, FAILED = Outcome.OK, Outcome.AUTH_REQUIRED, Ou
 OUTCOMES = tuple(Outcome)
 
 MAX_BODY = 1 << 20  # 1 MiB: no real camera API response is larger
+REJECTED = "rejected"  # the discovery fact (and Found key) for replies a method could not use
 
 
 def utc_now() -> str:
@@ -109,6 +110,7 @@ class Observation:
     # Set when the scan's own limits kept this request from being sent or cut it short (the device's time
     # budget, the audit stage's, a Ctrl-C): then nothing about the device can be concluded from it.
     stopped: Reason | None = None
+    truncated: bool = False  # the body is only the start of the answer: it was larger than the cap
 
     @property
     def text(self) -> str:

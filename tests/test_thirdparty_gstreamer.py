@@ -13,7 +13,7 @@ from scanner.model import Credential
 from scanner.pipeline.scan import run_scan
 from scanner.probes.rtsp import rtsp_probe
 
-pytestmark = pytest.mark.thirdparty
+pytestmark = [pytest.mark.thirdparty, pytest.mark.lab]
 SERVER = Path(__file__).parent / "thirdparty" / "gst_rtsp_server.py"
 ADDRESS, PORT, MOUNT = "127.77.20.5", 8554, "/Streaming/Channels/101"
 

@@ -248,7 +248,7 @@ def _dispatch(args: argparse.Namespace) -> int:
     if args.command in ("verify", "history", "diff", "report"):
         from scanner.cli import stored as records
 
-        return getattr(records, f"run_{args.command}")(args)  # type: ignore[no-any-return]
+        return int(getattr(records, f"run_{args.command}")(args))
     return _signatures(args)
 
 

@@ -21,11 +21,10 @@ from typing import Protocol
 
 from scanner.discovery.interfaces import Interface
 from scanner.errors import ParseError
-from scanner.model import WsdReply
+from scanner.model import REJECTED, WsdReply
 
 MAX_DATAGRAM = 64 * 1024
 RECEIVE_BUFFER = 1 << 20
-REJECTED = "rejected"  # the fact (and Found key) for replies a method could not use
 MAX_REASONS = 3  # distinct reasons kept per method and address
 MAX_REASON = 160  # characters per reason
 MAX_CLAIMS = 16  # devices one address may claim per method (a reply may list several endpoints)

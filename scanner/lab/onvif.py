@@ -67,7 +67,7 @@ class OnvifEndpoint:
             payload = operation(self.ctx, soap.body)
         except SoapFault as fault:
             return _fault(fault)
-        return Response(200, envelope(payload), SOAP_TYPE)  # type: ignore[arg-type]
+        return Response(200, envelope(payload), SOAP_TYPE)
 
     def _operation(self, name: str, request: Request) -> Operation | None:
         """The handler of an operation; PullMessages and Unsubscribe act on the subscription the URL names."""

@@ -8,7 +8,7 @@ import socket
 import time
 import warnings
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import urljoin, urlsplit
 
 import requests
@@ -17,7 +17,6 @@ from requests.adapters import HTTPAdapter
 from requests.auth import HTTPBasicAuth, HTTPDigestAuth
 
 from scanner.errors import ParseError, ProbeError
-from scanner.matching.schema import RequestSpec
 from scanner.model import (
     FAILED,
     MAX_BODY,
@@ -33,7 +32,6 @@ from scanner.probes.authn import parse_challenges, preferred
 from scanner.vocabulary import ABSENT_STATUSES, outcome_of_status
 
 EXCHANGE_LIMIT = 4  # an exchange may take this many times the request timeout in all, however the device drips
-CUT_NOTE = "body cut at"  # how an observation's detail says its body was truncated at the cap
 MAX_REDIRECTS = 3  # same-host only; a login page behind `/` is common, a chain longer than this is not
 USER_AGENT = "camaudit/0.1 (read-only camera audit)"
 NETWORK_ERRORS: tuple[type[BaseException], ...] = (
@@ -205,6 +203,28 @@ def auth_scheme(www_authenticate: str) -> tuple[str, str | None]:
     return challenge.scheme, challenge.realm
 
 
+class HttpRequest(Protocol):
+    """A read-only request as the signatures describe it (scanner.matching.schema.RequestSpec is one)."""
+
+    @property
+    def id(self) -> str: ...  # the observation's probe id
+
+    @property
+    def method(self) -> str: ...
+
+    @property
+    def path(self) -> str: ...
+
+    @property
+    def body(self) -> str: ...
+
+    @property
+    def content_type(self) -> str | None: ...
+
+    @property
+    def auth(self) -> bool: ...  # answer the device's login challenge with the owner's credentials
+
+
 @dataclass(frozen=True)
 class _Answer:
     """The response an observation records, where it came from, and what happened on the way."""
@@ -237,7 +257,7 @@ class HttpClient:
         """`GET /` without credentials (probe `http.root`); values: `title`, and `realm` on a 401."""
         return self._observe("http.root", "GET", port, tls, "/", None, {}, False)
 
-    def run_request(self, port: int, tls: bool, spec: RequestSpec) -> Observation:
+    def run_request(self, port: int, tls: bool, spec: HttpRequest) -> Observation:
         """A signature's read-only request; probe id = spec.id. Answers the device's challenge if spec.auth."""
         if spec.method not in ("GET", "POST"):
             return self._refused(spec, port, tls)
@@ -246,7 +266,7 @@ class HttpClient:
         use_credential = spec.auth and self._credential is not None
         return self._observe(spec.id, spec.method, port, tls, spec.path, body, headers, use_credential)
 
-    def _refused(self, spec: RequestSpec, port: int, tls: bool) -> Observation:
+    def _refused(self, spec: HttpRequest, port: int, tls: bool) -> Observation:
         line = f"{spec.method} {self._url(port, tls, spec.path)}"
         detail = "not sent: camaudit only sends read-only GET and POST requests"
         return Observation(spec.id, printable(line, 400), FAILED, at=utc_now(), detail=detail)
@@ -353,6 +373,7 @@ class HttpClient:
             at=at,
             detail=_detail(answer, sent),
             values=tuple(values),
+            truncated=answer.truncated,
         )
 
 
@@ -380,7 +401,7 @@ def _detail(answer: _Answer, credential_sent: bool) -> str:
     elif not 200 <= status < 300:
         notes.append(f"HTTP {status} {printable(response.reason or '', 80)}".strip())
     if answer.truncated:
-        notes.append(f"{CUT_NOTE} {len(response.content)} bytes")
+        notes.append(f"body cut at {len(response.content)} bytes")
     return "; ".join(notes)
 
 

@@ -14,11 +14,11 @@ import pytest
 from scanner.config import ScanConfig
 from scanner.discovery import dhip, mdns, sadp, ssdp
 from scanner.discovery.merge import Sightings, merge
-from scanner.discovery.multicast import REJECTED, discover_segment
+from scanner.discovery.multicast import discover_segment
 from scanner.discovery.oui import OuiTable
 from scanner.errors import ProbeError
 from scanner.matching.loader import load_signatures
-from scanner.model import FAILED
+from scanner.model import FAILED, REJECTED
 from scanner.net.pace import DEVICE_BYTES, LEAN_BODY, Pace
 from scanner.pipeline.device import audit_host
 from scanner.pipeline.scan import run_scan

@@ -13,7 +13,7 @@ from scanner.config import ScanConfig
 from scanner.credentials import load_credentials
 from scanner.lab import Lab
 from scanner.model import ScanResult
-from scanner.pipeline.device import MAX_XADDRS
+from scanner.pipeline.rounds import MAX_XADDRS
 from scanner.pipeline.scan import run_scan
 from scanner.report.json_report import render
 from tests.doubles.hostile import HostileLab, scan_personas

@@ -18,6 +18,7 @@ import pytest
 from scanner.lab import load_personas
 from tests.doubles.segment.netns import NETWORK, SegmentLab, support
 
+pytestmark = pytest.mark.lab  # network namespaces and a real segment: not part of the quick unit loop
 CAMAUDIT = str(Path(sys.executable).with_name("camaudit"))
 IDS = ("hik-sadp", "dahua-fr", "axis-mdns", "onvif-m-face", "rtsp-8554", "amcrest-oem")
 PERSONAS = {p.id: p for p in load_personas()}
@@ -26,6 +27,7 @@ import json, time
 from scanner.config import ScanConfig
 from scanner.discovery.discover import discover_hosts
 from scanner.scope import expand_targets
+
 config = ScanConfig(targets=("198.51.100.0/24",))
 started = time.monotonic()
 found = discover_hosts(expand_targets(config.targets), config)

@@ -48,6 +48,7 @@ class Server:
 def _handler(respond: Callable[[Seen], Reply], seen: list[Seen]) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        disable_nagle_algorithm = True  # headers and body go out as written, without a delayed-ACK stall
 
         def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - silence the default stderr log
             pass

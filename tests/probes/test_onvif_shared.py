@@ -5,7 +5,7 @@ from __future__ import annotations
 import socket
 
 from scanner.model import Credential
-from scanner.probes import onvif as onvif_module
+from scanner.probes import onvif_zeep as onvif_module
 from scanner.probes.onvif import WsdlCache, onvif_probe
 from tests.probes.fake_onvif import FakeOnvif
 from tests.probes.servers import http_server
@@ -69,3 +69,16 @@ def test_anonymous_and_authenticated_calls_reuse_one_connection(monkeypatch):
     assert "onvif.device.system_date_and_time" in probes and "onvif.events.properties" in probes
     assert all(o.outcome == "ok" for o in result.observations), [(o.probe, o.detail) for o in result.observations]
     assert len(connects) == 1
+
+
+def test_loading_onvif_zeep_leaves_the_root_logger_as_it_was():
+    import subprocess
+    import sys
+
+    code = (
+        "import logging; root = logging.getLogger(); before = (list(root.handlers), root.level)\n"
+        "from scanner.probes.onvif_zeep import onvif_zeep, wsdl_dir; onvif_zeep(); assert wsdl_dir().is_dir()\n"
+        "assert (list(root.handlers), root.level) == before, (root.handlers, root.level)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr

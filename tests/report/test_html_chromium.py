@@ -15,7 +15,10 @@ from scanner.report.i18n import load_catalog
 from tests.report.sample import sample_report
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed (apt install chromium)")
+pytestmark = [
+    pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed (apt install chromium)"),
+    pytest.mark.lab,  # a browser: not part of the quick unit loop
+]
 WIDTH, HEIGHT = 1280, 2000
 
 

@@ -1,0 +1,79 @@
+"""What one device's audit holds while it runs, and what the audits of one scan share (the kit)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import wait as wait_all
+from types import TracebackType
+from typing import TypeVar
+
+from scanner.config import ScanConfig
+from scanner.matching.schema import SignatureSet
+from scanner.model import Credential, Host
+from scanner.net.pace import HostPace, Pace
+from scanner.pipeline.trace import Part, Trace
+from scanner.probes.http import HttpClient
+from scanner.probes.onvif import WsdlCache
+
+T = TypeVar("T")
+
+
+class AuditKit:
+    """What the device audits of one scan share: parsed WSDLs, the politeness limits, and the helper threads.
+
+    `devices` is how many devices are audited at once; each may use `per_host_concurrency - 1` helpers.
+    """
+
+    def __init__(self, config: ScanConfig, devices: int = 1) -> None:
+        self.wsdls = WsdlCache()
+        self.pace = Pace(config.per_host_concurrency, config.rate)
+        self.lines = config.per_host_concurrency
+        helpers = max(1, devices) * (self.lines - 1)
+        self._helpers = ThreadPoolExecutor(helpers, thread_name_prefix="camaudit-line") if helpers else None
+
+    def beside(self, work: Callable[[], T]) -> Future[T]:
+        """Run `work` on a helper thread beside the caller; at once, in the caller, when a device has one line."""
+        if self._helpers is not None:
+            return self._helpers.submit(work)
+        done: Future[T] = Future()
+        try:
+            done.set_result(work())
+        except Exception as exc:  # noqa: BLE001 - handed to whoever reads the future, as a helper thread would
+            done.set_exception(exc)
+        return done
+
+    def close(self) -> None:
+        if self._helpers is not None:
+            self._helpers.shutdown(wait=True)
+
+    def __enter__(self) -> AuditKit:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+        self.close()
+
+
+class DeviceAudit:
+    """One device's audit in progress: its client, pace and trace, and the helper work still running."""
+
+    def __init__(self, host: Host, config: ScanConfig, sigset: SignatureSet, kit: AuditKit) -> None:
+        self.host, self.config, self.sigset, self.kit = host, config, sigset, kit
+        self.credential: Credential | None = config.credentials.for_address(host.address)
+        self.pace: HostPace = kit.pace.host(host.address)
+        self.pace.limit(config.device_budget + config.observe)  # no request starts, none outlives it, after this
+        self.client = HttpClient(host.address, config.request_timeout, self.credential, self.pace)
+        self.trace = Trace()
+        self._running: list[Future[Part]] = []
+
+    def beside(self, name: str, after: tuple[str, ...], work: Callable[[], Part]) -> Future[Part]:
+        future = self.kit.beside(lambda: self.trace.step(name, after, work))
+        self._running.append(future)
+        return future
+
+    def here(self, name: str, after: tuple[str, ...], work: Callable[[], Part]) -> Part:
+        return self.trace.step(name, after, work)
+
+    def close(self) -> None:
+        wait_all(self._running)  # a helper may still be using the client after a failure here
+        self.client.close()

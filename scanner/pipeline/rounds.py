@@ -1,0 +1,110 @@
+"""The protocol steps of one device's audit: `GET /` on its web ports, ONVIF, RTSP."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from urllib.parse import urlsplit
+
+from scanner.config import HTTP_PORTS, HTTPS_PORTS, RTSP_PORTS
+from scanner.errors import ParseError
+from scanner.judge.identify import IdentityHints
+from scanner.matching.engine import with_families
+from scanner.model import OK, Host, Observation
+from scanner.net.urls import in_scope
+from scanner.pipeline.context import DeviceAudit
+from scanner.pipeline.trace import Part
+from scanner.probes.http import HttpClient
+from scanner.probes.onvif import onvif_probe
+from scanner.probes.rtsp import rtsp_probe
+
+DEFAULT_ONVIF_PATH = "/onvif/device_service"  # only tried when WS-Discovery gave no XAddr
+MAX_XADDRS = 4  # ONVIF device service addresses tried per device; a real one announces one or two
+
+
+def http_round(client: HttpClient, host: Host) -> Part:
+    """GET / on every web port; `web_ports` are those that answered in HTTP, as (port, tls)."""
+    observations, services, answered = [], [], []
+    for port in host.open_ports:
+        if port in RTSP_PORTS or port not in HTTP_PORTS | HTTPS_PORTS:
+            continue
+        tls = port in HTTPS_PORTS
+        obs = client.fetch_root(port, tls)
+        observations.append(obs)
+        if obs.status is not None:
+            services.append((port, "https" if tls else "http"))
+            answered.append((port, tls))
+    return Part(observations=tuple(observations), services=tuple(services), web_ports=tuple(answered))
+
+
+def announced_xaddrs(host: Host) -> list[str]:
+    """The device service addresses WS-Discovery announced (http or https), in order, at most MAX_XADDRS.
+
+    Each is asked at the host's own address, so two that differ only in their host are one; a reply listing
+    hundreds cannot make the audit ask hundreds.
+    """
+    found: dict[str, str] = {}
+    for xaddr in (x for reply in host.wsd for x in reply.xaddrs):
+        try:
+            https = xaddr.lower().startswith("https://")
+            if https or xaddr.lower().startswith("http://"):
+                found.setdefault(in_scope(xaddr, host.address, 443 if https else 80), xaddr)
+        except (ParseError, ValueError):
+            continue  # not a URL: nothing to ask
+    return list(found.values())[:MAX_XADDRS]
+
+
+def web_xaddrs(host: Host, web: Part) -> list[str]:
+    """The usual device service path on each port that answered in HTTP (no XAddr was announced)."""
+    scheme = {True: "https", False: "http"}
+    return [f"{scheme[tls]}://{host.address}:{port}{DEFAULT_ONVIF_PATH}" for port, tls in web.web_ports]
+
+
+def onvif_round(device: DeviceAudit, xaddrs: Sequence[str], announced: bool = False) -> Part:
+    """Ask the first XAddr that answers ONVIF; its observations, stream URIs, and what it could not ask.
+
+    When none answers, an `announced` (WS-Discovery) service's failed attempt is kept: a device that says it
+    speaks ONVIF and then answers garbage is news; a guessed path that is not ONVIF is not.
+    """
+    failed: tuple[Observation, ...] = ()
+    for xaddr in xaddrs[:MAX_XADDRS]:
+        result = onvif_probe(
+            device.host.address,
+            xaddr,
+            device.credential,
+            device.config.request_timeout,
+            wsdls=device.kit.wsdls,
+            pace=device.pace,
+            observe=device.config.observe,
+        )
+        if not any(o.outcome == OK for o in result.observations):
+            failed = failed or result.observations
+            continue  # not ONVIF here
+        port = urlsplit(xaddr).port or (443 if xaddr.lower().startswith("https") else 80)
+        return Part(
+            observations=result.observations,
+            services=((port, "onvif"),),
+            skipped=result.not_checked,
+            stream_uris=result.stream_uris,
+        )
+    return Part(observations=failed if announced else ())
+
+
+def rtsp_round(device: DeviceAudit, onvif: Part, found: IdentityHints) -> Part:
+    """OPTIONS and DESCRIBE on each RTSP port, with ONVIF's stream URIs first, then the vendors' usual paths."""
+    host, observations, services = device.host, list[Observation](), list[tuple[int, str]]()
+    for port in host.open_ports:
+        if port not in RTSP_PORTS:
+            continue
+        uris = [u for u in onvif.stream_uris if (urlsplit(u).port or 554) == port]
+        vendors = with_families(found.vendors, device.sigset)
+        for stream in device.sigset.stream_paths:
+            if stream.vendor is None or stream.vendor in vendors:
+                uris.append(f"rtsp://{host.address}:{port}{stream.path}")
+        result = rtsp_probe(
+            host.address, port, device.credential, list(dict.fromkeys(uris)), device.config.request_timeout,
+            device.pace,
+        )  # fmt: skip
+        observations.extend(result)
+        if any(o.status is not None for o in result):
+            services.append((port, "rtsp"))
+    return Part(observations=tuple(observations), services=tuple(services))
