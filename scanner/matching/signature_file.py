@@ -1,0 +1,355 @@
+"""The shape of one signature file (signatures/*.toml) as pydantic models, and the JSON Schema published from them."""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+from pydantic import (
+    AfterValidator,
+    BeforeValidator,
+    ConfigDict,
+    Discriminator,
+    Field,
+    StrictBool,
+    StrictFloat,
+    StrictInt,
+    StrictStr,
+    Tag,
+    ValidationInfo,
+    WithJsonSchema,
+    field_validator,
+    model_validator,
+)
+from pydantic.json_schema import GenerateJsonSchema, JsonSchemaValue
+from pydantic_core import core_schema
+
+from scanner.datafile import Matches, NonEmpty, OneOf, Table, Text, fail, say
+from scanner.matching.schema import CODE_PROBES, EXTRACT_KINDS, IDENTITY_FIELDS, MATCHER_KEYS, MATCHER_KINDS, WHEN
+from scanner.model import CONFIDENCES, FEATURES, LEVELS, MAX_BODY
+
+_SOURCE = r"^(https?://\S+|[\w.-]+/[\w.-]+:\S+)$"  # a URL or owner/repo:path
+# A step is a local name or `*`, optionally with one attribute test: `parameter[@name='Channel.#.EventType']`.
+_STEP = r"([\w.-]+|\*)(\[@[\w.-]+='[^'\]/]*'\])?"
+_XML_PATH = re.compile(rf"^(//)?{_STEP}(/{_STEP})*(/@[\w.-]+)?$")
+_XML_RELATIVE = re.compile(rf"^({_STEP}/)*({_STEP}|@[\w.-]+)$")
+_JSON_PATH = re.compile(r"^[^.\[\]]*(\[(\d+|\*)\])*(\.[^.\[\]]+(\[(\d+|\*)\])*)*$")
+HINTS = {"schema": "must be 1"}  # what a missing key means, where "missing key" would not say enough
+
+
+def _regex(pattern: str) -> str:
+    try:
+        re.compile(pattern)
+    except re.error as exc:
+        raise fail(f"invalid regex {pattern!r}: {exc}") from None
+    return pattern
+
+
+def _extract(expression: str) -> str:
+    """`<kind>:<argument>`: where an identity field (or a session token) is read in an answer."""
+    kind, _, arg = expression.partition(":")
+    if kind not in EXTRACT_KINDS or not arg:
+        raise fail(f"must be a string '<kind>:<argument>' with kind one of {', '.join(EXTRACT_KINDS)}")
+    if kind == "xml" and not _XML_PATH.match(arg):
+        raise fail(f"'{arg}' is not a path of local names")
+    if kind == "json" and not _JSON_PATH.match(arg):
+        raise fail(f"'{arg}' is not a dotted JSON path")
+    if kind == "regex" and re.compile(_regex(arg)).groups != 1:
+        raise fail("a regex extract needs exactly one group")
+    if kind == "kv":
+        _regex(arg)
+    return expression
+
+
+def _sources(sources: tuple[str, ...]) -> tuple[str, ...]:
+    if not sources:
+        raise fail("needs at least one source (a URL or owner/repo:path)")
+    for source in sources:
+        if not re.match(_SOURCE, source):
+            raise fail(f"'{source}' is neither a URL nor owner/repo:path")
+    return sources
+
+
+def _text_or_number(value: object) -> object:
+    return str(value) if isinstance(value, int) and not isinstance(value, bool) else value  # `text = 200`
+
+
+def _not_code_probe(ident: str) -> str:
+    if ident in CODE_PROBES:
+        raise fail(f"'{ident}' is a probe id that code produces")
+    return ident
+
+
+Regex = Annotated[StrictStr, AfterValidator(_regex)]
+_ID = r"^[a-z0-9][a-z0-9_.-]*$"
+Ident = Annotated[StrictStr, Matches(_ID, "{value!r} must be lower-case letters, digits, '.', '_' or '-'")]
+UrlPath = Annotated[StrictStr, Matches(r"^/\S*$", "must start with '/' and contain no whitespace")]
+Extract = Annotated[StrictStr, AfterValidator(_extract)]
+JsonExpression = Annotated[Extract, Matches("^json:", "must be a json:<path> expression")]
+Sources = Annotated[
+    tuple[StrictStr, ...],
+    AfterValidator(_sources),
+    Field(json_schema_extra={"minItems": 1, "items": {"type": "string", "pattern": _SOURCE}}),
+]
+Scalar = Annotated[StrictStr, BeforeValidator(_text_or_number), WithJsonSchema({"type": ["string", "integer"]})]
+Names = Annotated[tuple[Annotated[StrictStr, Field(min_length=1)], ...], say("must be a list of non-empty strings")]
+Match = Annotated[str, OneOf(("all", "any"))]
+_PART = r"^(body|status|header:[!-9;-~]+|value:\w+)$"  # header names: printable, no colon
+Part = Annotated[str, Matches(_PART, "must be body, status, header:<Name> or value:<name>, not {value!r}")]
+CaseValue = Annotated[StrictStr | tuple[StrictStr, ...], say("must be a string or a list of strings")]
+IdentityField = Annotated[StrictStr, OneOf(IDENTITY_FIELDS, "unknown identity field {value!r} (one of {choices})")]
+_LOGIN = r"^(?=[\s\S]*\{username\})(?=[\s\S]*\{password\})"
+LoginBody = Annotated[StrictStr, Matches(_LOGIN, "must contain {{username}} and {{password}}")]
+Confidence = Annotated[str, OneOf(CONFIDENCES)]
+
+
+def _per_kind(schema: dict[str, Any]) -> None:
+    """In the JSON Schema: per kind, the key it needs and the keys it accepts (MATCHER_KEYS), for editors."""
+    schema["allOf"] = [
+        {
+            "if": {"properties": {"kind": {"const": kind}}},
+            "then": {
+                **({"required": [needed]} if needed else {}),
+                "propertyNames": {"enum": ["kind", "part", *([needed] if needed else []), *optional]},
+            },
+        }
+        for kind, (needed, optional) in MATCHER_KEYS.items()
+    ]
+
+
+class MatcherTable(Table):
+    """One test on one observation; `kind` decides the other keys (see signatures/README.md)."""
+
+    model_config = ConfigDict(json_schema_extra=_per_kind)
+
+    kind: Annotated[str, OneOf(MATCHER_KINDS)]
+    part: Part = "body"
+    path: StrictStr | None = None
+    key: Regex | None = None
+    pattern: Regex | None = None
+    text: Scalar | None = None
+    equals: Scalar | None = None
+    regex: Regex | None = None
+    one_of: Names | None = Field(None, alias="in")
+    gt: StrictFloat | None = None
+    qname: StrictBool = False
+    sibling: dict[StrictStr, Regex] = {}
+
+    @model_validator(mode="before")
+    @classmethod
+    def _keys_fit_the_kind(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data  # pydantic says "must be a table"
+        kind = data.get("kind")
+        if kind not in MATCHER_KEYS:
+            raise fail(f"unknown kind {kind!r}")
+        needed, optional = MATCHER_KEYS[kind]
+        for key in data:
+            if key not in {"kind", "part", needed, *optional}:
+                raise fail(f"key '{key}' does not apply to kind '{kind}'")
+        if needed and needed not in data:
+            raise fail(f"kind '{kind}' needs '{needed}'")
+        return data
+
+    @field_validator("part")
+    @classmethod
+    def _structured_kinds_read_the_body(cls, part: str, info: ValidationInfo) -> str:
+        kind = info.data.get("kind")
+        if kind in ("xml", "kv", "json") and part != "body":
+            raise fail(f"kind '{kind}' reads the body")
+        return part
+
+    @field_validator("path")
+    @classmethod
+    def _path_fits_the_kind(cls, path: str, info: ValidationInfo) -> str:
+        if info.data.get("kind") == "xml" and not _XML_PATH.match(path):
+            raise fail(f"{path!r} is not a path of local names (A/B/C, //B/C, A/B/@attr)")
+        if info.data.get("kind") == "json" and not (path and _JSON_PATH.match(path)):
+            raise fail(f"{path!r} is not a dotted JSON path (a.b[0].c, a[*].b)")
+        return path
+
+    @field_validator("sibling")
+    @classmethod
+    def _sibling_names(cls, sibling: dict[str, str], info: ValidationInfo) -> dict[str, str]:
+        kind = info.data.get("kind")
+        for name in sibling:
+            if not (_XML_RELATIVE.match(name) if kind == "xml" else re.fullmatch(r"[\w\[\]]+", name)):
+                raise fail(f"'{name}' is not a valid sibling name for kind '{kind}'")
+        return sibling
+
+
+class CaseTable(Table):
+    """A recorded answer the rule must (expect = true) or must not (expect = false) match: `body` or `file`."""
+
+    expect: StrictBool
+    body: StrictStr | None = None
+    file: StrictStr | None = None  # relative to signatures/
+    status: Annotated[StrictInt, Field(ge=100, le=599), say("must be a status code (100-599)")] = 200
+    headers: Annotated[dict[StrictStr, StrictStr], say("values must be strings")] = {}
+    values: dict[StrictStr, CaseValue] = {}
+    note: StrictStr = ""
+
+    @field_validator("file")
+    @classmethod
+    def _file_inside_the_directory(cls, name: str, info: ValidationInfo) -> str:
+        directory: Path = (info.context or {})["directory"]
+        base = directory.resolve()
+        path = (base / name).resolve()
+        if not path.is_relative_to(base) or not path.is_file():
+            raise fail(f"'{name}' is not a file inside {directory.name}/")
+        if path.stat().st_size > MAX_BODY:
+            raise fail(f"'{name}' is larger than an observation body can be")
+        return name
+
+    @model_validator(mode="after")
+    def _body_or_file(self) -> CaseTable:
+        if self.body is not None and self.file is not None:
+            raise fail("has both body and file; give one")
+        return self
+
+
+def _both_outcomes(cases: tuple[CaseTable, ...]) -> tuple[CaseTable, ...]:
+    if not any(c.expect for c in cases) or all(c.expect for c in cases):
+        raise fail("needs at least one case with expect = true and one with expect = false")
+    return cases
+
+
+Matchers = Annotated[tuple[MatcherTable, ...], NonEmpty("needs at least one matcher")]
+Cases = Annotated[tuple[CaseTable, ...], AfterValidator(_both_outcomes)]
+
+
+class RequestTable(Table):
+    """`[[request]]`: a read-only HTTP request a vendor family needs; its id is the probe id of its observation."""
+
+    id: Annotated[Ident, AfterValidator(_not_code_probe)]
+    vendor: StrictStr | None = None
+    method: Annotated[str, OneOf(("GET", "POST"))] = "GET"
+    path: UrlPath
+    body: StrictStr = ""
+    content_type: StrictStr | None = None
+    auth: StrictBool = True
+    when: Annotated[str, OneOf(WHEN)] = "vendor"
+    extract: dict[IdentityField, Extract] = {}
+    session: StrictStr | None = None
+
+
+class SessionTable(Table):
+    """`[[session]]`: a vendor login that yields a token for its requests, and the logout that ends it."""
+
+    id: Ident
+    vendor: StrictStr | None = None
+    login_path: UrlPath
+    login_body: LoginBody
+    token: JsonExpression
+    logout_path: UrlPath
+    logout_body: StrictStr = ""
+    content_type: StrictStr = "application/json"
+    code: JsonExpression | None = None
+    code_ok: Scalar = "0"
+
+
+class IdentifyTable(Table):
+    """`[[identify]]`: a vendor fingerprint."""
+
+    id: Ident
+    vendor: StrictStr | None = None  # the file's vendor when absent
+    probe: Text
+    match: Match = "all"
+    matchers: Matchers
+    confidence: Confidence
+    sources: Sources
+    cases: Cases
+    camera: StrictBool = True
+
+
+class RuleTable(Table):
+    """`[[rule]]`: face-analytics evidence; when it matches, `feature` is proven at `level`."""
+
+    id: Ident
+    name: Text
+    vendor: StrictStr | None = None
+    feature: Annotated[str, OneOf(FEATURES)]
+    level: Annotated[str, OneOf(LEVELS)]
+    confidence: Confidence
+    probe: Text
+    match: Match = "all"
+    matchers: Matchers
+    sources: Sources
+    cases: Cases
+    conclusive: StrictBool = True
+
+
+class VendorTable(Table):
+    """`[[vendor]]` (vendors.toml): a canonical vendor name, its spellings, MAC-vendor names and OEM family."""
+
+    name: Text
+    aliases: Names = ()
+    oui_names: Names = ()
+    family: StrictStr | None = None
+    note: StrictStr = ""
+    no_face_api: StrictStr = ""
+
+
+class StreamPathTable(Table):
+    """`[[stream_path]]`: a vendor-documented RTSP path to DESCRIBE when ONVIF gave no stream URI."""
+
+    path: UrlPath
+    vendor: StrictStr | None = None
+    sources: Sources
+
+
+def _vendor_form(value: object) -> str:
+    return "name" if isinstance(value, str) else "tables"
+
+
+class SignatureFile(Table):
+    """One camaudit signature file: requests, vendor fingerprints and face-analytics rules."""
+
+    schema_: Annotated[StrictInt, OneOf((1,)), say("must be 1")] = Field(alias="schema")
+    name: StrictStr = ""
+    # The file's default vendor, or (vendors.toml only) the [[vendor]] tables.
+    vendor: Annotated[
+        Annotated[StrictStr, Tag("name")] | Annotated[tuple[VendorTable, ...], Tag("tables")],
+        Discriminator(_vendor_form),
+    ] | None = None  # fmt: skip
+    session: tuple[SessionTable, ...] = ()
+    request: tuple[RequestTable, ...] = ()
+    identify: tuple[IdentifyTable, ...] = ()
+    rule: tuple[RuleTable, ...] = ()
+    stream_path: tuple[StreamPathTable, ...] = ()
+
+    @model_validator(mode="after")
+    def _identify_has_a_vendor(self) -> SignatureFile:
+        for n, ident in enumerate(self.identify):
+            if not (ident.vendor or isinstance(self.vendor, str)):
+                raise fail(f"identify[{n}].vendor: is required (no file-level vendor)")
+        return self
+
+
+class _ForEditors(GenerateJsonSchema):
+    """JSON Schema as TOML editors read it: no null (TOML has none), no title on every key, draft-07 keywords."""
+
+    def field_title_should_be_set(self, schema: Any) -> bool:
+        return False
+
+    def nullable_schema(self, schema: core_schema.NullableSchema) -> JsonSchemaValue:
+        return self.generate_inner(schema["schema"])  # an optional key is simply absent
+
+    def default_schema(self, schema: core_schema.WithDefaultSchema) -> JsonSchemaValue:
+        generated = super().default_schema(schema)
+        return {k: v for k, v in generated.items() if not (k == "default" and v is None)}
+
+
+def json_schema() -> str:
+    """The JSON Schema of a signature file, as committed in signatures/schema.json (taplo reads draft-07)."""
+    schema = SignatureFile.model_json_schema(ref_template="#/definitions/{model}", schema_generator=_ForEditors)
+    schema["definitions"] = schema.pop("$defs")
+    published = {"$schema": "http://json-schema.org/draft-07/schema#", "title": "camaudit signature file", **schema}
+    return json.dumps(published, indent=2, ensure_ascii=False) + "\n"
+
+
+if __name__ == "__main__":  # python -m scanner.matching.signature_file > signatures/schema.json
+    sys.stdout.write(json_schema())
