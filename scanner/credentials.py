@@ -3,19 +3,42 @@
 from __future__ import annotations
 
 import ipaddress
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Annotated
 
+from pydantic import BeforeValidator, Field, StrictStr
+
+from scanner.datafile import NonEmpty, Table, Text, fail, load_toml, say
 from scanner.errors import CredentialsError
 from scanner.model import Credential
+
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+_HINTS = {  # what a missing key means
+    "credentials": "has no [[credentials]] table",
+    "targets": 'needs targets = ["address or CIDR", ...]',
+    "username": "needs a username",
+    "password": "needs a password (a string)",
+}
+
+
+def _network(target: object) -> Network:
+    if not isinstance(target, str):
+        raise fail("must be a string")
+    try:
+        return ipaddress.ip_network(target, strict=False)
+    except ValueError:
+        raise fail(f"{target!r} is not an address or CIDR") from None
+
+
+Target = Annotated[Network, BeforeValidator(_network)]
 
 
 @dataclass(frozen=True)
 class CredentialEntry:
     """One `[[credentials]]` table: a login for the listed addresses or networks."""
 
-    networks: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]
+    networks: tuple[Network, ...]
     credential: Credential
 
 
@@ -37,36 +60,20 @@ class Credentials:
         return tuple(e.credential.password for e in self.entries if e.credential.password)
 
 
+class _Entry(Table):
+    targets: Annotated[tuple[Target, ...], NonEmpty(_HINTS["targets"])]
+    username: Text
+    password: Annotated[StrictStr, say(_HINTS["password"])] = Field(repr=False)
+
+    def record(self) -> CredentialEntry:
+        return CredentialEntry(self.targets, Credential(self.username, self.password))
+
+
+class _File(Table):
+    credentials: Annotated[tuple[_Entry, ...], NonEmpty(_HINTS["credentials"])]
+
+
 def load_credentials(path: Path) -> Credentials:
     """Read a TOML credentials file; raise CredentialsError with one clear line on any problem."""
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise CredentialsError(f"cannot read credentials file {path}: {exc.strerror}") from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise CredentialsError(f"credentials file {path} is not valid TOML: {exc}") from None
-    tables = data.get("credentials")
-    if not isinstance(tables, list) or not tables:
-        raise CredentialsError(f"credentials file {path} has no [[credentials]] table")
-    entries = []
-    for number, table in enumerate(tables, start=1):
-        entries.append(_entry(path, number, table))
-    return Credentials(tuple(entries))
-
-
-def _entry(path: Path, number: int, table: object) -> CredentialEntry:
-    where = f"{path}: [[credentials]] #{number}"
-    if not isinstance(table, dict):
-        raise CredentialsError(f"{where} is not a table")
-    targets, user, password = table.get("targets"), table.get("username"), table.get("password")
-    if not isinstance(targets, list) or not targets or not all(isinstance(t, str) for t in targets):
-        raise CredentialsError(f'{where} needs targets = ["address or CIDR", ...]')
-    if not isinstance(user, str) or not user:
-        raise CredentialsError(f"{where} needs a username")
-    if not isinstance(password, str):
-        raise CredentialsError(f"{where} needs a password (a string)")
-    try:
-        nets = tuple(ipaddress.ip_network(t, strict=False) for t in targets)
-    except ValueError:
-        raise CredentialsError(f"{where} has a target that is not an address or CIDR") from None
-    return CredentialEntry(nets, Credential(user, password))
+    loaded = load_toml(path, _File, f"credentials file {path}", CredentialsError, hints=_HINTS)
+    return Credentials(tuple(entry.record() for entry in loaded.credentials))

@@ -162,7 +162,8 @@ def load_toml(
         return model.model_validate(data, context=context)
     except ValidationError as exc:
         line = _one_line(exc.errors()[0], data, hints or {}, by_id)
-        raise error(f"{label}: {line}".replace("\n", " ")) from None
+    # Raised outside the handler: pydantic's error holds the input (passwords too) and must not ride along.
+    raise error(f"{label}: {line}".replace("\n", " "))
 
 
 def _one_line(error: ErrorDetails, data: object, hints: Mapping[str, str], by_id: bool) -> str:
