@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import os
-import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
+from importlib.resources.abc import Traversable
 from types import MappingProxyType
+from typing import Annotated
 
+from pydantic import Discriminator, Field, RootModel, StrictInt, StrictStr, Tag
+
+from scanner.datafile import Matches, NonEmpty, OneOf, Table, Text, load_toml
 from scanner.errors import CamauditError, UsageError
 from scanner.model import FEATURES, LEVELS
 
@@ -69,33 +73,36 @@ class LegalNote:
         return feature in self.features and level in self.levels
 
 
-def _read_data(name: str) -> dict[str, object]:
-    """Parse one TOML file shipped in scanner/report/data."""
-    try:
-        text = resources.files("scanner.report").joinpath("data", name).read_text(encoding="utf-8")
-        return tomllib.loads(text)
-    except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise ReportDataError(f"report data file {name} cannot be read: {exc}") from None
+def _data(name: str) -> Traversable:
+    return resources.files("scanner.report").joinpath("data", name)
 
 
-def _flatten(table: Mapping[str, object], prefix: str, where: str) -> dict[str, str]:
-    flat: dict[str, str] = {}
-    for key, value in table.items():
-        name = f"{prefix}{key}"
-        if isinstance(value, dict):
-            flat.update(_flatten(value, f"{name}.", where))
-        elif isinstance(value, str):
-            flat[name] = value
-        else:
-            raise ReportDataError(f"{where}: {name} is not a string")
-    return flat
+def _form(value: object) -> str:
+    """Which member of the union a value is, so a mistake is reported once, in that member's words."""
+    return "table" if isinstance(value, dict) else "text"
+
+
+_Entry = Annotated[Annotated[StrictStr, Tag("text")] | Annotated["_Messages", Tag("table")], Discriminator(_form)]
+
+
+class _Messages(RootModel[dict[str, _Entry]]):
+    """A catalogue file: tables of strings, nested to any depth (`[count.cameras]` holds `one` and `other`)."""
+
+    def flat(self, prefix: str = "") -> dict[str, str]:
+        """Dotted key -> message."""
+        flat: dict[str, str] = {}
+        for key, value in self.root.items():
+            flat.update(value.flat(f"{prefix}{key}.") if isinstance(value, _Messages) else {f"{prefix}{key}": value})
+        return flat
 
 
 def load_catalog(lang: str) -> Catalog:
     """The catalogue of `lang` (en or zh), from data/<lang>.toml; UsageError for another language."""
     if lang not in LANGS:
         raise UsageError(f"--lang: {lang!r} is not one of {', '.join(LANGS)}")
-    return Catalog(lang, MappingProxyType(_flatten(_read_data(f"{lang}.toml"), "", f"{lang}.toml")))
+    name = f"{lang}.toml"
+    messages = load_toml(_data(name), _Messages, f"report data file {name}", ReportDataError)
+    return Catalog(lang, MappingProxyType(messages.flat()))
 
 
 @lru_cache(maxsize=len(LANGS))
@@ -114,61 +121,38 @@ def default_lang(environ: Mapping[str, str] | None = None) -> str:
     return "en"
 
 
+class _ByLang(Table):
+    en: Text  # one key per LANGS
+    zh: Text
+
+
+Url = Annotated[StrictStr, Matches("^https?://", "{value!r} is not a source URL")]
+
+
+class _Note(Table):
+    id: Text
+    jurisdiction: Annotated[str, OneOf(JURISDICTIONS)]
+    cite: _ByLang
+    text: _ByLang
+    sources: Annotated[tuple[Url, ...], NonEmpty("every note needs source URLs")]
+    features: Annotated[tuple[Annotated[str, OneOf((*FEATURES, CAMERA))], ...], NonEmpty("needs at least one feature")]
+    levels: Annotated[tuple[Annotated[str, OneOf(LEVELS)], ...], NonEmpty("needs at least one level")] = LEVELS
+
+    def record(self) -> LegalNote:
+        cite, text = MappingProxyType(dict(self.cite)), MappingProxyType(dict(self.text))
+        return LegalNote(**dict(self) | {"cite": cite, "text": text})
+
+
+class _Legal(Table):
+    schema_: Annotated[StrictInt, OneOf((1,))] = Field(1, alias="schema")
+    note: Annotated[tuple[_Note, ...], NonEmpty("has no [[note]] tables")]
+
+
 def load_legal() -> tuple[LegalNote, ...]:
     """Every legal note from data/legal.toml, checked: both languages, a source URL, known triggers."""
-    data = _read_data("legal.toml")
-    notes = data.get("note")
-    if not isinstance(notes, list) or not notes:
-        raise ReportDataError("legal.toml has no [[note]] tables")
-    return tuple(_legal_note(number, table) for number, table in enumerate(notes, start=1))
-
-
-def _legal_note(number: int, table: object) -> LegalNote:
-    where = f"legal.toml [[note]] #{number}"
-    if not isinstance(table, dict):
-        raise ReportDataError(f"{where} is not a table")
-    note = LegalNote(
-        id=_string(table, "id", where),
-        jurisdiction=_string(table, "jurisdiction", where),
-        cite=MappingProxyType(_by_lang(table, "cite", where)),
-        text=MappingProxyType(_by_lang(table, "text", where)),
-        sources=_strings(table, "sources", where),
-        features=_strings(table, "features", where),
-        levels=_strings(table, "levels", where) if "levels" in table else LEVELS,
-    )
-    _check_note(note, where)
-    return note
-
-
-def _check_note(note: LegalNote, where: str) -> None:
-    if note.jurisdiction not in JURISDICTIONS:
-        raise ReportDataError(f"{where}: jurisdiction {note.jurisdiction!r} is not one of {JURISDICTIONS}")
-    unknown = set(note.features) - {*FEATURES, CAMERA} | set(note.levels) - set(LEVELS)
-    if unknown:
-        raise ReportDataError(f"{where}: unknown feature or level {sorted(unknown)}")
-    if not note.sources or not all(s.startswith(("https://", "http://")) for s in note.sources):
-        raise ReportDataError(f"{where}: every note needs source URLs")
-
-
-def _string(table: Mapping[str, object], key: str, where: str) -> str:
-    value = table.get(key)
-    if not isinstance(value, str) or not value.strip():
-        raise ReportDataError(f"{where}: {key} must be a non-empty string")
-    return value
-
-
-def _strings(table: Mapping[str, object], key: str, where: str) -> tuple[str, ...]:
-    value = table.get(key)
-    if not isinstance(value, list) or not value or not all(isinstance(v, str) and v for v in value):
-        raise ReportDataError(f"{where}: {key} must be a non-empty list of strings")
-    return tuple(value)
-
-
-def _by_lang(table: Mapping[str, object], key: str, where: str) -> dict[str, str]:
-    value = table.get(key)
-    if not isinstance(value, dict):
-        raise ReportDataError(f"{where}: {key} must be a table with one string per language")
-    return {lang: _string(value, lang, f"{where} {key}") for lang in LANGS}
+    hints = {"note": "has no [[note]] tables"}
+    legal = load_toml(_data("legal.toml"), _Legal, "report data file legal.toml", ReportDataError, hints=hints)
+    return tuple(note.record() for note in legal.note)
 
 
 def select_notes(notes: Sequence[LegalNote], jurisdiction: str, feature: str, level: str) -> tuple[LegalNote, ...]:
