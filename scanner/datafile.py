@@ -100,7 +100,7 @@ class OneOf(_Check):
     def problem(self, value: Any) -> str | None:
         if value in self.choices:
             return None
-        return self.message.format(value=value, choices=", ".join(map(str, self.choices)))
+        return self.message.format(value=value, choices=", ".join(str(c) or '""' for c in self.choices))
 
     def json_schema(self) -> dict[str, Any]:
         return {"enum": list(self.choices)}

@@ -30,6 +30,7 @@ from pydantic_core import core_schema
 from scanner.datafile import Matches, NonEmpty, OneOf, Table, Text, fail, say
 from scanner.matching.schema import CODE_PROBES, EXTRACT_KINDS, IDENTITY_FIELDS, MATCHER_KEYS, MATCHER_KINDS, WHEN
 from scanner.model import CONFIDENCES, FEATURES, LEVELS, MAX_BODY
+from scanner.vocabulary import FACE_API_REASONS
 
 _SOURCE = r"^(https?://\S+|[\w.-]+/[\w.-]+:\S+)$"  # a URL or owner/repo:path
 # A step is a local name or `*`, optionally with one attribute test: `parameter[@name='Channel.#.EventType']`.
@@ -290,7 +291,7 @@ class VendorTable(Table):
     oui_names: Names = ()
     family: StrictStr | None = None
     note: StrictStr = ""
-    no_face_api: StrictStr = ""
+    no_face_api: Annotated[str, OneOf(("", *sorted(FACE_API_REASONS)))] = ""  # a reason code; "" = camaudit can
 
 
 class StreamPathTable(Table):
