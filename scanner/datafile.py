@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import tomllib
 from collections.abc import Mapping
@@ -19,7 +20,7 @@ from pydantic import (
     ValidatorFunctionWrapHandler,
     WrapValidator,
 )
-from pydantic.json_schema import JsonSchemaValue
+from pydantic.json_schema import GenerateJsonSchema, JsonSchemaValue
 from pydantic_core import ErrorDetails, PydanticCustomError, core_schema
 
 from scanner.errors import CamauditError
@@ -164,6 +165,28 @@ def load_toml(
         line = _one_line(exc.errors()[0], data, hints or {}, by_id)
     # Raised outside the handler: pydantic's error holds the input (passwords too) and must not ride along.
     raise error(f"{label}: {line}".replace("\n", " "))
+
+
+class _ForEditors(GenerateJsonSchema):
+    """JSON Schema as TOML editors read it: no null (TOML has none), no title on every key."""
+
+    def field_title_should_be_set(self, schema: Any) -> bool:
+        return False
+
+    def nullable_schema(self, schema: core_schema.NullableSchema) -> JsonSchemaValue:
+        return self.generate_inner(schema["schema"])  # an optional key is simply absent
+
+    def default_schema(self, schema: core_schema.WithDefaultSchema) -> JsonSchemaValue:
+        generated = super().default_schema(schema)
+        return {k: v for k, v in generated.items() if not (k == "default" and v is None)}
+
+
+def editor_schema(model: type[BaseModel], title: str) -> str:
+    """The model's JSON Schema for editors, as draft-07 (taplo, VS Code's Even Better TOML), in stable JSON text."""
+    schema = model.model_json_schema(ref_template="#/definitions/{model}", schema_generator=_ForEditors)
+    schema["definitions"] = schema.pop("$defs", {})
+    published = {"$schema": "http://json-schema.org/draft-07/schema#", "title": title, **schema}
+    return json.dumps(published, indent=2, ensure_ascii=False) + "\n"
 
 
 def _one_line(error: ErrorDetails, data: object, hints: Mapping[str, str], by_id: bool) -> str:

@@ -41,7 +41,8 @@ SDK_PORTS = (8000, 37777, 34567)
 RTSP_PORTS = (554, 8554)
 SEGMENT_PROTOCOLS = ("sadp", "dhip", "ssdp", "mdns")
 
-Verdict = Annotated[str, OneOf(VERDICTS)]
+Verdict = Annotated[StrictStr, OneOf(VERDICTS)]
+Scheme = Annotated[StrictStr, OneOf(SCHEMES)]
 Pairs = Annotated[dict[StrictStr, StrictStr], say("values must be strings")]
 
 
@@ -60,7 +61,7 @@ class StreamTable(Table):
     token: StrictStr
     name: StrictStr
     path: StrictStr
-    encoding: Annotated[str, OneOf(("H264", "H265"))]
+    encoding: Annotated[StrictStr, OneOf(("H264", "H265"))]
     width: StrictInt
     height: StrictInt
     fps: StrictInt
@@ -69,22 +70,22 @@ class StreamTable(Table):
 
 
 class WebTable(Table):
-    flavor: Annotated[str, OneOf(WEB_FLAVORS)]
+    flavor: Annotated[StrictStr, OneOf(WEB_FLAVORS)]
     server: StrictStr = ""
     realm: StrictStr = ""
-    page: Annotated[str, OneOf(WEB_PAGES)] = ""
+    page: Annotated[StrictStr, OneOf(WEB_PAGES)] = ""
 
 
 class RtspTable(Table):
-    flavor: Annotated[str, OneOf(RTSP_FLAVORS)]
+    flavor: Annotated[StrictStr, OneOf(RTSP_FLAVORS)]
     server: StrictStr = ""
-    schemes: Annotated[tuple[Annotated[str, OneOf(SCHEMES)], ...], NonEmpty("'schemes' must list digest and/or basic")]
+    schemes: Annotated[tuple[Scheme, ...], NonEmpty("'schemes' must list digest and/or basic")]
     realm: StrictStr
     port: Annotated[StrictInt, OneOf(RTSP_PORTS)] | None = None
 
 
 class SegmentTable(Table):
-    protocols: tuple[Annotated[str, OneOf(SEGMENT_PROTOCOLS)], ...] = ()
+    protocols: tuple[Annotated[StrictStr, OneOf(SEGMENT_PROTOCOLS)], ...] = ()
     loopback: StrictBool = True
     mdns_instance: StrictStr = ""
     mdns_services: Strings = ()
@@ -106,7 +107,7 @@ class EventTable(Table):
     topic: StrictStr
     data: Pairs = {}
     source: Pairs = {}  # empty: the video source configuration token
-    operation: Annotated[str, OneOf(("Initialized", "Changed", ""))] = "Changed"
+    operation: Annotated[StrictStr, OneOf(("Initialized", "Changed", ""))] = "Changed"
 
     def record(self) -> EventSpec:
         source = tuple(self.source.items()) or (("VideoSourceConfigurationToken", "VideoSourceToken"),)
@@ -119,7 +120,7 @@ class OnvifTable(Table):
     media_path: StrictStr
     events_path: StrictStr
     analytics_path: StrictStr = ""
-    auth: Annotated[str, OneOf(ONVIF_AUTH)]
+    auth: Annotated[StrictStr, OneOf(ONVIF_AUTH)]
     clock_offset: StrictInt = 0
     token_window: StrictInt = 10
     hardware_id: StrictStr
@@ -172,7 +173,7 @@ class AxisAppTable(Table):
     name: StrictStr
     nice_name: StrictStr
     vendor: StrictStr
-    status: Annotated[str, OneOf(("Running", "Stopped"))]
+    status: Annotated[StrictStr, OneOf(("Running", "Stopped"))]
 
 
 class AxisTable(Table):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 import sys
 from pathlib import Path
@@ -24,10 +23,8 @@ from pydantic import (
     field_validator,
     model_validator,
 )
-from pydantic.json_schema import GenerateJsonSchema, JsonSchemaValue
-from pydantic_core import core_schema
 
-from scanner.datafile import Matches, NonEmpty, OneOf, Table, Text, fail, say
+from scanner.datafile import Matches, NonEmpty, OneOf, Table, Text, editor_schema, fail, say
 from scanner.matching.schema import CODE_PROBES, EXTRACT_KINDS, IDENTITY_FIELDS, MATCHER_KEYS, MATCHER_KINDS, WHEN
 from scanner.model import CONFIDENCES, FEATURES, LEVELS, MAX_BODY
 from scanner.vocabulary import FACE_API_REASONS
@@ -97,14 +94,14 @@ Sources = Annotated[
 ]
 Scalar = Annotated[StrictStr, BeforeValidator(_text_or_number), WithJsonSchema({"type": ["string", "integer"]})]
 Names = Annotated[tuple[Annotated[StrictStr, Field(min_length=1)], ...], say("must be a list of non-empty strings")]
-Match = Annotated[str, OneOf(("all", "any"))]
+Match = Annotated[StrictStr, OneOf(("all", "any"))]
 _PART = r"^(body|status|header:[!-9;-~]+|value:\w+)$"  # header names: printable, no colon
-Part = Annotated[str, Matches(_PART, "must be body, status, header:<Name> or value:<name>, not {value!r}")]
+Part = Annotated[StrictStr, Matches(_PART, "must be body, status, header:<Name> or value:<name>, not {value!r}")]
 CaseValue = Annotated[StrictStr | tuple[StrictStr, ...], say("must be a string or a list of strings")]
 IdentityField = Annotated[StrictStr, OneOf(IDENTITY_FIELDS, "unknown identity field {value!r} (one of {choices})")]
 _LOGIN = r"^(?=[\s\S]*\{username\})(?=[\s\S]*\{password\})"
 LoginBody = Annotated[StrictStr, Matches(_LOGIN, "must contain {{username}} and {{password}}")]
-Confidence = Annotated[str, OneOf(CONFIDENCES)]
+Confidence = Annotated[StrictStr, OneOf(CONFIDENCES)]
 
 
 def _per_kind(schema: dict[str, Any]) -> None:
@@ -126,7 +123,7 @@ class MatcherTable(Table):
 
     model_config = ConfigDict(json_schema_extra=_per_kind)
 
-    kind: Annotated[str, OneOf(MATCHER_KINDS)]
+    kind: Annotated[StrictStr, OneOf(MATCHER_KINDS)]
     part: Part = "body"
     path: StrictStr | None = None
     key: Regex | None = None
@@ -227,12 +224,12 @@ class RequestTable(Table):
 
     id: Annotated[Ident, AfterValidator(_not_code_probe)]
     vendor: StrictStr | None = None
-    method: Annotated[str, OneOf(("GET", "POST"))] = "GET"
+    method: Annotated[StrictStr, OneOf(("GET", "POST"))] = "GET"
     path: UrlPath
     body: StrictStr = ""
     content_type: StrictStr | None = None
     auth: StrictBool = True
-    when: Annotated[str, OneOf(WHEN)] = "vendor"
+    when: Annotated[StrictStr, OneOf(WHEN)] = "vendor"
     extract: dict[IdentityField, Extract] = {}
     session: StrictStr | None = None
 
@@ -272,8 +269,8 @@ class RuleTable(Table):
     id: Ident
     name: Text
     vendor: StrictStr | None = None
-    feature: Annotated[str, OneOf(FEATURES)]
-    level: Annotated[str, OneOf(LEVELS)]
+    feature: Annotated[StrictStr, OneOf(FEATURES)]
+    level: Annotated[StrictStr, OneOf(LEVELS)]
     confidence: Confidence
     probe: Text
     match: Match = "all"
@@ -291,7 +288,7 @@ class VendorTable(Table):
     oui_names: Names = ()
     family: StrictStr | None = None
     note: StrictStr = ""
-    no_face_api: Annotated[str, OneOf(("", *sorted(FACE_API_REASONS)))] = ""  # a reason code; "" = camaudit can
+    no_face_api: Annotated[StrictStr, OneOf(("", *sorted(FACE_API_REASONS)))] = ""  # a reason code; "" = camaudit can
 
 
 class StreamPathTable(Table):
@@ -303,7 +300,14 @@ class StreamPathTable(Table):
 
 
 def _vendor_form(value: object) -> str:
+    """Which form `vendor` takes, so a mistake is reported once, in that form's words."""
     return "name" if isinstance(value, str) else "tables"
+
+
+# The file's default vendor, or (vendors.toml only) its [[vendor]] tables.
+Vendors = Annotated[
+    Annotated[StrictStr, Tag("name")] | Annotated[tuple[VendorTable, ...], Tag("tables")], Discriminator(_vendor_form)
+]
 
 
 class SignatureFile(Table):
@@ -311,11 +315,7 @@ class SignatureFile(Table):
 
     schema_: Annotated[StrictInt, OneOf((1,)), say("must be 1")] = Field(alias="schema")
     name: StrictStr = ""
-    # The file's default vendor, or (vendors.toml only) the [[vendor]] tables.
-    vendor: Annotated[
-        Annotated[StrictStr, Tag("name")] | Annotated[tuple[VendorTable, ...], Tag("tables")],
-        Discriminator(_vendor_form),
-    ] | None = None  # fmt: skip
+    vendor: Vendors | None = None
     session: tuple[SessionTable, ...] = ()
     request: tuple[RequestTable, ...] = ()
     identify: tuple[IdentifyTable, ...] = ()
@@ -330,26 +330,9 @@ class SignatureFile(Table):
         return self
 
 
-class _ForEditors(GenerateJsonSchema):
-    """JSON Schema as TOML editors read it: no null (TOML has none), no title on every key, draft-07 keywords."""
-
-    def field_title_should_be_set(self, schema: Any) -> bool:
-        return False
-
-    def nullable_schema(self, schema: core_schema.NullableSchema) -> JsonSchemaValue:
-        return self.generate_inner(schema["schema"])  # an optional key is simply absent
-
-    def default_schema(self, schema: core_schema.WithDefaultSchema) -> JsonSchemaValue:
-        generated = super().default_schema(schema)
-        return {k: v for k, v in generated.items() if not (k == "default" and v is None)}
-
-
 def json_schema() -> str:
-    """The JSON Schema of a signature file, as committed in signatures/schema.json (taplo reads draft-07)."""
-    schema = SignatureFile.model_json_schema(ref_template="#/definitions/{model}", schema_generator=_ForEditors)
-    schema["definitions"] = schema.pop("$defs")
-    published = {"$schema": "http://json-schema.org/draft-07/schema#", "title": "camaudit signature file", **schema}
-    return json.dumps(published, indent=2, ensure_ascii=False) + "\n"
+    """The JSON Schema of a signature file, as committed in signatures/schema.json."""
+    return editor_schema(SignatureFile, "camaudit signature file")
 
 
 if __name__ == "__main__":  # python -m scanner.matching.signature_file > signatures/schema.json

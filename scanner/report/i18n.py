@@ -126,17 +126,19 @@ class _ByLang(Table):
     zh: Text
 
 
+Trigger = Annotated[StrictStr, OneOf((*FEATURES, CAMERA))]
+LevelName = Annotated[StrictStr, OneOf(LEVELS)]
 Url = Annotated[StrictStr, Matches("^https?://", "{value!r} is not a source URL")]
 
 
 class _Note(Table):
     id: Text
-    jurisdiction: Annotated[str, OneOf(JURISDICTIONS)]
+    jurisdiction: Annotated[StrictStr, OneOf(JURISDICTIONS)]
     cite: _ByLang
     text: _ByLang
     sources: Annotated[tuple[Url, ...], NonEmpty("every note needs source URLs")]
-    features: Annotated[tuple[Annotated[str, OneOf((*FEATURES, CAMERA))], ...], NonEmpty("needs at least one feature")]
-    levels: Annotated[tuple[Annotated[str, OneOf(LEVELS)], ...], NonEmpty("needs at least one level")] = LEVELS
+    features: Annotated[tuple[Trigger, ...], NonEmpty("needs at least one feature")]
+    levels: Annotated[tuple[LevelName, ...], NonEmpty("needs at least one level")] = LEVELS
 
     def record(self) -> LegalNote:
         cite, text = MappingProxyType(dict(self.cite)), MappingProxyType(dict(self.text))
