@@ -55,10 +55,6 @@ class Credentials:
                 return entry.credential
         return None
 
-    def secrets(self) -> tuple[str, ...]:
-        """Every password, so outputs can be checked for leaks."""
-        return tuple(e.credential.password for e in self.entries if e.credential.password)
-
 
 class _Entry(Table):
     targets: Annotated[tuple[Target, ...], NonEmpty(_HINTS["targets"])]

@@ -13,6 +13,7 @@ from scanner.credentials import Credentials, load_credentials
 from scanner.errors import UsageError
 from scanner.lab import Lab
 from scanner.model import ScanResult
+from scanner.net.redact import secrets_of
 from scanner.pipeline.scan import run_scan
 from scanner.report.json_report import to_dict
 from scanner.vocabulary import Reason
@@ -128,7 +129,7 @@ def test_cli_scan_json_exit_code_and_no_secrets(lab, creds_file, tmp_path, capsy
     assert code == 1  # the lab has face analytics
     printed = json.loads(captured.out)
     assert json.loads(out.read_text()) == printed
-    for password in load_credentials(creds_file).secrets():
+    for password in secrets_of(e.credential for e in load_credentials(creds_file).entries):
         assert password not in captured.out + captured.err + out.read_text()
 
 

@@ -12,7 +12,8 @@ from rich.console import Console
 from scanner.config import ScanConfig
 from scanner.errors import UsageError
 from scanner.model import ScanResult
-from scanner.report.bundle import bundle_params, redacted_report, secret_forms, write_bundle
+from scanner.net.redact import secrets_of
+from scanner.report.bundle import bundle_params, redacted_report, write_bundle
 from scanner.report.html import render_html, summary_sentence
 from scanner.report.i18n import cached_catalog
 from scanner.report.json_report import write_atomic
@@ -34,17 +35,9 @@ class OutputOptions:
     store: bool = True
 
 
-def secrets_of(config: ScanConfig) -> tuple[str, ...]:
-    """Every form in which an owner's password could show up in a device's answer."""
-    forms: list[str] = []
-    for entry in config.credentials.entries:
-        forms.extend(secret_forms(entry.credential.username, entry.credential.password))
-    return tuple(forms)
-
-
 def deliver(result: ScanResult, config: ScanConfig, signature_digest: str, options: OutputOptions) -> None:
     """Print the report, then write the JSON file, the evidence bundle and the history entry asked for."""
-    secrets = secrets_of(config)
+    secrets = secrets_of(e.credential for e in config.credentials.entries)
     report_text = redacted_report(result, secrets)
     report = json.loads(report_text)
     if options.fmt == "json":

@@ -13,59 +13,17 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
 from scanner import TOOL_NAME, __version__
 from scanner.errors import UsageError
 from scanner.model import DeviceReport, Observation, ScanResult, utc_now
+from scanner.net.redact import redact, redact_bytes, redact_header
 from scanner.report.i18n import Catalog
 from scanner.report.json_report import to_dict
 
-REDACTED = "[REDACTED]"  # brackets, not <redacted>: a redacted XML or JSON body stays well-formed
 MANIFEST, SIGNATURE, REPORT = "manifest.json", "manifest.sig", "report.json"
 MANIFEST_VERSION = 1
 MAX_MANIFEST = 16 << 20  # a manifest is a few KiB per device; anything bigger is not ours
-
-_SECRET_HEADER = r"(?:proxy-)?authorization|set-cookie|cookie"  # noqa: S105 - header names
-_SECRET_FIELD = r"\w*(?:password|passwd|passphrase|secret)\w*|pwd|pass"  # noqa: S105 - field names, not a secret
-_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
-    # Secret headers as JSON members ("Cookie": "..."), and as header lines: anchored at the start of a line so
-    # that a page's minified script (document.cookie:...) keeps its evidence.
-    (re.compile(rf'(?i)"({_SECRET_HEADER})"(\s*:\s*)"(?:[^"\\]|\\.)*"'), rf'"\1"\2"{REDACTED}"'),
-    (re.compile(rf"(?im)^([ \t]*(?:{_SECRET_HEADER}))([ \t]*:[ \t]*)[^\r\n]+"), rf"\1\2{REDACTED}"),
-    # user:password@ in any URL.
-    (re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^/\s@\"'<>]+@"), rf"\1{REDACTED}@"),
-    # WS-Security: the whole UsernameToken (username, password digest, nonce), and any Password or Nonce element.
-    (re.compile(r"(?is)<((?:[\w.-]+:)?UsernameToken)(\s[^>]*)?>.*?</\1\s*>"), rf"<\1\2>{REDACTED}</\1>"),
-    (re.compile(r"(?is)<((?:[\w.-]+:)?(?:\w*Password\w*|Nonce))(\s[^>]*)?>.*?</\1\s*>"), rf"<\1\2>{REDACTED}</\1>"),
-    # JSON "password": "..." and key=value / query-string password=...
-    (re.compile(rf'(?i)"({_SECRET_FIELD})"(\s*:\s*)"(?:[^"\\]|\\.)*"'), rf'"\1"\2"{REDACTED}"'),
-    (re.compile(rf"(?i)\b({_SECRET_FIELD})(\s*=\s*)[^&\s\"'<>;]*"), rf"\1\2{REDACTED}"),
-)
-_SECRET_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie", "set-cookie"})
-
-
-def redact(text: str, secrets: Sequence[str] = ()) -> str:
-    """The text with credentials replaced by [REDACTED]: the given secrets wherever they appear, then every
-    Authorization/Cookie header, URL userinfo, WS-Security token, and password field in query strings, forms,
-    JSON and XML."""
-    for secret in sorted((s for s in secrets if s), key=len, reverse=True):
-        text = text.replace(secret, REDACTED)
-    for pattern, replacement in _PATTERNS:
-        text = pattern.sub(replacement, text)
-    return text
-
-
-def redact_bytes(body: bytes, secrets: Sequence[str] = ()) -> bytes:
-    """`redact` on raw bytes, keeping every byte that is not a credential (Latin-1 maps bytes 1:1)."""
-    as_latin1 = [s.encode("utf-8").decode("latin-1") for s in secrets if s]
-    return redact(body.decode("latin-1"), as_latin1).encode("latin-1")
-
-
-def secret_forms(username: str, password: str) -> tuple[str, ...]:
-    """A password as a device may echo it: plain, URL-encoded, and inside a Basic token."""
-    basic = base64.b64encode(f"{username}:{password}".encode()).decode("ascii")
-    return tuple(dict.fromkeys(s for s in (password, quote(password, safe=""), basic) if s))
 
 
 @dataclass(frozen=True)
@@ -213,7 +171,7 @@ def observation_file(address: str, obs: Observation, secrets: Sequence[str] = ()
     ]
     lines += [f"value.{name}: {' | '.join(items)}" for name, items in obs.values]
     lines += ["", "--- headers ---"]
-    lines += [f"{k}: {REDACTED if k.lower() in _SECRET_HEADERS else v}" for k, v in obs.headers]
+    lines += [f"{k}: {redact_header(k, v)}" for k, v in obs.headers]
     lines += ["", "--- body ---", ""]
     head = "\n".join(_one_line(redact(line, secrets)) for line in lines)
     return head.encode("utf-8") + body, body != obs.body

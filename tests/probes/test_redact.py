@@ -1,11 +1,15 @@
-"""The credential scrubber every probe applies to its observations."""
+"""The one redactor: the scrubber every probe applies to its observations, and the redaction of reports and
+evidence files (headers, URL userinfo, WS-Security, password fields, the owner's secrets in any form)."""
 
 from __future__ import annotations
 
 import base64
 
+import pytest
+
 from scanner.model import Credential, Observation
-from scanner.net.redact import REDACTED, scrub
+from scanner.net.redact import REDACTED, redact, redact_bytes, scrub, secret_forms
+from tests.report.sample import BASIC, PASSWORD, USERNAME
 
 CRED = Credential("admin", "hunter2-long")
 TOKEN = base64.b64encode(b"admin:hunter2-long").decode()
@@ -28,8 +32,67 @@ def test_password_and_basic_token_are_removed_from_every_field():
     assert "redacted" in clean.detail and clean.body == b"user admin password " + REDACTED.encode()
 
 
+def test_login_and_session_headers_are_blanked_with_the_one_marker():
+    obs = Observation(probe="x", request="GET /", outcome="ok", headers=(("Set-Cookie", "sid=77aa"), ("Cookie", "a=b")))
+    assert scrub(obs, None).headers == (("Set-Cookie", "[REDACTED]"), ("Cookie", "[REDACTED]"))
+
+
 def test_untouched_observations_are_returned_as_they_are():
     obs = Observation(probe="x", request="GET /", outcome="ok", body=b"fine", headers=(("Server", "x"),))
     assert scrub(obs, CRED) == obs
     assert scrub(obs, None) is obs
     assert "hunter2" not in repr(CRED)
+
+
+# ---- reports and evidence files
+
+SECRETS = secret_forms(USERNAME, PASSWORD)
+
+
+@pytest.mark.parametrize(
+    ("text", "kept", "gone"),
+    [
+        ("Authorization: Basic YWRtaW46c2VjcmV0", "Authorization: ", "YWRtaW46c2VjcmV0"),
+        ('Authorization: Digest username="admin", response="6629fae4"', "Authorization", "6629fae4"),
+        ("proxy-authorization: Basic Zm9vOmJhcg==", "proxy-authorization", "Zm9vOmJhcg=="),
+        ("Cookie: WebSession=8f1e2d", "Cookie", "8f1e2d"),
+        ("Set-Cookie: sid=77aa; HttpOnly", "Set-Cookie", "77aa"),
+        ('{"Cookie": "sid=77aa"}', '"Cookie"', "77aa"),
+        ("rtsp://admin:hunter22@127.0.0.5:554/live", "@127.0.0.5:554/live", "hunter22"),
+        ("GET /cgi-bin/login.cgi?user=x&password=hunter22&x=1", "&x=1", "hunter22"),
+        ("loginPassword=hunter22\n", "loginPassword=", "hunter22"),
+        ("table.Account.Password=hunter22", "table.Account.Password=", "hunter22"),
+        ("pwd=hunter22&next=/", "&next=/", "hunter22"),
+        ('{"userPassword": "hun\\"ter22", "user": "x"}', '"user": "x"', 'hun\\"ter22'),
+        ("<tt:Password>hunter22</tt:Password>", "<tt:Password>", "hunter22"),
+        ("<wsse:Nonce EncodingType='b64'>LKqI6G==</wsse:Nonce>", "</wsse:Nonce>", "LKqI6G=="),
+        ("<wsse:UsernameToken><wsse:Username>bob</wsse:Username></wsse:UsernameToken>", "UsernameToken", "bob"),
+    ],
+)
+def test_redact_removes_each_kind_of_credential(text, kept, gone):
+    out = redact(text)
+    assert gone not in out and kept in out and REDACTED in out
+
+
+def test_redact_leaves_ordinary_evidence_alone():
+    text = (
+        "<isSupportFaceDetect>true</isSupportFaceDetect> ConfigurationToken=VideoAnalytics_1 "
+        'WWW-Authenticate: Digest realm="IP Camera", nonce="abc" http://127.0.0.5/onvif/device_service'
+    )
+    assert redact(text) == text
+
+
+def test_redact_removes_the_given_secrets_wherever_they_are():
+    assert redact(f"device says hello {PASSWORD}!", SECRETS) == f"device says hello {REDACTED}!"
+    assert BASIC in secret_forms(USERNAME, PASSWORD)
+
+
+def test_redact_bytes_keeps_binary_bodies_byte_for_byte():
+    body = b"\x00\xff" + PASSWORD.encode() + b"\x80\xfe password=abc&x"
+    marker = REDACTED.encode()
+    assert redact_bytes(body, SECRETS) == b"\x00\xff" + marker + b"\x80\xfe password=" + marker + b"&x"
+
+
+def test_a_script_mentioning_cookies_keeps_its_evidence():
+    text = "var a={cookie:1};<isSupportFaceDetect>true</isSupportFaceDetect>"
+    assert redact(text) == text

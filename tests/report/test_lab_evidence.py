@@ -10,7 +10,8 @@ import pytest
 
 from scanner.config import ScanConfig
 from scanner.credentials import load_credentials
-from scanner.report.bundle import bundle_params, secret_forms, verify_bundle, write_bundle
+from scanner.net.redact import secrets_of
+from scanner.report.bundle import bundle_params, verify_bundle, write_bundle
 from scanner.report.csv_report import render_csv
 from scanner.report.html import render_html
 from scanner.report.i18n import load_catalog
@@ -33,13 +34,13 @@ def _scan(personas, tmp_path: Path, name: str):
     return result, credentials
 
 
+def _secrets(credentials) -> tuple[str, ...]:
+    return secrets_of(e.credential for e in credentials.entries)
+
+
 @pytest.fixture(scope="module")
 def first(tmp_path_factory):
     return _scan(lab_module.load_personas(), tmp_path_factory.mktemp("lab"), "first")
-
-
-def _secrets(credentials) -> list[str]:
-    return [s for e in credentials.entries for s in secret_forms(e.credential.username, e.credential.password)]
 
 
 def test_a_lab_scan_bundle_verifies_and_any_changed_byte_is_named(first, tmp_path):
@@ -62,7 +63,7 @@ def test_no_password_of_the_credentials_file_is_in_the_bundle(first, tmp_path):
     result, credentials = first
     directory = tmp_path / "bundle"
     write_bundle(result, bundle_params((NETWORK,), (80,), result, "x"), directory, secrets=_secrets(credentials))
-    passwords = credentials.secrets()
+    passwords = [e.credential.password for e in credentials.entries if e.credential.password]
     assert passwords, "the lab has logins"
     for path in (p for p in directory.rglob("*") if p.is_file()):
         data = path.read_bytes()
