@@ -14,7 +14,7 @@ from typing import TypeVar
 from scanner.config import ScanConfig
 from scanner.discovery import dhip, mdns, sadp, ssdp, wsd_multicast
 from scanner.discovery.arp import read_arp_table
-from scanner.discovery.interfaces import Interface, choose_interfaces, local_interfaces
+from scanner.discovery.interfaces import choose_interfaces
 from scanner.discovery.merge import Sightings, merge
 from scanner.discovery.multicast import Found, Method, MethodTiming, Rejections, SegmentResult, discover_segment
 from scanner.discovery.oui import find_prefix_file, load_oui_table
@@ -23,6 +23,7 @@ from scanner.discovery.ws_discovery import probe_unicast
 from scanner.errors import ParseError, ProbeError
 from scanner.model import Host, WsdReply
 from scanner.net.background import on_daemon
+from scanner.net.interfaces import Interface, local_interfaces
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")

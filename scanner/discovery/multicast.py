@@ -19,9 +19,9 @@ from dataclasses import dataclass, field
 from ipaddress import IPv4Address
 from typing import Protocol
 
-from scanner.discovery.interfaces import Interface
 from scanner.errors import ParseError
 from scanner.model import REJECTED, WsdReply
+from scanner.net.interfaces import Interface
 
 MAX_DATAGRAM = 64 * 1024
 RECEIVE_BUFFER = 1 << 20

@@ -6,8 +6,9 @@ import ipaddress
 
 import pytest
 
-from scanner.discovery.interfaces import Interface, choose_interfaces, local_interfaces
+from scanner.discovery.interfaces import choose_interfaces
 from scanner.errors import UsageError
+from scanner.net.interfaces import Interface, interface_holding, local_interfaces, source_interface
 
 
 def iface(name: str, cidr: str, up: bool = True, loopback: bool = False, multicast: bool = True) -> Interface:
@@ -58,3 +59,8 @@ def test_this_machines_loopback_is_never_chosen():
     assert all(not i.loopback for i in choose_interfaces(found, ["127.0.0.1"]))
     # The host's own uplink is chosen only for targets on its subnet; tests never name such targets.
     assert choose_interfaces(found, ["127.0.0.1", "::1"]) == ()
+
+
+def test_the_source_interface_of_a_loopback_target_is_lo():
+    assert source_interface("127.77.0.10").startswith("lo (127.")
+    assert interface_holding("127.0.0.1") == "lo" and interface_holding("not an address") is None

@@ -10,7 +10,6 @@ from zeroconf import DNSOutgoing
 from zeroconf.const import _FLAGS_AA, _FLAGS_QR_RESPONSE
 
 from scanner.discovery.dhip import DhipMethod
-from scanner.discovery.interfaces import Interface
 from scanner.discovery.mdns import mdns_facts, parse_response
 from scanner.discovery.multicast import discover_segment
 from scanner.discovery.sadp import SadpMethod
@@ -19,6 +18,7 @@ from scanner.discovery.wsd_multicast import WsdMethod
 from scanner.lab import load_personas
 from scanner.lab.device import endpoint_reference
 from scanner.lab.wsd import WsdResponder
+from scanner.net.interfaces import Interface
 from tests.discovery.udp_lab import serve_udp
 from tests.doubles.segment import dhip as lab_dhip
 from tests.doubles.segment import sadp as lab_sadp

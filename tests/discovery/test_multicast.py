@@ -10,9 +10,9 @@ import asyncio
 import ipaddress
 import socket
 
-from scanner.discovery.interfaces import Interface
 from scanner.discovery.multicast import Found, _open, discover_segment
 from scanner.errors import ParseError
+from scanner.net.interfaces import Interface
 from tests.discovery.udp_lab import serve_udp
 
 LOOP = Interface("lo-test", "127.0.0.1", ipaddress.IPv4Network("127.0.0.0/8"), True, False, True)

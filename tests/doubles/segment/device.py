@@ -17,13 +17,13 @@ import socket
 import sys
 from collections.abc import Callable
 
-from scanner.discovery.interfaces import local_interfaces
 from scanner.errors import LabError
 from scanner.lab import device as device_mod
 from scanner.lab import httpd
 from scanner.lab.persona_file import load_personas
 from scanner.lab.personas import Persona
 from scanner.lab.ports import plan
+from scanner.net.interfaces import local_interfaces
 from tests.doubles.segment import dhip, sadp, ssdp
 from tests.doubles.segment.lossy import Lossy
 
