@@ -13,7 +13,8 @@ from scanner.config import ScanConfig
 from scanner.errors import UsageError
 from scanner.model import ScanResult
 from scanner.net.redact import secrets_of
-from scanner.report.bundle import bundle_params, redacted_report, write_bundle
+from scanner.report.bundle.params import bundle_params
+from scanner.report.bundle.write import redacted_report, write_bundle
 from scanner.report.html import render_html, summary_sentence
 from scanner.report.i18n import cached_catalog
 from scanner.report.json_report import write_atomic

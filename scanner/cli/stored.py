@@ -10,7 +10,7 @@ from rich.console import Console
 from rich.table import Table
 
 from scanner.errors import UsageError
-from scanner.report.bundle import verification_lines, verify_bundle
+from scanner.report.bundle.verify import verification_lines, verify_bundle
 from scanner.report.csv_report import write_csv
 from scanner.report.html import render_html
 from scanner.report.i18n import cached_catalog

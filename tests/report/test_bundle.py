@@ -10,18 +10,10 @@ import pytest
 
 from scanner.errors import UsageError
 from scanner.net.redact import secret_forms
-from scanner.report.bundle import (
-    MANIFEST,
-    SIGNATURE,
-    BundleParams,
-    bundle_params,
-    observation_file,
-    safe_name,
-    source_interface,
-    verification_lines,
-    verify_bundle,
-    write_bundle,
-)
+from scanner.report.bundle.manifest import MANIFEST, SIGNATURE
+from scanner.report.bundle.params import BundleParams, bundle_params
+from scanner.report.bundle.verify import verification_lines, verify_bundle
+from scanner.report.bundle.write import observation_file, safe_name, write_bundle
 from scanner.report.i18n import load_catalog
 from tests.report.sample import PASSWORD, USERNAME, sample_result
 
@@ -260,7 +252,3 @@ def test_bundle_params_come_from_the_scan():
         "rtsp.describe",
     )
     assert params.started_at == "2026-11-27T10:00:00.000Z" and params.host
-
-
-def test_the_source_interface_of_a_loopback_target_is_lo():
-    assert source_interface("127.77.0.10").startswith("lo (127.")

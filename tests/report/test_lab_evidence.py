@@ -11,7 +11,9 @@ import pytest
 from scanner.config import ScanConfig
 from scanner.credentials import load_credentials
 from scanner.net.redact import secrets_of
-from scanner.report.bundle import bundle_params, verify_bundle, write_bundle
+from scanner.report.bundle.params import bundle_params
+from scanner.report.bundle.verify import verify_bundle
+from scanner.report.bundle.write import write_bundle
 from scanner.report.csv_report import render_csv
 from scanner.report.html import render_html
 from scanner.report.i18n import load_catalog
