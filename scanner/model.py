@@ -6,6 +6,7 @@ import hashlib
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from scanner import __version__
 from scanner.vocabulary import Confidence, Feature, Level, Outcome, Reason, Verdict
 
 # The vocabularies as tuples of their values, for membership tests and choices (scanner.vocabulary defines them).
@@ -215,6 +216,7 @@ class ScanResult:
     devices: tuple[DeviceReport, ...]
     errors: tuple[ScanError, ...] = ()
     partial: bool = False
+    tool_version: str = __version__  # of the camaudit that made the scan (a stored scan keeps its own)
 
 
 def strongest_level(levels: list[str] | tuple[str, ...]) -> Level | None:

@@ -17,7 +17,7 @@ from scanner.report.bundle.params import bundle_params
 from scanner.report.bundle.write import redacted_report, write_bundle
 from scanner.report.html import render_html, summary_sentence
 from scanner.report.i18n import cached_catalog
-from scanner.report.json_report import write_atomic
+from scanner.report.json_report import from_dict, write_atomic
 from scanner.report.table import print_table
 from scanner.store.history import History, default_db_path
 
@@ -70,7 +70,7 @@ def deliver(result: ScanResult, config: ScanConfig, signature_digest: str, optio
         )
     if options.store:
         with History(options.db or default_db_path()) as history:
-            scan_id = history.add(report, asdict(params))
+            scan_id = history.add(from_dict(report), params)
         print(f"Stored as scan {scan_id} in the history (camaudit history)", file=sys.stderr)
 
 

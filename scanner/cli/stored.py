@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import argparse
+from dataclasses import asdict
 from pathlib import Path
-from typing import Any
 
 from rich.console import Console
 from rich.table import Table
@@ -13,10 +13,11 @@ from scanner.errors import UsageError
 from scanner.report.bundle.verify import verification_lines, verify_bundle
 from scanner.report.csv_report import write_csv
 from scanner.report.html import render_html
-from scanner.report.i18n import cached_catalog
-from scanner.report.json_report import write_atomic
+from scanner.report.i18n import Catalog, cached_catalog
+from scanner.report.json_report import read_report, to_dict, write_atomic
 from scanner.report.pdf import render_pdf, write_pdf
-from scanner.store.history import History, default_db_path, diff, diff_lines, read_report
+from scanner.store.diff import DeviceRef, ScanDiff, diff
+from scanner.store.history import History, LoadedScan, default_db_path
 
 
 def run_verify(args: argparse.Namespace) -> int:
@@ -46,21 +47,20 @@ def run_history(args: argparse.Namespace) -> int:
     return 0
 
 
-def _load(ref: str, db: Path | None) -> tuple[dict[str, Any], dict[str, Any] | None]:
+def _load(ref: str, db: Path | None) -> LoadedScan:
     """A scan by history reference (id, `latest`, `-2`) or a JSON report file."""
     path = Path(ref)
     if path.suffix == ".json" or path.is_file():
-        return read_report(path), None
+        return LoadedScan(read_report(path), None)
     with History(db or default_db_path()) as history:
-        scan_id = history.resolve(ref)
-        return history.load_scan(scan_id), history.load_params(scan_id)
+        return history.load(history.resolve(ref))
 
 
 def run_diff(args: argparse.Namespace) -> int:
     """Print what changed from scan A to scan B; exit 0 (no change is not an error)."""
     catalog = cached_catalog(args.lang)
-    before, _ = _load(args.scan_a, args.db)
-    after, _ = _load(args.scan_b, args.db)
+    before = _load(args.scan_a, args.db).result
+    after = _load(args.scan_b, args.db).result
     print(catalog.t("diff.title", a=args.scan_a, b=args.scan_b))
     for line in diff_lines(diff(before, after), catalog):
         print(line)
@@ -70,7 +70,8 @@ def run_diff(args: argparse.Namespace) -> int:
 def run_report(args: argparse.Namespace) -> int:
     """Re-render a stored scan (no rescanning) as HTML, PDF or CSV."""
     catalog = cached_catalog(args.lang)
-    report, params = _load(args.scan, args.db)
+    loaded = _load(args.scan, args.db)
+    report, params = to_dict(loaded.result), None if loaded.params is None else asdict(loaded.params)
     output = args.output or Path(f"camaudit-report.{args.format}")
     if args.format == "html":
         write_atomic(output, render_html(report, catalog, args.jurisdiction, params=params))
@@ -82,3 +83,38 @@ def run_report(args: argparse.Namespace) -> int:
         raise UsageError(f"unknown report format {args.format!r}")
     print(f"{args.format.upper()} report written to {output}")
     return 0
+
+
+def diff_lines(result: ScanDiff, catalog: Catalog) -> list[str]:
+    """The diff as plain sentences in the catalogue's language, for the console."""
+
+    def label(ref: DeviceRef) -> str:
+        name = " ".join(x for x in (ref.vendor, ref.model) if x)
+        return f"{name} ({ref.address})" if name else ref.address
+
+    def word(verdict: str) -> str:
+        key = f"verdict.{verdict}.word"
+        return catalog.t(key) if catalog.has(key) else verdict
+
+    lines = [catalog.t("diff.added", device=label(r)) for r in result.added]
+    lines += [catalog.t("diff.removed", device=label(r)) for r in result.removed]
+    lines += [
+        catalog.t(
+            "diff.moved",
+            device=label(m.after),
+            before=m.before.address,
+            after=m.after.address,
+            key=catalog.t(f"diff.by_{m.key}"),
+        )
+        for m in result.moved
+    ]
+    lines += [
+        catalog.t(
+            "diff.verdict",
+            device=label(v.after),
+            before=word(v.before.face_analytics),
+            after=word(v.after.face_analytics),
+        )
+        for v in result.verdict_changed
+    ]
+    return lines or [catalog.t("diff.none")]

@@ -1,4 +1,5 @@
-"""The JSON report (schema_version 1): a stable contract for other tools, written atomically, free of secrets."""
+"""The JSON report (schema_version 1): a stable contract for other tools, written atomically, free of secrets,
+and read back into the same typed records (`from_dict`, `parse`, `read_report`)."""
 
 from __future__ import annotations
 
@@ -6,22 +7,36 @@ import json
 import os
 import tempfile
 from collections.abc import Mapping
+from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-from scanner import TOOL_NAME, __version__
-from scanner.model import DeviceReport, Finding, NotChecked, ScanResult
+from scanner import TOOL_NAME
+from scanner.errors import UsageError
+from scanner.model import (
+    DeviceReport,
+    DiscoveryFact,
+    Evidence,
+    Finding,
+    Identity,
+    NotChecked,
+    ScanError,
+    ScanResult,
+    Service,
+)
 from scanner.report.i18n import cached_catalog
-from scanner.vocabulary import Reason
+from scanner.vocabulary import Confidence, Feature, Level, Reason, Verdict
 
 SCHEMA_VERSION = 1
+MAX_REPORT = 64 << 20  # far above any real report; a bigger file is not one of ours
+E = TypeVar("E", bound=StrEnum)
 
 
 def to_dict(result: ScanResult) -> dict[str, Any]:
     """The report as plain data, in the documented field names."""
     return {
         "schema_version": SCHEMA_VERSION,
-        "tool": {"name": TOOL_NAME, "version": __version__},
+        "tool": {"name": TOOL_NAME, "version": result.tool_version},
         "scan": {
             "started_at": result.started_at,
             "finished_at": result.finished_at,
@@ -94,16 +109,120 @@ def render(result: ScanResult) -> str:
     return json.dumps(to_dict(result), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
 
-def write_atomic(path: Path, text: str) -> None:
+def write_atomic(path: Path, data: str | bytes) -> None:
     """Write to a temporary file in the same directory, fsync, then rename: readers never see half a report."""
     path = path.resolve()
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data.encode("utf-8") if isinstance(data, str) else data)
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+# ---- reading a report back into the records (a stored scan, a report file)
+
+
+def read_report(path: Path) -> ScanResult:
+    """A JSON report file (as written by `camaudit scan -o`), checked and read into the records."""
+    try:
+        with path.open("rb") as handle:
+            data = handle.read(MAX_REPORT + 1)
+    except OSError as exc:
+        raise UsageError(f"cannot read {path}: {exc.strerror}") from None
+    if len(data) > MAX_REPORT:
+        raise UsageError(f"{path} is larger than {MAX_REPORT} bytes: not a camaudit report")
+    try:
+        return parse(data)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise UsageError(f"{path} is not JSON: {exc}") from None
+
+
+def parse(text: str | bytes) -> ScanResult:
+    """The records of a JSON report's text; ValueError when it is not JSON, UsageError when not a report."""
+    return from_dict(json.loads(text))
+
+
+def from_dict(report: object) -> ScanResult:
+    """The records of a report as plain data (the inverse of `to_dict`); UsageError when it is not a camaudit
+    report of this schema. The observations stay in the evidence bundle: a report never carries them."""
+    if not isinstance(report, dict) or report.get("schema_version") != SCHEMA_VERSION:
+        raise UsageError(f"not a camaudit JSON report with schema_version {SCHEMA_VERSION}")
+    scan, devices = report.get("scan"), report.get("devices")
+    if not isinstance(scan, dict) or not isinstance(devices, list):
+        raise UsageError("the JSON report has no `scan` table or no `devices` list")
+    try:
+        return ScanResult(
+            started_at=str(scan.get("started_at", "")),
+            finished_at=str(scan.get("finished_at", "")),
+            targets=tuple(str(t) for t in scan.get("targets") or ()),
+            devices=tuple(_device_of(d) for d in devices),
+            errors=tuple(ScanError(str(e["stage"]), str(e["message"])) for e in report.get("errors") or ()),
+            partial=bool(scan.get("partial", False)),
+            tool_version=str((report.get("tool") or {}).get("version", "")),
+        )
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise UsageError(f"the JSON report is malformed: {type(exc).__name__}: {exc}") from None
+
+
+def _device_of(data: Mapping[str, Any]) -> DeviceReport:
+    return DeviceReport(
+        address=str(data["address"]),
+        identity=_identity_of(data),
+        is_camera=bool(data.get("is_camera")),
+        services=tuple(Service(int(s["port"]), str(s["protocol"])) for s in data.get("services") or ()),
+        face_analytics=_member(Verdict, data.get("face_analytics", Verdict.UNKNOWN)),
+        findings=tuple(_finding_of(f) for f in data.get("findings") or ()),
+        not_checked=tuple(NotChecked(str(n.get("check")), *reason_of(n)) for n in data.get("not_checked") or ()),
+        discovered_by=tuple(str(m) for m in data.get("discovered_by") or ()),
+        discovery=tuple(DiscoveryFact(str(m), _pairs(facts)) for m, facts in (data.get("discovery") or {}).items()),
+    )
+
+
+def _identity_of(data: Mapping[str, Any]) -> Identity:
+    get = data.get
+    return Identity(
+        vendor=_text(get("vendor")),
+        model=_text(get("model")),
+        firmware=_text(get("firmware")),
+        serial=_text(get("serial")),
+        mac=_text(get("mac")),
+    )
+
+
+def _finding_of(data: Mapping[str, Any]) -> Finding:
+    return Finding(
+        rule=str(data["rule"]),
+        feature=_member(Feature, data["feature"]),
+        level=_member(Level, data["level"]),
+        confidence=_member(Confidence, data["confidence"]),
+        evidence=tuple(
+            Evidence(str(e["probe"]), str(e["request"]), str(e["excerpt"]), str(e["sha256"]), str(e["at"]))
+            for e in data.get("evidence") or ()
+        ),
+    )
+
+
+def _pairs(facts: Mapping[str, object]) -> tuple[tuple[str, str], ...]:
+    """Facts as (name, value) pairs again: a list (a name given more than once) becomes one pair per value."""
+    return tuple((name, str(v)) for name, value in facts.items() for v in _listed(value))
+
+
+def _listed(value: object) -> list[object]:
+    return list(value) if isinstance(value, list) else [value]
+
+
+def _text(value: object) -> str | None:
+    return None if value is None else str(value)
+
+
+def _member(vocabulary: type[E], value: object) -> E:
+    """The vocabulary's member of that value; ValueError naming the vocabulary for any other."""
+    try:
+        return vocabulary(str(value))
+    except ValueError:
+        raise ValueError(f"{value!r} is not a {vocabulary.__name__.lower()}") from None

@@ -18,7 +18,8 @@ from scanner.report.csv_report import render_csv
 from scanner.report.html import render_html
 from scanner.report.i18n import load_catalog
 from scanner.report.json_report import render
-from scanner.store.history import History, diff
+from scanner.store.diff import diff
+from scanner.store.history import History
 from scanner.vocabulary import Reason
 
 lab_module = pytest.importorskip("scanner.lab", reason="the emulated premises (scanner.lab) are not available")
@@ -85,8 +86,6 @@ def test_the_stored_report_re_renders_in_both_languages(first, tmp_path):
 
 
 def test_two_lab_scans_with_a_persona_changed_give_the_right_diff(first, tmp_path):
-    from scanner.report.json_report import to_dict
-
     before, _ = first
     personas = list(lab_module.load_personas())
     ids = [p.id for p in personas]
@@ -107,7 +106,7 @@ def test_two_lab_scans_with_a_persona_changed_give_the_right_diff(first, tmp_pat
     after, _ = _scan(personas, tmp_path, "second")
 
     with History(tmp_path / "history.db") as history:
-        a, b = history.add(to_dict(before)), history.add(to_dict(after))
+        a, b = history.add(before), history.add(after)
         result = diff(history.load_scan(a), history.load_scan(b))
 
     by_address = {d.address: d for d in before.devices}

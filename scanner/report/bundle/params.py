@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import socket
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -55,3 +55,20 @@ def bundle_params(
 def params_to_dict(params: BundleParams) -> dict[str, Any]:
     """The parameters as plain data, in their field names (as the manifest and the history store them)."""
     return dataclasses.asdict(params)
+
+
+def params_from_dict(data: Mapping[str, Any]) -> BundleParams:
+    """The parameters read back from plain data (a stored scan's); a field missing there is left empty."""
+    window = data.get("observe_window")
+    return BundleParams(
+        targets=tuple(str(t) for t in data.get("targets") or ()),
+        ports=tuple(int(p) for p in data.get("ports") or ()),
+        probes=tuple(str(p) for p in data.get("probes") or ()),
+        signature_digest=str(data.get("signature_digest") or ""),
+        started_at=str(data.get("started_at") or ""),
+        finished_at=str(data.get("finished_at") or ""),
+        host=str(data.get("host") or ""),
+        interface=str(data.get("interface") or ""),
+        tool_version=str(data.get("tool_version") or ""),
+        observe_window=None if window is None else float(window),
+    )

@@ -1,0 +1,74 @@
+"""The JSON contract read back: a report's records survive the round trip, old reports and foreign files too."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+
+import pytest
+
+from scanner.errors import UsageError
+from scanner.model import DiscoveryFact, NotChecked
+from scanner.report.json_report import from_dict, parse, read_report, render, to_dict
+from scanner.vocabulary import Reason, Verdict
+from tests.report.sample import device, report_with, sample_report, sample_result
+
+
+def _without_observations(result):
+    return dataclasses.replace(result, devices=tuple(dataclasses.replace(d, observations=()) for d in result.devices))
+
+
+def test_a_scan_comes_back_as_the_same_records():
+    result = sample_result()
+    facts = (DiscoveryFact("mdns", (("service", "a"), ("service", "b"))), DiscoveryFact("sadp", (("model", "X"),)))
+    first = dataclasses.replace(result.devices[0], discovery=facts)
+    result = dataclasses.replace(result, devices=(first, *result.devices[1:]))
+    assert parse(render(result)) == from_dict(to_dict(result)) == _without_observations(result)
+
+
+def test_a_stored_report_keeps_the_version_that_made_it():
+    report = sample_report()
+    report["tool"]["version"] = "0.0.9"
+    assert from_dict(report).tool_version == "0.0.9"
+    assert to_dict(from_dict(report))["tool"] == {"name": "camaudit", "version": "0.0.9"}
+
+
+def test_a_report_from_before_reason_codes_keeps_its_words_as_the_detail():
+    old = report_with(device("127.0.0.9", not_checked=[{"check": "x.y", "reason": "a brand new reason"}]))
+    (entry,) = from_dict(old).devices[0].not_checked
+    assert entry == NotChecked("x.y", Reason.OTHER, "a brand new reason")
+
+
+def test_the_sample_report_reads_into_typed_records():
+    result = from_dict(sample_report())
+    assert [d.face_analytics for d in result.devices][:2] == [Verdict.ACTIVE, Verdict.CONFIGURED]
+    assert result.devices[4].not_checked[1] == NotChecked(
+        "hikvision.isapi.capabilities", Reason.NO_ANSWER, "timed out after 4.0 s"
+    )
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {},
+        [],
+        {"schema_version": 2, "scan": {}, "devices": []},
+        {"schema_version": 1, "devices": {}},
+        report_with(device("127.0.0.1", face_analytics="sometimes")),
+        report_with(device("127.0.0.1", services=[{"port": "http"}])),
+    ],
+)
+def test_anything_else_is_refused_in_one_line(bad):
+    with pytest.raises(UsageError):
+        from_dict(bad)
+
+
+def test_a_report_file_is_read_and_checked(tmp_path):
+    good, bad = tmp_path / "r.json", tmp_path / "bad.json"
+    good.write_text(json.dumps(sample_report()), encoding="utf-8")
+    bad.write_text("[1, 2", encoding="utf-8")
+    assert read_report(good) == from_dict(sample_report())
+    with pytest.raises(UsageError, match="not JSON"):
+        read_report(bad)
+    with pytest.raises(UsageError, match="cannot read"):
+        read_report(tmp_path / "missing.json")
