@@ -53,7 +53,7 @@ def _report_file(tmp_path, name, report):
     return path
 
 
-@pytest.mark.parametrize(("fmt", "start"), [("html", b"<!DOCTYPE html>"), ("csv", b"\xef\xbb\xbf")])
+@pytest.mark.parametrize(("fmt", "start"), [("html", b"<!DOCTYPE html>"), ("csv", b"\xef\xbb\xbf"), ("json", b"{")])
 def test_report_re_renders_a_report_file(tmp_path, capsys, fmt, start):
     from tests.report.sample import sample_report
 

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import json
 import sys
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 
 from rich.console import Console
@@ -13,11 +12,13 @@ from scanner.config import ScanConfig
 from scanner.errors import UsageError
 from scanner.model import ScanResult
 from scanner.net.redact import secrets_of
-from scanner.report.bundle.params import bundle_params
-from scanner.report.bundle.write import redacted_report, write_bundle
-from scanner.report.html import render_html, summary_sentence
+from scanner.report.bundle.params import BundleParams, bundle_params
+from scanner.report.bundle.write import write_bundle
+from scanner.report.formats import HtmlFormat, RenderContext
+from scanner.report.html import summary_sentence
 from scanner.report.i18n import cached_catalog
-from scanner.report.json_report import from_dict, write_atomic
+from scanner.report.json_report import render, write_atomic
+from scanner.report.redacted import redact_result
 from scanner.report.table import print_table
 from scanner.store.history import History, default_db_path
 
@@ -37,16 +38,19 @@ class OutputOptions:
 
 
 def deliver(result: ScanResult, config: ScanConfig, signature_digest: str, options: OutputOptions) -> None:
-    """Print the report, then write the JSON file, the evidence bundle and the history entry asked for."""
+    """Print the report, then write the JSON file, the evidence bundle and the history entry asked for.
+
+    Everything but the console table and the bundle's raw exchanges is made from the redacted records.
+    """
     secrets = secrets_of(e.credential for e in config.credentials.entries)
-    report_text = redacted_report(result, secrets)
-    report = json.loads(report_text)
+    clean = redact_result(result, secrets)
+    report_text = render(clean)
     if options.fmt == "json":
         sys.stdout.write(report_text)
     else:
         print_table(result, Console(highlight=False))
         if options.lang != "en":
-            print(summary_sentence(report, cached_catalog(options.lang)))
+            print(summary_sentence(clean, cached_catalog(options.lang)))
     if result.partial:
         why = result.errors[-1].message if result.errors else "stopped"  # the pipeline says why last
         print(f"note: the scan did not finish ({why}); the report is marked partial", file=sys.stderr)
@@ -55,23 +59,36 @@ def deliver(result: ScanResult, config: ScanConfig, signature_digest: str, optio
         _write(options.json_path, report_text)
         print(f"JSON report written to {options.json_path}", file=sys.stderr)
     if options.bundle is not None:
-        html = render_html(report, cached_catalog(options.lang), options.jurisdiction, params=asdict(params))
-        write_bundle(
-            result,
-            params,
-            options.bundle,
-            secrets=secrets,
-            extra_files={"report.html": html.encode()},
-            signing_key=options.sign_key,
-        )
-        print(
-            f"Evidence bundle written to {options.bundle} (check it with: camaudit verify {options.bundle})",
-            file=sys.stderr,
-        )
+        _bundle(options.bundle, result, clean, params, secrets, options)
     if options.store:
         with History(options.db or default_db_path()) as history:
-            scan_id = history.add(from_dict(report), params)
+            scan_id = history.add(clean, params)
         print(f"Stored as scan {scan_id} in the history (camaudit history)", file=sys.stderr)
+
+
+def _bundle(
+    directory: Path,
+    result: ScanResult,
+    clean: ScanResult,
+    params: BundleParams,
+    secrets: tuple[str, ...],
+    options: OutputOptions,
+) -> None:
+    """The bundle: the raw exchanges from `result` (redacted as written), the HTML page from the `clean` records."""
+    context = RenderContext(cached_catalog(options.lang), options.jurisdiction, params)
+    html = HtmlFormat().render(clean, context)
+    write_bundle(
+        result,
+        params,
+        directory,
+        secrets=secrets,
+        extra_files={"report.html": html.encode()},
+        signing_key=options.sign_key,
+    )
+    print(
+        f"Evidence bundle written to {directory} (check it with: camaudit verify {directory})",
+        file=sys.stderr,
+    )
 
 
 def _write(path: Path, text: str) -> None:

@@ -24,6 +24,7 @@ from scanner.config import CAMERA_PORTS, MAX_OBSERVE, ScanConfig
 from scanner.credentials import Credentials, load_credentials
 from scanner.errors import CamauditError, UsageError
 from scanner.model import ScanResult
+from scanner.report.formats import FORMAT_NAMES
 from scanner.report.i18n import JURISDICTION_CHOICES, LANGS, default_lang
 
 EXIT_CLEAN, EXIT_FACE, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
@@ -86,9 +87,9 @@ def build_parser() -> argparse.ArgumentParser:
     _db_option(changes)
     _lang_option(changes)
 
-    report = sub.add_parser("report", help="re-render a stored scan as HTML, PDF or CSV, without rescanning")
+    report = sub.add_parser("report", help="re-render a stored scan as HTML, PDF, CSV or JSON, without rescanning")
     report.add_argument("scan", help="history id, latest, -2, or a JSON report file")
-    report.add_argument("--format", choices=("html", "pdf", "csv"), default="html")
+    report.add_argument("--format", choices=FORMAT_NAMES, default="html")
     report.add_argument("-o", "--output", type=Path)
     report.add_argument("--jurisdiction", choices=JURISDICTION_CHOICES, default="all")
     _db_option(report)

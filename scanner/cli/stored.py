@@ -3,19 +3,15 @@
 from __future__ import annotations
 
 import argparse
-from dataclasses import asdict
 from pathlib import Path
 
 from rich.console import Console
 from rich.table import Table
 
-from scanner.errors import UsageError
 from scanner.report.bundle.verify import verification_lines, verify_bundle
-from scanner.report.csv_report import write_csv
-from scanner.report.html import render_html
+from scanner.report.formats import RenderContext, format_named
 from scanner.report.i18n import Catalog, cached_catalog
-from scanner.report.json_report import read_report, to_dict, write_atomic
-from scanner.report.pdf import render_pdf, write_pdf
+from scanner.report.json_report import read_report, write_atomic
 from scanner.store.diff import DeviceRef, ScanDiff, diff
 from scanner.store.history import History, LoadedScan, default_db_path
 
@@ -68,20 +64,13 @@ def run_diff(args: argparse.Namespace) -> int:
 
 
 def run_report(args: argparse.Namespace) -> int:
-    """Re-render a stored scan (no rescanning) as HTML, PDF or CSV."""
-    catalog = cached_catalog(args.lang)
+    """Re-render a stored scan (no rescanning) in one of the report formats (HTML, PDF, CSV, JSON)."""
     loaded = _load(args.scan, args.db)
-    report, params = to_dict(loaded.result), None if loaded.params is None else asdict(loaded.params)
-    output = args.output or Path(f"camaudit-report.{args.format}")
-    if args.format == "html":
-        write_atomic(output, render_html(report, catalog, args.jurisdiction, params=params))
-    elif args.format == "pdf":
-        write_pdf(output, render_pdf(report, catalog, args.jurisdiction, params=params))
-    elif args.format == "csv":
-        write_csv(output, report, catalog)
-    else:  # argparse limits the choices; this guards direct callers
-        raise UsageError(f"unknown report format {args.format!r}")
-    print(f"{args.format.upper()} report written to {output}")
+    fmt = format_named(args.format)
+    context = RenderContext(cached_catalog(args.lang), args.jurisdiction, loaded.params)
+    output = args.output or Path(f"camaudit-report{fmt.suffix}")
+    write_atomic(output, fmt.render(loaded.result, context))
+    print(f"{fmt.name.upper()} report written to {output}")
     return 0
 
 

@@ -4,12 +4,9 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Mapping
-from pathlib import Path
-from typing import Any
 
+from scanner.model import DeviceReport, ScanResult
 from scanner.report.i18n import Catalog
-from scanner.report.json_report import reason_of, write_atomic
 
 COLUMNS = (
     "address",
@@ -39,51 +36,43 @@ def safe_cell(value: object) -> str:
     return "'" + text if text.startswith(_FORMULA_START) else text
 
 
-def render_csv(report: Mapping[str, Any], catalog: Catalog, bom: bool = False) -> str:
+def render_csv(result: ScanResult, catalog: Catalog, bom: bool = False) -> str:
     """The CSV text: a header row in `catalog`'s language, then one row per device in report order."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow([catalog.t(f"csv.{c}") for c in COLUMNS])
-    started = (report.get("scan") or {}).get("started_at")
-    for device in report.get("devices") or ():
-        writer.writerow([safe_cell(v) for v in _row(device, catalog, started)])
+    for device in result.devices:
+        writer.writerow([safe_cell(v) for v in _row(device, catalog, result.started_at)])
     return (BOM if bom else "") + out.getvalue()
 
 
-def write_csv(path: Path, report: Mapping[str, Any], catalog: Catalog) -> None:
-    """Write the CSV atomically, with a byte-order mark so spreadsheets read the Chinese headers right."""
-    write_atomic(path, render_csv(report, catalog, bom=True))
-
-
-def _row(device: Mapping[str, Any], catalog: Catalog, started: object) -> list[object]:
+def _row(device: DeviceReport, catalog: Catalog, started: str) -> list[object]:
     sep = "; "
-    verdict = device.get("face_analytics")
-    word = catalog.t(f"verdict.{verdict}.word") if catalog.has(f"verdict.{verdict}.word") else verdict
-    if not device.get("is_camera"):
-        word = catalog.t("verdict.none.word")
-    findings = device.get("findings") or ()
+    ident, verdict = device.identity, device.face_analytics.value
+    word = _word(catalog, "verdict", verdict, ".word") if device.is_camera else catalog.t("verdict.none.word")
     features = sorted(
-        {f"{_word(catalog, 'feature', f.get('feature'))} ({_word(catalog, 'level', f.get('level'))})" for f in findings}
+        {f"{_word(catalog, 'feature', f.feature)} ({_word(catalog, 'level', f.level)})" for f in device.findings}
     )
     return [
-        device.get("address"),
-        device.get("mac"),
-        device.get("vendor"),
-        device.get("model"),
-        device.get("firmware"),
-        device.get("serial"),
-        catalog.t("value.yes" if device.get("is_camera") else "value.no"),
-        sep.join(f"{s.get('protocol')}/{s.get('port')}" for s in device.get("services") or ()),
+        device.address,
+        ident.mac,
+        ident.vendor,
+        ident.model,
+        ident.firmware,
+        ident.serial,
+        catalog.t("value.yes" if device.is_camera else "value.no"),
+        sep.join(f"{s.protocol}/{s.port}" for s in device.services),
         word,
         verdict,
         sep.join(features),
-        sep.join(sorted({str(f.get("rule")) for f in findings})),
-        sep.join(f"{n.get('check')}: {catalog.reason(*reason_of(n))}" for n in device.get("not_checked") or ()),
-        sep.join(str(m) for m in device.get("discovered_by") or ()),
+        sep.join(sorted({f.rule for f in device.findings})),
+        sep.join(f"{n.check}: {catalog.reason(n.reason, n.detail)}" for n in device.not_checked),
+        sep.join(device.discovered_by),
         started,
     ]
 
 
-def _word(catalog: Catalog, prefix: str, value: object) -> str:
-    key = f"{prefix}.{value}"
+def _word(catalog: Catalog, prefix: str, value: str, suffix: str = "") -> str:
+    """The translation of a known token, or the token itself."""
+    key = f"{prefix}.{value}{suffix}"
     return catalog.t(key) if catalog.has(key) else str(value)

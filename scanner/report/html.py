@@ -1,4 +1,4 @@
-"""The HTML report: one self-contained, print-friendly page for a non-expert, rendered from the JSON report dict."""
+"""The HTML report: one self-contained, print-friendly page for a non-expert, rendered from the scan's records."""
 
 from __future__ import annotations
 
@@ -7,9 +7,10 @@ from dataclasses import dataclass
 from functools import lru_cache
 from html import escape
 from importlib import resources
-from typing import Any
 
-from scanner.model import LEVELS
+from scanner import TOOL_NAME
+from scanner.model import LEVELS, DeviceReport, Evidence, Finding, NotChecked, ScanResult
+from scanner.report.bundle.params import BundleParams
 from scanner.report.i18n import (
     CAMERA,
     JURISDICTIONS,
@@ -18,7 +19,7 @@ from scanner.report.i18n import (
     load_legal,
     select_notes,
 )
-from scanner.report.json_report import reason_of
+from scanner.report.json_report import SCHEMA_VERSION
 
 FACE_LEVELS = ("active", "configured", "capable")
 # Card and tile order: the most serious first; "none" is a device that is not a camera.
@@ -39,24 +40,20 @@ class Summary:
         return self.devices - self.cameras
 
 
-def summarize(report: Mapping[str, Any]) -> Summary:
-    devices = list(report.get("devices") or ())
-    cameras = [d for d in devices if d.get("is_camera")]
+def summarize(result: ScanResult) -> Summary:
+    cameras = [d for d in result.devices if d.is_camera]
     counts = {v: sum(1 for d in cameras if tone(d) == v) for v in TONES[:-1]}
-    return Summary(len(devices), len(cameras), counts)
+    return Summary(len(result.devices), len(cameras), counts)
 
 
-def tone(device: Mapping[str, Any]) -> str:
+def tone(device: DeviceReport) -> str:
     """The colour class of a device: its verdict, or `none` when it is not a camera."""
-    if not device.get("is_camera"):
-        return "none"
-    verdict = device.get("face_analytics")
-    return verdict if verdict in TONES else "unknown"
+    return device.face_analytics.value if device.is_camera else "none"
 
 
-def summary_sentence(report: Mapping[str, Any], catalog: Catalog) -> str:
+def summary_sentence(result: ScanResult, catalog: Catalog) -> str:
     """One plain sentence (no markup) for the page and the console."""
-    s = summarize(report)
+    s = summarize(result)
     counts = {k: s.by_verdict[k] for k in TONES[:-1]}
     return catalog.t(
         "summary.sentence",
@@ -74,23 +71,23 @@ def headline_key(summary: Summary) -> str:
 
 
 def render_html(
-    report: Mapping[str, Any],
+    result: ScanResult,
     catalog: Catalog,
     jurisdiction: str = "all",
     notes: Sequence[LegalNote] | None = None,
-    params: Mapping[str, Any] | None = None,
+    params: BundleParams | None = None,
 ) -> str:
     """The whole page. `params` (the bundle's scan parameters) adds to the metadata when known."""
     notes = load_legal() if notes is None else notes
     select_notes(notes, jurisdiction, CAMERA, "active")  # rejects an unknown jurisdiction early
     body = "".join(
         (
-            _masthead(report, catalog),
+            _masthead(result, catalog),
             "<main>",
-            _summary(report, catalog),
-            _devices(report, catalog),
-            _legal(report, catalog, jurisdiction, notes),
-            _metadata(report, catalog, params or {}),
+            _summary(result, catalog),
+            _devices(result, catalog),
+            _legal(result, catalog, jurisdiction, notes),
+            _metadata(result, catalog, params),
             _glossary(catalog),
             f"<footer>{_t(catalog, 'footer.text')}</footer>",
             "</main>",
@@ -137,18 +134,17 @@ def _css() -> str:
 # ---- page sections
 
 
-def _masthead(report: Mapping[str, Any], catalog: Catalog) -> str:
-    scan = report.get("scan") or {}
-    targets = ", ".join(str(t) for t in scan.get("targets") or ())
-    line = _t(catalog, "report.subtitle", targets=_data(targets), started=_data(scan.get("started_at")))
+def _masthead(result: ScanResult, catalog: Catalog) -> str:
+    targets = ", ".join(result.targets)
+    line = _t(catalog, "report.subtitle", targets=_data(targets), started=_data(result.started_at))
     return (
         f'<header class="masthead"><div class="inner"><h1>{_t(catalog, "report.title")}</h1>'
         f"<p>{line}</p></div></header>"
     )
 
 
-def _summary(report: Mapping[str, Any], catalog: Catalog) -> str:
-    s = summarize(report)
+def _summary(result: ScanResult, catalog: Catalog) -> str:
+    s = summarize(result)
     key = headline_key(s)
     worst = key.split(".", 1)[1] if s.cameras else "none"
     tiles = "".join(_tile(catalog, v, s.by_verdict[v]) for v in TONES[:-1])
@@ -156,7 +152,7 @@ def _summary(report: Mapping[str, Any], catalog: Catalog) -> str:
     return (
         f'<section id="summary" class="summary tone-{worst}"><h2>{_t(catalog, "summary.heading")}</h2>'
         f'<p class="headline">{_t(catalog, key)}</p><div class="tiles">{tiles}</div>'
-        f'<p class="sentence">{escape(summary_sentence(report, catalog))}</p></section>'
+        f'<p class="sentence">{escape(summary_sentence(result, catalog))}</p></section>'
     )
 
 
@@ -169,8 +165,8 @@ def _tile(catalog: Catalog, verdict: str, count: int) -> str:
     )
 
 
-def _devices(report: Mapping[str, Any], catalog: Catalog) -> str:
-    devices = list(report.get("devices") or ())
+def _devices(result: ScanResult, catalog: Catalog) -> str:
+    devices = result.devices
     ordered = sorted(enumerate(devices), key=lambda pair: (TONES.index(tone(pair[1])), pair[0]))
     cards = "".join(_card(catalog, device) for _, device in ordered)
     if not devices:
@@ -181,12 +177,12 @@ def _devices(report: Mapping[str, Any], catalog: Catalog) -> str:
     )
 
 
-def _card(catalog: Catalog, device: Mapping[str, Any]) -> str:
+def _card(catalog: Catalog, device: DeviceReport) -> str:
     kind = tone(device)
-    name = " ".join(str(device[k]) for k in ("vendor", "model") if device.get(k))
+    name = " ".join(x for x in (device.identity.vendor, device.identity.model) if x)
     title = _data(name) if name else _t(catalog, "device.unnamed")
     head = (
-        f'<header class="card-head"><div><h3>{title}</h3><div class="where">{_data(device.get("address"))}'
+        f'<header class="card-head"><div><h3>{title}</h3><div class="where">{_data(device.address)}'
         f'</div></div><span class="badge">{_t(catalog, f"verdict.{kind}.word")}</span></header>'
     )
     return (
@@ -196,65 +192,56 @@ def _card(catalog: Catalog, device: Mapping[str, Any]) -> str:
     )
 
 
-def _facts(catalog: Catalog, device: Mapping[str, Any]) -> str:
+def _facts(catalog: Catalog, device: DeviceReport) -> str:
     unknown = _t(catalog, "value.not_revealed")
-    rows = [
-        (f"field.{k}", _data(device[k]) if device.get(k) else unknown)
-        for k in ("address", "mac", "vendor", "model", "firmware", "serial")
-    ]
-    services = [
-        f"{_term(catalog, 'service', s.get('protocol'))} {_data(s.get('port'))}" for s in device.get("services") or ()
-    ]
-    found = [_term(catalog, "method", m) for m in device.get("discovered_by") or ()]
+    ident = device.identity
+    known = (device.address, ident.mac, ident.vendor, ident.model, ident.firmware, ident.serial)
+    names = ("address", "mac", "vendor", "model", "firmware", "serial")
+    rows = [(f"field.{k}", _data(value) if value else unknown) for k, value in zip(names, known, strict=True)]
+    services = [f"{_term(catalog, 'service', s.protocol)} {_data(s.port)}" for s in device.services]
+    found = [_term(catalog, "method", m) for m in device.discovered_by]
     rows.append(("field.services", _join(catalog, services) or unknown))
     rows.append(("field.discovered_by", _join(catalog, found) or unknown))
     cells = "".join(f"<dt>{_t(catalog, k)}</dt><dd>{v}</dd>" for k, v in rows)
     return f'<dl class="facts">{cells}</dl>'
 
 
-def _findings(catalog: Catalog, device: Mapping[str, Any]) -> str:
-    findings = sorted(device.get("findings") or (), key=_strength, reverse=True)
+def _findings(catalog: Catalog, device: DeviceReport) -> str:
+    findings = sorted(device.findings, key=lambda f: LEVELS.index(f.level), reverse=True)
     if not findings:
         return ""
     items = "".join(_finding(catalog, f) for f in findings)
     return f'<h4>{_t(catalog, "findings.heading")}</h4><ul class="findings">{items}</ul>'
 
 
-def _strength(finding: Mapping[str, Any]) -> int:
-    level = finding.get("level")
-    return LEVELS.index(level) if level in LEVELS else -1
-
-
-def _finding(catalog: Catalog, finding: Mapping[str, Any]) -> str:
-    feature = _term(catalog, "feature", finding.get("feature"))
-    help_key = f"feature_help.{finding.get('feature')}"
+def _finding(catalog: Catalog, finding: Finding) -> str:
+    feature = _term(catalog, "feature", finding.feature)
+    help_key = f"feature_help.{finding.feature}"
     help_text = f"<div>{_t(catalog, help_key)}</div>" if catalog.has(help_key) else ""
-    kind = finding.get("level") if finding.get("level") in LEVELS else "unknown"
-    level = f'<span class="level tone-{kind}">{_term(catalog, "level", finding.get("level"))}</span>'
-    confidence = _t(catalog, "findings.confidence", level=_term(catalog, "confidence", finding.get("confidence")))
-    evidence = "".join(_evidence(catalog, e, finding.get("rule")) for e in finding.get("evidence") or ())
+    level = f'<span class="level tone-{finding.level}">{_term(catalog, "level", finding.level)}</span>'
+    confidence = _t(catalog, "findings.confidence", level=_term(catalog, "confidence", finding.confidence))
+    evidence = "".join(_evidence(catalog, e, finding.rule) for e in finding.evidence)
     return f'<li><span class="finding-title">{feature}</span> · {level} · {confidence}{help_text}{evidence}</li>'
 
 
-def _evidence(catalog: Catalog, evidence: Mapping[str, Any], rule: object) -> str:
+def _evidence(catalog: Catalog, evidence: Evidence, rule: str) -> str:
     return (
         f'<div class="evidence"><div><span class="label">{_t(catalog, "evidence.request")}</span> '
-        f"{_data(evidence.get('request'), 'code')}</div>"
+        f"{_data(evidence.request, 'code')}</div>"
         f'<div class="label">{_t(catalog, "evidence.excerpt")}</div>'
-        f'<pre class="excerpt data">{escape(str(evidence.get("excerpt") or ""))}</pre>'
-        f'<div><span class="label">{_t(catalog, "evidence.sha256")}</span> {_data(evidence.get("sha256"), "code")}'
-        f' · <span class="label">{_t(catalog, "evidence.at")}</span> {_data(evidence.get("at"))}'
+        f'<pre class="excerpt data">{escape(evidence.excerpt)}</pre>'
+        f'<div><span class="label">{_t(catalog, "evidence.sha256")}</span> {_data(evidence.sha256, "code")}'
+        f' · <span class="label">{_t(catalog, "evidence.at")}</span> {_data(evidence.at)}'
         f' · <span class="label">{_t(catalog, "evidence.rule")}</span> {_data(rule, "code")}</div></div>'
     )
 
 
-def _unchecked(catalog: Catalog, device: Mapping[str, Any]) -> str:
-    entries = device.get("not_checked") or ()
-    if not entries:
+def _unchecked(catalog: Catalog, device: DeviceReport) -> str:
+    if not device.not_checked:
         return ""
     colon = _t(catalog, "list.colon")
     items = "".join(
-        f"<li><strong>{_check(catalog, str(n.get('check')))}</strong>{colon}{_reason(catalog, n)}</li>" for n in entries
+        f"<li><strong>{_check(catalog, n.check)}</strong>{colon}{_reason(catalog, n)}</li>" for n in device.not_checked
     )
     return f'<h4>{_t(catalog, "not_checked.heading")}</h4><ul class="unchecked">{items}</ul>'
 
@@ -269,17 +256,17 @@ def _check(catalog: Catalog, check: str) -> str:
     return _t(catalog, "check.other", check=_data(check, "code"))
 
 
-def _reason(catalog: Catalog, entry: Mapping[str, Any]) -> str:
+def _reason(catalog: Catalog, entry: NotChecked) -> str:
     """A not_checked entry's reason in the catalogue's words, with its detail shown as data."""
-    code, detail = reason_of(entry)
+    code, detail = entry.reason, entry.detail
     template = catalog.t(f"reason.{code}")
     if "{detail}" in template:
         return _t(catalog, f"reason.{code}", detail=_data(detail))
     return _t(catalog, f"reason.{code}") + (f" ({_data(detail)})" if detail else "")
 
 
-def _legal(report: Mapping[str, Any], catalog: Catalog, jurisdiction: str, notes: Sequence[LegalNote]) -> str:
-    triggers = _triggers(report)
+def _legal(result: ScanResult, catalog: Catalog, jurisdiction: str, notes: Sequence[LegalNote]) -> str:
+    triggers = _triggers(result)
     wanted = JURISDICTIONS if jurisdiction == "all" else (jurisdiction,)
     blocks = []
     for place in wanted:
@@ -297,15 +284,12 @@ def _legal(report: Mapping[str, Any], catalog: Catalog, jurisdiction: str, notes
     )
 
 
-def _triggers(report: Mapping[str, Any]) -> list[tuple[str, str, str]]:
+def _triggers(result: ScanResult) -> list[tuple[str, str, str]]:
     """(feature, level, address) for every finding on a camera, plus ("camera", "active", address) per camera."""
     found = []
-    for device in report.get("devices") or ():
-        if not device.get("is_camera"):
-            continue
-        address = str(device.get("address"))
-        found.append((CAMERA, "active", address))
-        found += [(str(f.get("feature")), str(f.get("level")), address) for f in device.get("findings") or ()]
+    for device in (d for d in result.devices if d.is_camera):
+        found.append((CAMERA, "active", device.address))
+        found += [(f.feature.value, f.level.value, device.address) for f in device.findings]
     return found
 
 
@@ -325,20 +309,20 @@ def _legal_note(catalog: Catalog, note: LegalNote, hits: list[tuple[str, str, st
     )
 
 
-def _metadata(report: Mapping[str, Any], catalog: Catalog, params: Mapping[str, Any]) -> str:
-    scan, tool = report.get("scan") or {}, report.get("tool") or {}
+def _metadata(result: ScanResult, catalog: Catalog, params: BundleParams | None) -> str:
     rows = [
-        ("meta.tool", _data(f"{tool.get('name', '')} {tool.get('version', '')}".strip())),
-        ("meta.schema", _data(report.get("schema_version"))),
-        ("meta.started", _data(scan.get("started_at"))),
-        ("meta.finished", _data(scan.get("finished_at"))),
-        ("meta.targets", _data(", ".join(str(t) for t in scan.get("targets") or ()))),
-        ("meta.partial", _t(catalog, "value.yes" if scan.get("partial") else "value.no")),
+        ("meta.tool", _data(f"{TOOL_NAME} {result.tool_version}".strip())),
+        ("meta.schema", _data(SCHEMA_VERSION)),
+        ("meta.started", _data(result.started_at)),
+        ("meta.finished", _data(result.finished_at)),
+        ("meta.targets", _data(", ".join(result.targets))),
+        ("meta.partial", _t(catalog, "value.yes" if result.partial else "value.no")),
     ]
-    rows += [(f"meta.param.{k}", _data(_flat(params[k]))) for k in PARAM_FIELDS if params.get(k) not in (None, "")]
-    for error in report.get("errors") or ():
-        stage = _term(catalog, "stage", error.get("stage"))
-        rows.append(("meta.error", f"{stage}{_t(catalog, 'list.colon')}{_data(error.get('message'))}"))
+    known = {k: getattr(params, k) for k in PARAM_FIELDS} if params else {}
+    rows += [(f"meta.param.{k}", _data(_flat(v))) for k, v in known.items() if v not in (None, "", ())]
+    for error in result.errors:
+        stage = _term(catalog, "stage", error.stage)
+        rows.append(("meta.error", f"{stage}{_t(catalog, 'list.colon')}{_data(error.message)}"))
     cells = "".join(f"<tr><th>{_t(catalog, k)}</th><td>{v}</td></tr>" for k, v in rows)
     return f'<section id="meta"><h2>{_t(catalog, "meta.heading")}</h2><table class="meta">{cells}</table></section>'
 

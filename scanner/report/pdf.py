@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
 from scanner.errors import CamauditError
+from scanner.model import ScanResult
+from scanner.report.bundle.params import BundleParams
 from scanner.report.html import render_html
 from scanner.report.i18n import Catalog
 
@@ -49,20 +49,10 @@ def _no_fetcher(weasyprint: Any) -> Any:
 
 
 def render_pdf(
-    report: Mapping[str, Any],
+    result: ScanResult,
     catalog: Catalog,
     jurisdiction: str = "all",
-    params: Mapping[str, Any] | None = None,
+    params: BundleParams | None = None,
 ) -> bytes:
-    """The PDF of the same page as `render_html`, from the JSON report dict."""
-    return html_to_pdf(render_html(report, catalog, jurisdiction=jurisdiction, params=params))
-
-
-def write_pdf(path: Path, data: bytes) -> None:
-    """Write the PDF through a temporary file and a rename, so a reader never sees half of it."""
-    tmp = path.with_name(f".{path.name}.tmp")
-    try:
-        tmp.write_bytes(data)
-        tmp.replace(path)
-    finally:
-        tmp.unlink(missing_ok=True)
+    """The PDF of the same page as `render_html`."""
+    return html_to_pdf(render_html(result, catalog, jurisdiction=jurisdiction, params=params))

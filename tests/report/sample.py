@@ -16,6 +16,7 @@ from scanner.model import (
     ScanResult,
     Service,
 )
+from scanner.report.json_report import from_dict
 from scanner.vocabulary import Reason
 
 HOSTILE = '</pre><script>alert("pwned")</script><img src=x onerror=alert(1)>'
@@ -204,6 +205,15 @@ def report_with(*devices: dict[str, Any], started: str = "2026-11-27T10:00:00.00
 
 def device(address: str, **fields: Any) -> dict[str, Any]:
     return _device(address, **fields)
+
+
+def sample_scan() -> ScanResult:
+    """The sample report read into the records, as the renderers take it."""
+    return from_dict(sample_report())
+
+
+def scan_with(*devices: dict[str, Any], started: str = "2026-11-27T10:00:00.000Z") -> ScanResult:
+    return from_dict(report_with(*devices, started=started))
 
 
 # ---- a live-scan result (with observations) for the bundle: full of credentials a careless tool would keep

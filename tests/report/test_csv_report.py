@@ -7,9 +7,11 @@ import io
 
 import pytest
 
-from scanner.report.csv_report import BOM, COLUMNS, render_csv, safe_cell, write_csv
+from scanner.report.csv_report import BOM, COLUMNS, render_csv, safe_cell
+from scanner.report.formats import RenderContext, format_named
 from scanner.report.i18n import load_catalog
-from tests.report.sample import sample_report
+from scanner.report.json_report import write_atomic
+from tests.report.sample import sample_scan
 
 
 def _rows(text: str) -> list[list[str]]:
@@ -18,15 +20,15 @@ def _rows(text: str) -> list[list[str]]:
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
 def test_a_header_and_one_row_per_device(lang):
-    report = sample_report()
+    report = sample_scan()
     rows = _rows(render_csv(report, load_catalog(lang)))
-    assert len(rows) == 1 + len(report["devices"])
+    assert len(rows) == 1 + len(report.devices)
     assert all(len(row) == len(COLUMNS) for row in rows)
-    assert [r[0] for r in rows[1:]] == [d["address"] for d in report["devices"]]
+    assert [r[0] for r in rows[1:]] == [d.address for d in report.devices]
 
 
 def test_headers_and_words_are_in_the_readers_language():
-    rows = _rows(render_csv(sample_report(), load_catalog("zh")))
+    rows = _rows(render_csv(sample_scan(), load_catalog("zh")))
     assert rows[0][:3] == ["网络地址", "硬件地址", "厂商"]
     hik = rows[1]
     assert hik[COLUMNS.index("verdict")] == "正在使用"
@@ -39,7 +41,7 @@ def test_headers_and_words_are_in_the_readers_language():
 
 
 def test_device_text_cannot_become_a_spreadsheet_formula():
-    rows = _rows(render_csv(sample_report(), load_catalog("en")))
+    rows = _rows(render_csv(sample_scan(), load_catalog("en")))
     printer = rows[6]
     assert printer[COLUMNS.index("vendor")] == '\'=HYPERLINK("http://198.51.100.1","click")'
     for row in rows[1:]:
@@ -57,7 +59,7 @@ def test_ordinary_values_are_untouched():
 
 def test_written_file_opens_in_spreadsheets_with_chinese(tmp_path):
     path = tmp_path / "report.csv"
-    write_csv(path, sample_report(), load_catalog("zh"))
+    write_atomic(path, format_named("csv").render(sample_scan(), RenderContext(load_catalog("zh"))))
     data = path.read_bytes()
     assert data.startswith(b"\xef\xbb\xbf")  # UTF-8 byte-order mark
     assert _rows(data.decode("utf-8-sig"))[0][0] == "网络地址"

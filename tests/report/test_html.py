@@ -8,9 +8,10 @@ from html.parser import HTMLParser
 import pytest
 
 from scanner.errors import UsageError
+from scanner.report.bundle.params import BundleParams
 from scanner.report.html import render_html, summarize, summary_sentence
 from scanner.report.i18n import load_catalog
-from tests.report.sample import HOSTILE, device, report_with, sample_report
+from tests.report.sample import HOSTILE, device, sample_scan, scan_with
 
 # Words that stay as they are in a Chinese report: product, protocol and law names.
 LATIN_ALLOWED = {
@@ -70,14 +71,14 @@ def _parse(html: str) -> _Page:
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
 def test_one_summary_and_one_card_per_device(lang):
-    report = sample_report()
+    report = sample_scan()
     page = _parse(render_html(report, load_catalog(lang)))
     assert page.summaries == 1
-    assert page.cards == len(report["devices"]) == 6
+    assert page.cards == len(report.devices) == 6
 
 
 def test_hostile_device_text_is_escaped_everywhere():
-    html = render_html(sample_report(), load_catalog("en"))
+    html = render_html(sample_scan(), load_catalog("en"))
     assert "<script" not in html.lower()
     assert "<img" not in html.lower()
     assert "&lt;script&gt;alert(&quot;pwned&quot;)&lt;/script&gt;" in html
@@ -88,7 +89,7 @@ def test_hostile_device_text_is_escaped_everywhere():
 
 
 def test_the_page_is_self_contained():
-    html = render_html(sample_report(), load_catalog("en"))
+    html = render_html(sample_scan(), load_catalog("en"))
     assert not re.search(r"<(script|link|img|iframe|object|embed)\b", html, re.I)
     assert not re.search(r"<[^>]*\b(src|srcset)\s*=", html, re.I)  # escaped text has &lt;, never <
     style = html[html.index("<style>") : html.index("</style>")]
@@ -97,13 +98,13 @@ def test_the_page_is_self_contained():
 
 
 def test_cards_are_ordered_most_serious_first():
-    html = render_html(sample_report(), load_catalog("en"))
+    html = render_html(sample_scan(), load_catalog("en"))
     order = re.findall(r'class="device-card tone-(\w+)"', html)
     assert order == ["active", "configured", "capable", "unknown", "not_found", "none"]
 
 
 def test_summary_counts_and_sentence():
-    report = sample_report()
+    report = sample_scan()
     s = summarize(report)
     assert (s.devices, s.cameras, s.others) == (6, 5, 1)
     assert dict(s.by_verdict) == {"active": 1, "configured": 1, "capable": 1, "unknown": 1, "not_found": 1}
@@ -112,21 +113,21 @@ def test_summary_counts_and_sentence():
 
 
 def test_headline_speaks_of_the_worst_case():
-    clean = report_with(device("127.0.0.5", face_analytics="not_found"))
+    clean = scan_with(device("127.0.0.5", face_analytics="not_found"))
     assert "No face analytics was found" in render_html(clean, load_catalog("en"))
-    assert "Face analytics is in use" in render_html(sample_report(), load_catalog("en"))
-    assert "No camera was found" in render_html(report_with(), load_catalog("en"))
+    assert "Face analytics is in use" in render_html(sample_scan(), load_catalog("en"))
+    assert "No camera was found" in render_html(scan_with(), load_catalog("en"))
 
 
 def test_what_could_not_be_checked_is_explained_in_the_readers_language():
-    html = render_html(sample_report(), load_catalog("zh"))
+    html = render_html(sample_scan(), load_catalog("zh"))
     assert "需要登录：未为该地址提供登录凭据" in html
     assert "设备未提供该接口" in html and "HTTP 404" in html
     assert "ONVIF 视频分析" in html  # onvif.analytics.rules -> its family's name
 
 
 def test_an_unknown_reason_is_shown_verbatim_as_data():
-    odd = report_with(
+    odd = scan_with(
         device("127.0.0.9", face_analytics="unknown", not_checked=[{"check": "x.y", "reason": "a brand new reason"}])
     )
     html = render_html(odd, load_catalog("zh"))
@@ -134,7 +135,7 @@ def test_an_unknown_reason_is_shown_verbatim_as_data():
 
 
 def test_chinese_report_has_no_untranslated_prose():
-    page = _parse(render_html(sample_report(), load_catalog("zh"), jurisdiction="all"))
+    page = _parse(render_html(sample_scan(), load_catalog("zh"), jurisdiction="all"))
     prose = " ".join(page.prose)
     words = set(re.findall(r"[A-Za-z][A-Za-z0-9-]*[A-Za-z0-9]", prose))
     leftovers = {w for w in words if w not in LATIN_ALLOWED and not re.fullmatch(r"(GB|T|[a-c])", w)}
@@ -143,13 +144,13 @@ def test_chinese_report_has_no_untranslated_prose():
 
 
 def test_english_report_is_in_english():
-    page = _parse(render_html(sample_report(), load_catalog("en")))
+    page = _parse(render_html(sample_scan(), load_catalog("en")))
     prose = " ".join(page.prose)
     assert not re.search(r"[\u4e00-\u9fff]", prose.replace("《", "")), "Chinese prose in the English report"
 
 
 def test_legal_notes_follow_the_jurisdiction():
-    report = sample_report()
+    report = sample_scan()
     cn = render_html(report, load_catalog("en"), jurisdiction="cn")
     eu = render_html(report, load_catalog("en"), jurisdiction="eu")
     assert "PIPL" in cn and "GDPR" not in cn and "BIPA" not in cn
@@ -161,7 +162,7 @@ def test_legal_notes_follow_the_jurisdiction():
 
 
 def test_capable_only_devices_are_said_to_be_covered_once_switched_on():
-    report = report_with(
+    report = scan_with(
         device(
             "127.0.0.7",
             face_analytics="capable",
@@ -176,19 +177,19 @@ def test_capable_only_devices_are_said_to_be_covered_once_switched_on():
 
 
 def test_no_face_analytics_means_no_biometric_provision():
-    report = report_with(device("127.0.0.5", face_analytics="not_found"))
+    report = scan_with(device("127.0.0.5", face_analytics="not_found"))
     html = render_html(report, load_catalog("en"), jurisdiction="eu")
     assert "Nothing found in this audit triggers these provisions." in html
     assert "GDPR" not in html
 
 
 def test_bundle_parameters_appear_in_the_metadata():
-    params = {"ports": [80, 554], "signature_digest": "f00d" * 16, "host": "inspector-laptop", "interface": "lo"}
-    html = render_html(sample_report(), load_catalog("en"), params=params)
+    params = BundleParams((), (80, 554), (), "f00d" * 16, "", "", "inspector-laptop", "lo")
+    html = render_html(sample_scan(), load_catalog("en"), params=params)
     assert "Signature set (SHA-256)" in html and "f00d" * 16 in html and "inspector-laptop" in html
     assert "80, 554" in html
 
 
 def test_rendering_is_deterministic():
     catalog = load_catalog("zh")
-    assert render_html(sample_report(), catalog) == render_html(sample_report(), catalog)
+    assert render_html(sample_scan(), catalog) == render_html(sample_scan(), catalog)

@@ -12,7 +12,7 @@ import pytest
 
 from scanner.report.html import render_html
 from scanner.report.i18n import load_catalog
-from tests.report.sample import sample_report
+from tests.report.sample import sample_scan
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 pytestmark = [
@@ -54,7 +54,7 @@ class _Count(HTMLParser):
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
 def test_chromium_renders_the_summary_and_one_card_per_device(tmp_path, lang):
-    report = sample_report()
+    report = sample_scan()
     page = tmp_path / f"report-{lang}.html"
     page.write_text(render_html(report, load_catalog(lang)), encoding="utf-8")
 
@@ -69,5 +69,5 @@ def test_chromium_renders_the_summary_and_one_card_per_device(tmp_path, lang):
     counts = _Count()
     counts.feed(dom)
     assert counts.summaries == 1
-    assert counts.cards == len(report["devices"])
+    assert counts.cards == len(report.devices)
     assert counts.scripts == 0, "a device's <script> became a real element"

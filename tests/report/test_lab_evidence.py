@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import json
 from pathlib import Path
 
 import pytest
@@ -17,7 +16,7 @@ from scanner.report.bundle.write import write_bundle
 from scanner.report.csv_report import render_csv
 from scanner.report.html import render_html
 from scanner.report.i18n import load_catalog
-from scanner.report.json_report import render
+from scanner.report.json_report import parse, render
 from scanner.store.diff import diff
 from scanner.store.history import History
 from scanner.vocabulary import Reason
@@ -78,7 +77,7 @@ def test_the_stored_report_re_renders_in_both_languages(first, tmp_path):
     result, credentials = first
     directory = tmp_path / "bundle"
     write_bundle(result, bundle_params((NETWORK,), (80,), result, "x"), directory, secrets=_secrets(credentials))
-    report = json.loads((directory / "report.json").read_text(encoding="utf-8"))
+    report = parse((directory / "report.json").read_text(encoding="utf-8"))
     for lang in ("en", "zh"):
         html = render_html(report, load_catalog(lang))
         assert html.count('class="device-card') == len(result.devices)
@@ -128,7 +127,7 @@ def test_a_chinese_report_of_the_lab_puts_every_reason_into_chinese_words(first,
     notes = [n for d in result.devices for n in d.not_checked]
     assert notes, "the lab has devices whose checks could not all run"
     assert all(n.reason != Reason.OTHER for n in notes), "every reason the pipeline gives has a code"
-    html = render_html(json.loads(render(result)), load_catalog("zh"))
+    html = render_html(parse(render(result)), load_catalog("zh"))
     zh = load_catalog("zh")
     for note in notes:
         words = max(zh.t(f"reason.{note.reason}").split("{detail}"), key=len)

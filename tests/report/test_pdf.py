@@ -10,7 +10,8 @@ import pytest
 
 from scanner.report import pdf
 from scanner.report.i18n import load_catalog
-from tests.report.sample import sample_report
+from scanner.report.json_report import write_atomic
+from tests.report.sample import sample_scan
 
 
 def _weasyprint_works() -> bool:
@@ -27,10 +28,10 @@ needs_weasyprint = pytest.mark.skipif(not _weasyprint_works(), reason="WeasyPrin
 @needs_weasyprint
 @pytest.mark.parametrize("lang", ["en", "zh"])
 def test_pdf_is_rendered(tmp_path, lang):
-    data = pdf.render_pdf(sample_report(), load_catalog(lang))
+    data = pdf.render_pdf(sample_scan(), load_catalog(lang))
     assert data.startswith(b"%PDF-") and len(data) > 20_000
     path = tmp_path / f"report-{lang}.pdf"
-    pdf.write_pdf(path, data)
+    write_atomic(path, data)
     assert path.read_bytes() == data
     if shutil.which("pdftotext"):  # poppler-utils: check the words really are in the PDF
         text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True).stdout
@@ -52,4 +53,4 @@ def test_the_renderer_fetches_nothing():
 def test_missing_weasyprint_is_a_clear_error(monkeypatch):
     monkeypatch.setitem(sys.modules, "weasyprint", None)  # makes `import weasyprint` raise ImportError
     with pytest.raises(pdf.PdfUnavailableError, match="pip install weasyprint"):
-        pdf.render_pdf(sample_report(), load_catalog("en"))
+        pdf.render_pdf(sample_scan(), load_catalog("en"))

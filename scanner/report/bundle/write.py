@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
 
 from scanner import TOOL_NAME
 from scanner.errors import UsageError
@@ -15,7 +13,8 @@ from scanner.net.redact import redact, redact_bytes, redact_header
 from scanner.report.bundle.manifest import MANIFEST, REPORT, SIGNATURE, EvidenceFile, build_manifest
 from scanner.report.bundle.params import BundleParams
 from scanner.report.bundle.sign import sign
-from scanner.report.json_report import to_dict
+from scanner.report.json_report import render
+from scanner.report.redacted import redact_result
 
 _TOP_LEVEL_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,80}")
 
@@ -34,7 +33,7 @@ def write_bundle(
     `extra_files` (for example report.html) are added at the top level and covered by the manifest.
     """
     _prepare(directory)
-    files: dict[str, bytes] = {REPORT: redacted_report(result, secrets).encode("utf-8")}
+    files: dict[str, bytes] = {REPORT: render(redact_result(result, secrets)).encode("utf-8")}
     evidence = []
     for number, device in enumerate(result.devices, start=1):
         for data, entry in _device_files(number, device, secrets):
@@ -53,22 +52,6 @@ def write_bundle(
     if signing_key is not None:
         (directory / SIGNATURE).write_bytes(sign(manifest, signing_key))
     return directory / MANIFEST
-
-
-def redacted_report(result: ScanResult, secrets: Sequence[str] = ()) -> str:
-    """The JSON report text (as json_report.render) with every string value redacted."""
-    data = _redact_tree(to_dict(result), secrets)
-    return json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
-
-
-def _redact_tree(value: Any, secrets: Sequence[str]) -> Any:
-    if isinstance(value, str):
-        return redact(value, secrets)
-    if isinstance(value, list):
-        return [_redact_tree(v, secrets) for v in value]
-    if isinstance(value, dict):
-        return {k: _redact_tree(v, secrets) for k, v in value.items()}
-    return value
 
 
 def _prepare(directory: Path) -> None:
