@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import argparse
+
 import pytest
 
-from scanner.cli.main import main, parse_ports
+from scanner.cli.main import COMMANDS, build_parser, main
+from scanner.cli.options import parse_ports
 from scanner.config import CAMERA_PORTS
 from scanner.errors import UsageError
 
@@ -42,7 +45,12 @@ def test_public_target_refused(capsys):
     assert "public" in capsys.readouterr().err
 
 
-# ---- the commands on stored results, each through `main` (the dispatch table)
+# ---- the dispatch table, and the commands on stored results through it
+
+
+def test_every_subcommand_has_one_handler():
+    subcommands = next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction))
+    assert set(subcommands.choices) == set(COMMANDS)
 
 
 def _report_file(tmp_path, name, report):

@@ -11,14 +11,18 @@ import threading
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 
+from scanner.cli.options import output_options
 from scanner.config import ScanConfig
 from scanner.credentials import Credentials, load_credentials
 from scanner.errors import LabError
-from scanner.lab import Lab, LabDevice
 from scanner.model import DeviceReport, ScanResult
+
+if TYPE_CHECKING:  # the lab (its servers, asyncio) loads only when `demo` or `lab` runs
+    from scanner.lab import Lab, LabDevice
 
 
 def run_demo(args: argparse.Namespace) -> int:
@@ -26,7 +30,6 @@ def run_demo(args: argparse.Namespace) -> int:
     from dataclasses import replace
 
     from scanner.cli.deliver import deliver
-    from scanner.cli.main import output_options
     from scanner.matching.loader import load_signatures
     from scanner.pipeline.scan import run_scan
     from scanner.progress import make_progress
@@ -57,6 +60,8 @@ def run_demo(args: argparse.Namespace) -> int:
 
 def start_lab(network: str | None) -> Lab:
     """A started lab on `network`, or, when none is named, on the first free one of a few loopback /24s."""
+    from scanner.lab import Lab
+
     candidates = [network] if network else [f"127.77.{n}.0/24" for n in range(0, 240, 30)]
     for number, candidate in enumerate(candidates, start=1):
         lab = Lab(network=candidate)

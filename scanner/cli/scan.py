@@ -1,0 +1,74 @@
+"""`camaudit scan`: the scan configuration from the arguments, the scan run until done or stopped, its delivery."""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from scanner.cli.deliver import deliver
+from scanner.cli.exits import EXIT_INTERRUPTED, exit_code
+from scanner.cli.options import output_options, parse_ports
+from scanner.config import ScanConfig
+from scanner.credentials import Credentials, load_credentials
+
+
+def run_scan_command(args: argparse.Namespace) -> int:
+    """Scan the targets, deliver the report; the exit code says whether face analytics was found."""
+    # The pipeline (zeep, the probes, the signatures) loads only when a scan runs: the other commands stay quick.
+    from scanner.matching.loader import load_signatures
+    from scanner.pipeline.scan import run_scan
+    from scanner.progress import make_progress
+
+    credentials = load_credentials(args.credentials) if args.credentials else Credentials()
+    config = ScanConfig(
+        targets=tuple(args.targets),
+        ports=parse_ports(args.ports),
+        credentials=credentials,
+        allow_public=args.allow_public,
+        use_nmap=not args.no_nmap,
+        request_timeout=args.timeout,
+        signatures_dir=args.signatures,
+        interface=args.interface,
+        discovery_window=args.discovery_window,
+        observe=args.observe,
+        confirm_large=args.yes,
+        rate=args.rate,
+        concurrency=args.concurrency,
+        per_host_concurrency=args.per_host,
+        device_budget=args.device_budget,
+    )
+    sigset = load_signatures(config.signatures_dir)
+    stop = threading.Event()
+    with stop_on_signals(stop):  # delivery too: a late Ctrl-C must not cut the report short
+        result = run_scan(config, make_progress(False if args.no_progress else None), sigset, stop)
+        deliver(result, config, sigset.digest, output_options(args))
+    return EXIT_INTERRUPTED if stop.is_set() else exit_code(result)
+
+
+@contextmanager
+def stop_on_signals(stop: threading.Event) -> Iterator[None]:
+    """While the block runs, SIGINT and SIGTERM set `stop` (the scan then ends with a partial report) instead of
+    killing the process; a second Ctrl-C aborts at once. Handlers are only installed from the main thread."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+
+    def on_signal(signum: int, frame: object) -> None:
+        if stop.is_set():
+            raise KeyboardInterrupt  # the second one: give up now (written files are whole: writes are atomic)
+        stop.set()
+        name = signal.Signals(signum).name
+        print(f"camaudit: {name}: stopping; the report will be partial (Ctrl-C again to abort)", file=sys.stderr)
+
+    for sig in previous:
+        signal.signal(sig, on_signal)
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
