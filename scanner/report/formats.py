@@ -1,5 +1,4 @@
-"""The report formats behind one small interface, chosen from an explicit table (the console table prints itself
-and stays apart: scanner/report/table.py)."""
+"""The report formats (json, html, pdf, csv) behind one small interface, chosen from an explicit table."""
 
 from __future__ import annotations
 

@@ -1,5 +1,4 @@
-"""The JSON report (schema_version 1): a stable contract for other tools, written atomically, free of secrets,
-and read back into the same typed records (`from_dict`, `parse`, `read_report`)."""
+"""The JSON report (schema_version 1): a stable contract, free of secrets, written atomically and read back."""
 
 from __future__ import annotations
 

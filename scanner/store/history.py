@@ -1,5 +1,4 @@
-"""Scan history in SQLite: every scan stored as its JSON report (with the scan parameters), schema-versioned,
-and loaded back into the same records."""
+"""Scan history in SQLite: each scan stored as its JSON report with its parameters, and loaded back as records."""
 
 from __future__ import annotations
 

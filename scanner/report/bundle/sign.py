@@ -1,5 +1,4 @@
-"""Ed25519 signing of the manifest's exact bytes, and the check of a bundle's signature (`cryptography`, imported
-only when used)."""
+"""Ed25519 signing of the manifest's exact bytes, and the check of a bundle's signature (`cryptography`, lazily)."""
 
 from __future__ import annotations
 

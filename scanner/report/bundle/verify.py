@@ -1,5 +1,4 @@
-"""`camaudit verify`: every file of a bundle against its manifest (hash, size, no links, nothing extra), and the
-signature; the outcome in the reader's words."""
+"""`camaudit verify`: every file against the manifest (hash, size, no links, nothing extra), and the signature."""
 
 from __future__ import annotations
 
