@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from scanner import __version__
-from scanner.vocabulary import Confidence, Feature, Level, Outcome, Reason, Verdict
+from scanner.vocabulary import Confidence, Feature, Level, Outcome, Reason, Role, Verdict
 
 # The vocabularies as tuples of their values, for membership tests and choices (scanner.vocabulary defines them).
 FEATURES = tuple(Feature)
@@ -15,6 +15,7 @@ LEVELS = tuple(Level)  # weakest first
 VERDICTS = tuple(Verdict)
 CONFIDENCES = tuple(Confidence)
 OK, AUTH_REQUIRED, NOT_SUPPORTED, FAILED = Outcome.OK, Outcome.AUTH_REQUIRED, Outcome.NOT_SUPPORTED, Outcome.FAILED
+ABSENT = Outcome.ABSENT
 OUTCOMES = tuple(Outcome)
 
 MAX_BODY = 1 << 20  # 1 MiB: no real camera API response is larger
@@ -112,6 +113,7 @@ class Observation:
     # budget, the audit stage's, a Ctrl-C): then nothing about the device can be concluded from it.
     stopped: Reason | None = None
     truncated: bool = False  # the body is only the start of the answer: it was larger than the cap
+    channel: str | None = None  # the channel a per-channel request asked about
 
     @property
     def text(self) -> str:
@@ -159,6 +161,30 @@ class Finding:
     level: Level
     confidence: Confidence
     evidence: tuple[Evidence, ...]
+    channel: str | None = None  # the recorder channel (or camera input) the evidence is about, when it says
+
+
+@dataclass(frozen=True)
+class Channel:
+    """A video input of a device: a camera's own sensor, or a recorder channel and the camera behind it, as the
+    device lists it (any field the device did not give is None)."""
+
+    id: str
+    name: str | None = None
+    address: str | None = None
+    model: str | None = None
+    serial: str | None = None
+    maker: str | None = None
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """The face checks that apply to a device (its maker's and role's, and ONVIF's when it speaks ONVIF): those
+    read, those the device said it lacks, and those that could not be read (each with a not_checked reason)."""
+
+    read: tuple[str, ...] = ()
+    absent: tuple[str, ...] = ()
+    unread: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -196,6 +222,9 @@ class DeviceReport:
     discovered_by: tuple[str, ...] = ()
     observations: tuple[Observation, ...] = ()
     discovery: tuple[DiscoveryFact, ...] = ()  # what each discovery method revealed (Host.facts)
+    role: Role = Role.CAMERA
+    coverage: Coverage = Coverage()
+    channels: tuple[Channel, ...] = ()
 
 
 @dataclass(frozen=True)

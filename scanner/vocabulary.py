@@ -51,8 +51,20 @@ class Outcome(StrEnum):
 
     OK = "ok"  # the device answered authoritatively (HTTP 2xx, SOAP response, RTSP 200)
     AUTH_REQUIRED = "auth_required"  # 401/403 or ONVIF NotAuthorized: credentials needed or refused
-    NOT_SUPPORTED = "not_supported"  # 400/404/405/501, SOAP ActionNotSupported: the API is not there
+    NOT_SUPPORTED = "not_supported"  # 400/404/405/501: the request names nothing here (not proof of absence)
+    ABSENT = "absent"  # the device said, in its own documented way, that it lacks this function (e.g. SOAP
+    # ActionNotSupported, Hikvision's notSupport status): the check concluded, and found nothing
     FAILED = "failed"  # timeout, reset, garbage, another status: nothing can be concluded
+
+
+class Role(StrEnum):
+    """What kind of device it is, as far as faces go."""
+
+    CAMERA = "camera"
+    RECORDER = "recorder"  # NVR, DVR, IVSS: records (and may analyse) the cameras on its channels
+    FACE_TERMINAL = "face_terminal"  # an access-control or attendance terminal with a face reader
+    PLATFORM = "platform"  # video-management or face platform software
+    OTHER = "other"  # not a video device
 
 
 class Confidence(StrEnum):
@@ -100,12 +112,16 @@ class Reason(StrEnum):
     NO_ANALYTICS_CONFIG = "no_analytics_config"
     NO_EVENTS = "no_events"
     SUBSCRIPTION_UNUSABLE = "subscription_unusable"
-    # the maker's own face interface is out of reach (signatures/vendors.toml `no_face_api`)
+    # the maker's own face interface is out of reach (signatures/vendors.toml `no_face_api`), or the maker is unknown
+    MAKER_UNKNOWN = "maker_unknown"
     FACE_API_UNDOCUMENTED = "face_api_undocumented"
     FACE_API_NONE_PUBLIC = "face_api_none_public"
     FACE_API_NEEDS_KEY = "face_api_needs_key"
+    FACE_CAPS_UNDOCUMENTED = "face_caps_undocumented"
     # how the device answered
     NO_ANSWER = "no_answer"
+    NOT_ASKED = "not_asked"
+    CHANNELS_UNREAD = "channels_unread"
     NO_ANSWER_TO = "no_answer_to"
     ANSWER_CUT = "answer_cut"
     DISCOVERY_REJECTED = "discovery_rejected"
@@ -118,4 +134,6 @@ class Reason(StrEnum):
     OTHER = "other"
 
 
-FACE_API_REASONS = frozenset({Reason.FACE_API_UNDOCUMENTED, Reason.FACE_API_NONE_PUBLIC, Reason.FACE_API_NEEDS_KEY})
+FACE_API_REASONS = frozenset({
+    Reason.FACE_API_UNDOCUMENTED, Reason.FACE_API_NONE_PUBLIC, Reason.FACE_API_NEEDS_KEY, Reason.FACE_CAPS_UNDOCUMENTED,
+})  # fmt: skip

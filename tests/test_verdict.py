@@ -1,10 +1,13 @@
-"""The verdict: strongest level proven; not_found only when a face check concluded; unknown says why."""
+"""The verdict under the evidence standard: the strongest level proven; not_found only when every face check that
+applies was read or said absent; unknown, with a reason, for everything else."""
 
 from __future__ import annotations
 
-from scanner.judge.verdict import not_checked, verdict
+from dataclasses import replace
+
+from scanner.judge.verdict import Context, judge
 from scanner.matching.schema import Rule
-from scanner.model import AUTH_REQUIRED, NOT_SUPPORTED, OK, Evidence, Finding, Observation
+from scanner.model import ABSENT, AUTH_REQUIRED, FAILED, NOT_SUPPORTED, OK, Evidence, Finding, NotChecked, Observation
 from scanner.vocabulary import Reason
 
 
@@ -24,8 +27,9 @@ def _rule(probe: str, vendor: str | None = "Acme") -> Rule:
     )
 
 
-def _obs(probe: str, outcome: str) -> Observation:
-    return Observation(probe=probe, request=f"GET /{probe}", outcome=outcome, status=200 if outcome == OK else 401)
+def _obs(probe: str, outcome: str, channel: str | None = None, stopped: Reason | None = None) -> Observation:
+    status = {OK: 200, AUTH_REQUIRED: 401, NOT_SUPPORTED: 404, ABSENT: 403}.get(outcome)
+    return Observation(probe, f"GET /{probe}", outcome, status=status, channel=channel, stopped=stopped)
 
 
 def _finding(level: str) -> Finding:
@@ -33,46 +37,80 @@ def _finding(level: str) -> Finding:
     return Finding("r", "face_capture", level, "high", (ev,))
 
 
-RULES = [_rule("acme.caps"), _rule("onvif.events.properties", vendor=None)]
+RULES = [_rule("acme.caps"), _rule("acme.switch"), _rule("onvif.events.properties", vendor=None)]
+ACME = Context(vendors=("Acme",), is_camera=True, has_credential=True)
+BOTH = [_obs("acme.caps", OK), _obs("acme.switch", OK)]
 
 
 def test_strongest_level_wins():
-    assert verdict([_finding("capable"), _finding("active"), _finding("configured")], [], RULES, [], True) == "active"
+    findings = [_finding("capable"), _finding("active"), _finding("configured")]
+    assert judge(findings, [], RULES, ACME).verdict == "active"
 
 
-def test_not_found_needs_a_conclusive_face_check():
-    obs = [_obs("acme.caps", OK)]
-    assert verdict([], obs, RULES, ["Acme"], True) == "not_found"
-    assert verdict([], [_obs("http.root", OK)], RULES, ["Acme"], True) == "unknown"
+def test_not_found_needs_every_check_of_the_maker_read():
+    assert judge([], BOTH, RULES, ACME).verdict == "not_found"
+    half = judge([], BOTH[:1], RULES, ACME)
+    assert half.verdict == "unknown" and half.coverage.unread == ("acme.switch",)
+    assert [(n.check, n.reason) for n in half.not_checked] == [("acme.switch", Reason.NOT_ASKED)]
 
 
-def test_a_check_of_another_vendor_does_not_conclude():
-    assert verdict([], [_obs("acme.caps", OK)], RULES, ["Other"], True) == "unknown"
+def test_a_check_the_device_says_it_lacks_concludes():
+    judged = judge([], [_obs("acme.caps", OK), _obs("acme.switch", ABSENT)], RULES, ACME)
+    assert judged.verdict == "not_found" and judged.coverage.absent == ("acme.switch",)
 
 
-def test_vendor_neutral_check_concludes_for_anyone():
-    assert verdict([], [_obs("onvif.events.properties", OK)], RULES, [], True) == "not_found"
+def test_a_plain_404_is_not_proof_of_absence():
+    judged = judge([], [_obs("acme.caps", OK), _obs("acme.switch", NOT_SUPPORTED)], RULES, ACME)
+    assert judged.verdict == "unknown" and judged.not_checked[0].reason == Reason.NOT_OFFERED
 
 
-def test_auth_refusal_is_unknown_with_reason():
-    obs = [_obs("acme.caps", AUTH_REQUIRED)]
-    assert verdict([], obs, RULES, ["Acme"], True) == "unknown"
-    without = not_checked(obs, RULES, ["Acme"], True, has_credential=False)
-    assert [n.check for n in without] == ["acme.caps"] and without[0].reason == Reason.NEEDS_LOGIN
-    refused = not_checked(obs, RULES, ["Acme"], True, has_credential=True)
-    assert refused[0].reason == Reason.LOGIN_REFUSED
+def test_onvif_checks_apply_once_the_device_speaks_onvif():
+    spoken = [*BOTH, _obs("onvif.device.information", OK)]
+    assert judge([], spoken, RULES, ACME).verdict == "unknown"  # onvif.events.properties was not read
+    assert judge([], [*spoken, _obs("onvif.events.properties", OK)], RULES, ACME).verdict == "not_found"
+    said_absent = replace(ACME, absent=frozenset({"onvif.events.properties"}))
+    assert judge([], spoken, RULES, said_absent).verdict == "not_found"
+
+
+def test_an_unknown_maker_is_unknown_however_much_onvif_said():
+    onvif = [_obs("onvif.device.information", OK), _obs("onvif.events.properties", OK)]
+    judged = judge([], onvif, RULES, replace(ACME, vendors=()))
+    assert judged.verdict == "unknown" and ("maker", Reason.MAKER_UNKNOWN) in [
+        (n.check, n.reason) for n in judged.not_checked
+    ]
+
+
+def test_a_maker_whose_face_api_is_out_of_reach_is_unknown():
+    skipped = (NotChecked("vendor_api", Reason.FACE_API_NONE_PUBLIC, "Acme"),)
+    assert judge([], BOTH, RULES, replace(ACME, skipped=skipped)).verdict == "unknown"
+
+
+def test_login_refusal_and_missing_login_are_unknown_with_their_reason():
+    refused = judge([], [_obs("acme.caps", AUTH_REQUIRED), BOTH[1]], RULES, ACME)
+    assert refused.verdict == "unknown" and refused.not_checked[0].reason == Reason.LOGIN_REFUSED
+    anonymous = judge([], [_obs("acme.caps", AUTH_REQUIRED), BOTH[1]], RULES, replace(ACME, has_credential=False))
+    assert anonymous.not_checked[0].reason == Reason.NEEDS_LOGIN
+
+
+def test_a_check_cut_short_by_the_budget_or_a_stop_is_unknown_with_that_reason():
+    for cause in (Reason.BUDGET_SPENT, Reason.INTERRUPTED, Reason.STAGE_BUDGET):
+        cut = _obs("acme.switch", FAILED, stopped=cause)
+        judged = judge([], [BOTH[0], cut], RULES, ACME)
+        assert judged.verdict == "unknown" and judged.not_checked[0].reason == cause
+
+
+def test_every_channel_asked_must_be_read():
+    channels = [_obs("acme.caps", OK), _obs("acme.switch", OK, "1"), _obs("acme.switch", AUTH_REQUIRED, "2")]
+    judged = judge([], channels, RULES, ACME)
+    assert judged.verdict == "unknown" and judged.coverage.unread == ("acme.switch@2",)
+    assert judged.coverage.read == ("acme.caps", "acme.switch@1")
 
 
 def test_camera_with_no_management_interface_says_so():
-    notes = not_checked([_obs("rtsp.options", OK)], RULES, [], True, has_credential=False)
-    assert [n.check for n in notes] == ["face_analytics"]
+    judged = judge([], [_obs("rtsp.options", OK)], RULES, replace(ACME, vendors=()))
+    assert judged.verdict == "unknown" and {n.check for n in judged.not_checked} == {"face_analytics", "maker"}
 
 
 def test_non_camera_is_not_found_without_notes():
-    assert verdict([], [_obs("http.root", OK)], RULES, [], False) == "not_found"
-    assert not_checked([_obs("http.root", OK)], RULES, [], False, has_credential=False) == ()
-
-
-def test_not_supported_is_listed_not_concluded():
-    notes = not_checked([_obs("acme.caps", NOT_SUPPORTED)], RULES, ["Acme"], True, has_credential=True)
-    assert notes and notes[0].reason == Reason.NOT_OFFERED
+    judged = judge([], [_obs("http.root", OK)], RULES, replace(ACME, is_camera=False))
+    assert judged.verdict == "not_found" and judged.not_checked == ()

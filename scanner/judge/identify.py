@@ -9,12 +9,14 @@ from urllib.parse import unquote
 from scanner.matching.engine import IdentifyHit, canonical_vendor, extract_fields, match_identify, vendor_for_oui
 from scanner.matching.schema import SignatureSet
 from scanner.model import OK, Host, Identity, Observation
+from scanner.vocabulary import Role
 
 _CONFIDENCE_RANK = {"low": 0, "medium": 1, "high": 2}
 _FIELDS = ("model", "firmware", "serial", "mac")
 # Discovery methods whose facts name the device, most specific first: vendor protocols answer with the
 # device's own records; SSDP and mDNS carry what the owner may have renamed; WS-Discovery scopes come last.
 DISCOVERY_FIELD_ORDER = ("sadp", "dhip", "ssdp", "mdns")
+VIDEO_ROLES = frozenset({Role.CAMERA, Role.RECORDER, Role.FACE_TERMINAL})  # in scope of the face verdict
 
 
 @dataclass(frozen=True)
@@ -22,8 +24,9 @@ class IdentityHints:
     """What identification concluded before the vendor APIs run: which vendors to ask, is it a camera."""
 
     vendors: tuple[str, ...]
-    is_camera: bool
+    is_camera: bool  # a video or face device, in scope of the face verdict (camera, recorder, face terminal)
     hits: tuple[IdentifyHit, ...]
+    role: Role = Role.CAMERA
 
 
 def scope_values(observations: Sequence[Observation], category: str) -> tuple[str, ...]:
@@ -61,7 +64,16 @@ def hints(observations: Sequence[Observation], sigset: SignatureSet) -> Identity
         vendor = canonical_vendor(name, sigset)
         if vendor and vendor not in vendors:
             vendors.append(vendor)
-    return IdentityHints(tuple(vendors), _looks_like_camera(observations, hits), hits)
+    role = _role(ranked, _looks_like_camera(observations, hits))
+    return IdentityHints(tuple(vendors), role in VIDEO_ROLES, hits, role)
+
+
+def _role(ranked: Sequence[IdentifyHit], camera: bool) -> Role:
+    """The role the most confident fingerprint that names one gives; else a camera, or other."""
+    named = [Role(hit.role) for hit in ranked if hit.role]
+    if named:
+        return named[0]
+    return Role.CAMERA if camera else Role.OTHER
 
 
 def _looks_like_camera(observations: Sequence[Observation], hits: Sequence[IdentifyHit]) -> bool:

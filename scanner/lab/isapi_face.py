@@ -69,8 +69,16 @@ def fdlib_count(spec: IsapiSpec) -> bytes:
     return json.dumps(body, indent="\t").encode()
 
 
+def face_detect(spec: IsapiSpec, channel: str) -> bytes:
+    """The face detection switch of one channel, in the FaceDetect document Hikvision's web SDK reads."""
+    on = "true" if channel in spec.face_detect_on else "false"
+    return _doc(spec, el("FaceDetect", el("id", channel), el("enabled", on), el("sensitivityLevel", 3)))
+
+
 def document(spec: IsapiSpec, path: str) -> tuple[bytes, str] | None:
     """The face document at `path` for this device, or None when it has none (the site answers notSupport)."""
+    if path.startswith("/ISAPI/Smart/FaceDetect/") and spec.face_detect:
+        return face_detect(spec, path.rsplit("/", 1)[1]), XML_TYPE
     if path == "/ISAPI/AccessControl/capabilities" and spec.access_control:
         return access_control(spec), XML_TYPE
     if path == "/ISAPI/Intelligent/FDLib/capabilities" and spec.fdlib:

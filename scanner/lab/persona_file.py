@@ -151,6 +151,7 @@ class IsapiTable(Table):
     triggers: Strings = ()
     fdlib: Annotated[tuple[Annotated[StrictInt, Field(ge=0)], ...], say("'fdlib' must be a list of counts")] = ()
     access_control: StrictBool = False
+    face_detect_on: Strings = ()
 
 
 class DahuaRuleTable(Table):

@@ -110,6 +110,7 @@ class IsapiSpec:
     triggers: tuple[str, ...]  # eventType values, e.g. VMD, faceSnap
     fdlib: tuple[int, ...] = ()  # face records per face library (FDLib); empty: no face libraries (404)
     access_control: bool = False  # a face terminal: /ISAPI/AccessControl/capabilities with face flags
+    face_detect_on: tuple[str, ...] = ()  # channels whose /ISAPI/Smart/FaceDetect/<channel> switch is on
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from scanner.matching.answers import case_applies
 from scanner.matching.matchers import (
     cap,
     evaluate,
@@ -42,6 +43,7 @@ class IdentifyHit:
     confidence: str
     camera: bool
     evidence: tuple[Evidence, ...]
+    role: str | None = None  # what kind of device the fingerprint says it is
 
 
 @dataclass(frozen=True)
@@ -62,15 +64,40 @@ class CaseFailure:
 
 
 def match_rules(observations: Sequence[Observation], rules: Sequence[Rule]) -> tuple[Finding, ...]:
-    """One finding per rule that matched an `ok` observation of its probe, sorted by rule id."""
+    """One finding per rule and channel that matched an `ok` observation of its probe, sorted by rule id and
+    channel. The channel is the one a per-channel request asked about, or the `channel` group of a kv key."""
     usable = [obs for obs in observations if obs.outcome == OK]
     findings = []
     for rule in sorted(rules, key=lambda r: r.id):
-        evidence = _evidence(usable, rule.probe, rule.matchers, rule.match)
-        if evidence:
-            finding = Finding(rule.id, Feature(rule.feature), Level(rule.level), Confidence(rule.confidence), evidence)
-            findings.append(finding)
+        by_channel: dict[str | None, set[Evidence]] = {}
+        for obs in usable:
+            if obs.probe != rule.probe:
+                continue
+            excerpt = match_observation(rule.matchers, rule.match, obs)
+            if excerpt is not None:
+                channel = obs.channel or _key_channel(rule.matchers, excerpt)
+                by_channel.setdefault(channel, set()).add(Evidence(obs.probe, obs.request, excerpt, obs.sha256, obs.at))
+        kind = (Feature(rule.feature), Level(rule.level), Confidence(rule.confidence))
+        for channel in sorted(by_channel, key=lambda c: (c is not None, _channel_order(c))):
+            findings.append(Finding(rule.id, *kind, _sorted(by_channel[channel]), channel=channel))
     return tuple(findings)
+
+
+def _key_channel(matchers: Sequence[Matcher], excerpt: str) -> str | None:
+    """The `channel` group of a kv matcher's key, read off the excerpt's first `key=value` line."""
+    key = excerpt.partition("\n")[0].partition("=")[0]
+    for matcher in matchers:
+        if matcher.kind == "kv" and matcher.key and "(?P<channel>" in matcher.key:
+            found = re.fullmatch(matcher.key, key)
+            if found and found.group("channel") is not None:
+                return found.group("channel")
+    return None
+
+
+def _channel_order(channel: str | None) -> tuple[int, str]:
+    """Channels in numeric order where they are numbers ("2" before "10")."""
+    text = channel or ""
+    return (int(text), "") if text.isdigit() else (1 << 30, text)
 
 
 def match_identify(observations: Sequence[Observation], identifies: Sequence[IdentifyRule]) -> tuple[IdentifyHit, ...]:
@@ -83,7 +110,7 @@ def match_identify(observations: Sequence[Observation], identifies: Sequence[Ide
     for ident in identifies:
         evidence = _evidence(usable, ident.probe, ident.matchers, ident.match)
         if evidence:
-            hits.append(IdentifyHit(ident.id, ident.vendor, ident.confidence, ident.camera, evidence))
+            hits.append(IdentifyHit(ident.id, ident.vendor, ident.confidence, ident.camera, evidence, ident.role))
     return tuple(sorted(hits, key=lambda h: (-CONFIDENCES.index(h.confidence), h.rule)))
 
 
@@ -109,8 +136,12 @@ def _evidence(
         excerpt = match_observation(matchers, match, obs)
         if excerpt is not None:
             found.add(Evidence(obs.probe, obs.request, excerpt, obs.sha256, obs.at))
-    # Sorted without the time first, so the same answers give the same order on every run.
-    return tuple(sorted(found, key=lambda e: (e.request, e.excerpt, e.sha256, e.at)))
+    return _sorted(found)
+
+
+def _sorted(evidence: set[Evidence]) -> tuple[Evidence, ...]:
+    """Sorted without the time first, so the same answers give the same order on every run."""
+    return tuple(sorted(evidence, key=lambda e: (e.request, e.excerpt, e.sha256, e.at)))
 
 
 # --- identity fields ---
@@ -213,6 +244,11 @@ def validate(sigset: SignatureSet) -> tuple[CaseFailure, ...]:
             got = bool(match_identify([case_observation(ident.probe, ident.id, index, case)], [ident]))
             if got != case.expect:
                 failures.append(CaseFailure(ident.id, index, case.expect, got, case.note))
+    for meaning in sigset.answers:
+        for index, case in enumerate(meaning.cases):
+            got = case_applies(meaning, case.body, case.status)
+            if got != case.expect:
+                failures.append(CaseFailure(meaning.id, index, case.expect, got, case.note))
     return tuple(failures)
 
 

@@ -12,7 +12,9 @@ from scanner.datafile import load_toml
 from scanner.errors import SignatureError
 from scanner.matching.schema import (
     CODE_PROBES,
+    AnswerMeaning,
     Case,
+    ChannelSource,
     IdentifyRule,
     Matcher,
     RequestSpec,
@@ -24,7 +26,9 @@ from scanner.matching.schema import (
 )
 from scanner.matching.signature_file import (
     HINTS,
+    AnswerTable,
     CaseTable,
+    ChannelsTable,
     IdentifyTable,
     MatcherTable,
     RequestTable,
@@ -37,7 +41,7 @@ from scanner.matching.signature_file import (
 
 __all__ = ["CODE_PROBES", "default_directory", "load_signatures"]
 
-_KEYS = ("vendor", "session", "request", "identify", "rule", "stream_path")  # the file's arrays of tables
+_KEYS = ("vendor", "session", "request", "identify", "rule", "stream_path", "answer", "channels")  # arrays of tables
 
 
 def default_directory() -> Path:
@@ -119,11 +123,21 @@ class _Accumulator:
                 self.vendor_refs.append((f"{where}.family", entry.family))
         elif entry.vendor:
             self.vendor_refs.append((f"{where}.vendor", entry.vendor))
-        if isinstance(entry, Rule | IdentifyRule):
+        if isinstance(entry, Rule | IdentifyRule | ChannelSource):
             self.probe_refs.append((f"{where}.probe", entry.probe))
         if isinstance(entry, RequestSpec) and entry.session:
             self.session_refs.append((f"{where}.session", entry.session))
         self.entries.setdefault(key, []).append(entry)
+
+    def _face_coverage_said(self, vendors: tuple[VendorInfo, ...], rules: tuple[Rule, ...]) -> None:
+        """A vendor without a conclusive face rule of its own (or of its family's) must say why in no_face_api:
+        its devices are then judged unknown, never not_found on ONVIF's word alone."""
+        covered = {rule.vendor for rule in rules if rule.conclusive and rule.vendor}
+        for n, vendor in enumerate(vendors):
+            if vendor.name not in covered and vendor.family not in covered and not vendor.no_face_api:
+                _fail(f"{self.directory.name}/vendors.toml: vendor[{n}]", f"'{vendor.name}' has no conclusive face "
+                      "rule of its own or its family's: set no_face_api to the reason camaudit cannot read its face "
+                      "settings")  # fmt: skip
 
     def finish(self, digest: str, files: tuple[str, ...]) -> SignatureSet:
         found = {key: tuple(self.entries.get(key, ())) for key in _KEYS}
@@ -139,6 +153,7 @@ class _Accumulator:
         for where, vendor in self.vendor_refs if names else ():  # a set without [[vendor]] tables skips this
             if vendor not in names:
                 _fail(where, f"unknown vendor '{vendor}' (not a [[vendor]] name)")
+        self._face_coverage_said(found["vendor"], found["rule"])
         return SignatureSet(
             rules=found["rule"],
             identifies=found["identify"],
@@ -148,6 +163,8 @@ class _Accumulator:
             files=files,
             stream_paths=found["stream_path"],
             sessions=found["session"],
+            answers=found["answer"],
+            channels=found["channels"],
         )
 
 
@@ -155,8 +172,9 @@ class _Accumulator:
 
 
 def _request(t: RequestTable, ctx: _Context) -> RequestSpec:
-    fields = t.model_dump(exclude={"vendor", "extract"})
-    return RequestSpec(**fields, vendor=t.vendor or ctx.vendor, extract=tuple(t.extract.items()), source=ctx.label)
+    fields = t.model_dump(exclude={"vendor", "extract", "headers"})
+    extract, headers = tuple(t.extract.items()), tuple(t.headers.items())
+    return RequestSpec(**fields, vendor=t.vendor or ctx.vendor, extract=extract, headers=headers, source=ctx.label)
 
 
 def _session(t: SessionTable, ctx: _Context) -> SessionSpec:
@@ -176,6 +194,16 @@ def _rule(t: RuleTable, ctx: _Context) -> Rule:
     return Rule(**fields, vendor=t.vendor or ctx.vendor, matchers=matchers, cases=cases, source=ctx.label)
 
 
+def _answer(t: AnswerTable, ctx: _Context) -> AnswerMeaning:
+    fields = t.model_dump(exclude={"vendor", "status", "cases"})
+    vendor = t.vendor or ctx.vendor or ""
+    return AnswerMeaning(**fields, vendor=vendor, statuses=t.status, cases=_cases(t.cases, ctx), source=ctx.label)
+
+
+def _channels(t: ChannelsTable, ctx: _Context) -> ChannelSource:
+    return ChannelSource(**t.model_dump(exclude={"vendor"}), vendor=t.vendor or ctx.vendor or "", source=ctx.label)
+
+
 def _vendor(t: VendorTable, ctx: _Context) -> VendorInfo:
     return VendorInfo(**t.model_dump())
 
@@ -191,11 +219,17 @@ _BUILDERS: dict[str, Any] = {
     "identify": _identify,
     "rule": _rule,
     "stream_path": _stream_path,
+    "answer": _answer,
+    "channels": _channels,
 }
 
 
 def _matchers(tables: tuple[MatcherTable, ...]) -> tuple[Matcher, ...]:
-    return tuple(Matcher(**m.model_dump(exclude={"sibling"}), sibling=tuple(m.sibling.items())) for m in tables)
+    return tuple(
+        Matcher(**m.model_dump(exclude={"sibling", "unless"}), sibling=tuple(m.sibling.items()),
+                unless=tuple(m.unless.items()))
+        for m in tables
+    )  # fmt: skip
 
 
 def _cases(tables: tuple[CaseTable, ...], ctx: _Context) -> tuple[Case, ...]:

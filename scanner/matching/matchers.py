@@ -161,26 +161,39 @@ def _xml(matcher: Matcher, body: bytes) -> str | None:
     root = parse_xml(body)
     if root is None:
         return None
+    on_attribute = "/@" in (matcher.path or "")
     for elem, parent, value in xml_nodes(root, matcher.path or ""):
         if matcher.qname and ":" in value:
             value = value.split(":", 1)[1]
         if not compare(matcher, value):
             continue
-        if not matcher.sibling:
+        if not matcher.sibling and not matcher.unless:
             return cap(render(elem))
-        if parent is not None and _siblings_hold(matcher, parent):
-            return cap(render(parent))  # the element that holds both facts
+        # Siblings are read beside the matched element; an attribute's siblings are in the element holding it.
+        context = elem if on_attribute else parent
+        if context is not None and _siblings_hold(matcher.sibling, context) and _none_hold(matcher.unless, context):
+            return cap(render(context))  # the element that holds both facts
     return None
 
 
-def _siblings_hold(matcher: Matcher, parent: Element) -> bool:
+def _siblings_hold(siblings: tuple[tuple[str, str], ...], parent: Element) -> bool:
     """Every `sibling` path, relative to the matched element's parent, has a value matching its regex."""
-    for path, pattern in matcher.sibling:
-        steps, attribute = _steps(path)
-        values = [value for _, _, value in _descend([(parent, None)], steps, attribute)]
-        if not any(re.search(pattern, value) for value in values):
-            return False
-    return True
+    return all(_sibling_holds(path, pattern, parent) for path, pattern in siblings)
+
+
+def _none_hold(unless: tuple[tuple[str, str], ...], parent: Element) -> bool:
+    """No `unless` path, relative to the matched element's parent, has a value matching its regex."""
+    return not any(_sibling_holds(path, pattern, parent) for path, pattern in unless)
+
+
+def _sibling_holds(path: str, pattern: str, parent: Element) -> bool:
+    return any(re.search(pattern, value) for value in xml_relative(parent, path))
+
+
+def xml_relative(element: Element, path: str) -> list[str]:
+    """The values at a path relative to `element`: its first step names one of the element's children."""
+    steps, attribute = _steps(path)
+    return [value for _, _, value in _descend([(element, None)], steps, attribute)]
 
 
 def render(elem: Element) -> str:
@@ -242,7 +255,10 @@ def _kv(matcher: Matcher, text: str) -> str | None:
                 break
             lines.append(f"{other}={found}")
         else:
-            return cap("\n".join(lines))
+            vetoes = [_sibling_key(key, name) for name, pattern in matcher.unless
+                      if re.search(pattern, lookup.get(_sibling_key(key, name), "\0"))]  # fmt: skip
+            if not vetoes:
+                return cap("\n".join(lines))
     return None
 
 

@@ -21,16 +21,18 @@ CODE_PROBES = (
 IDENTITY_FIELDS = ("model", "firmware", "serial", "mac")  # what a request's `extract` may fill
 EXTRACT_KINDS = ("xml", "kv", "json", "header", "regex")
 COMPARISONS = ("equals", "regex", "in", "gt")  # keys that test a structured value (xml, kv, json)
+PROOFS = ("switch", "count", "event")  # what a matcher proves, for the evidence standard (docs/evidence-standard.md)
 # Per matcher kind: the key it requires (or None) and the other keys it accepts besides `kind` and `part`.
 MATCHER_KEYS: dict[str, tuple[str | None, tuple[str, ...]]] = {
-    "regex": ("pattern", ()),
-    "contains": ("text", ()),
-    "equals": ("text", ()),
-    "exists": (None, ()),
-    "xml": ("path", ("qname", "sibling", *COMPARISONS)),
-    "kv": ("key", ("sibling", *COMPARISONS)),
-    "json": ("path", COMPARISONS),
+    "regex": ("pattern", ("switch", "event")),
+    "contains": ("text", ("switch", "event")),
+    "equals": ("text", ("switch", "event")),
+    "exists": (None, ("event",)),
+    "xml": ("path", ("qname", "sibling", "unless", *COMPARISONS, *PROOFS)),
+    "kv": ("key", ("sibling", "unless", *COMPARISONS, *PROOFS)),
+    "json": ("path", (*COMPARISONS, *PROOFS)),
 }
+ANSWER_MEANINGS = ("absent",)  # what a vendor's `[[answer]]` says an answer means
 
 
 @dataclass(frozen=True)
@@ -51,6 +53,12 @@ class Matcher:
     # (name, regex) that must also hold: kv -> the key with its last dotted component replaced by name;
     # xml -> a path relative to the matched element's parent (e.g. `List/Item/method`), any node matching.
     sibling: tuple[tuple[str, str], ...] = ()
+    unless: tuple[tuple[str, str], ...] = ()  # like sibling, but none of these may hold (an `Armed` of false)
+    # What the matched value proves (docs/evidence-standard.md): an enable switch that is on, a count of enrolled
+    # faces, a face event seen. `configured` rules need a switch, `active` rules a count or an event.
+    switch: bool = False
+    count: bool = False
+    event: bool = False
 
 
 @dataclass(frozen=True)
@@ -80,6 +88,13 @@ class RequestSpec:
     extract: tuple[tuple[str, str], ...] = ()  # (identity field, expression)
     session: str | None = None  # id of the [[session]] whose token this request carries
     source: str = ""  # file it came from
+    headers: tuple[tuple[str, str], ...] = ()  # extra request headers (e.g. Accept: application/json)
+    per_channel: bool = False  # asked once per channel of the device: `{channel}` in path and body
+    # A query that opens a server-side search: `token` (a json: expression) reads its handle from the answer,
+    # and `close` (a path with `{token}`) is always sent afterwards to end it (Dahua startFind / stopFind).
+    token: str | None = None
+    close: str | None = None
+    drop: tuple[str, ...] = ()  # regexes of answer lines dropped before anything is recorded (secrets)
 
 
 @dataclass(frozen=True)
@@ -119,6 +134,7 @@ class IdentifyRule:
     cases: tuple[Case, ...]
     camera: bool = True  # a match also says "this is a camera"
     source: str = ""
+    role: str | None = None  # a match also says what kind of device it is (scanner.vocabulary.Role)
 
 
 @dataclass(frozen=True)
@@ -140,6 +156,9 @@ class Rule:
     # answer of its probe never counts as a face check that concluded (verdict `not_found`).
     conclusive: bool = True
     source: str = ""
+    # The device roles whose face checks this rule is part of (a terminal's user count is not a camera's check);
+    # empty: every role. A rule still matches on any device; `roles` only decides what not_found needs.
+    roles: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -169,6 +188,44 @@ class StreamPath:
 
 
 @dataclass(frozen=True)
+class AnswerMeaning:
+    """How a vendor says, in answers to its own requests, that it lacks a function (`[[answer]]`): such an
+    answer concludes its check as absent instead of leaving it unread."""
+
+    id: str
+    vendor: str
+    meaning: str  # ANSWER_MEANINGS
+    statuses: tuple[int, ...]
+    body: str | None  # a regex the body must match too; None: any body
+    sources: tuple[str, ...]
+    cases: tuple[Case, ...]
+    source: str = ""
+
+
+@dataclass(frozen=True)
+class ChannelSource:
+    """Where a vendor lists a device's video channels and the cameras behind them (`[[channels]]`).
+
+    `item` selects one element per channel (an xml path, or a json path to a list's items); the other fields are
+    paths relative to it. A device that does not list channels (a camera) has the `default` ones.
+    """
+
+    id: str
+    vendor: str
+    probe: str
+    item: str
+    channel: str
+    name: str | None = None
+    address: str | None = None
+    model: str | None = None
+    serial: str | None = None
+    maker: str | None = None
+    default: tuple[str, ...] = ("1",)
+    sources: tuple[str, ...] = ()
+    source: str = ""
+
+
+@dataclass(frozen=True)
 class SignatureSet:
     """Everything loaded from signatures/, plus a digest of the files (the signature-set version)."""
 
@@ -180,3 +237,5 @@ class SignatureSet:
     files: tuple[str, ...] = ()
     stream_paths: tuple[StreamPath, ...] = ()
     sessions: tuple[SessionSpec, ...] = ()
+    answers: tuple[AnswerMeaning, ...] = ()
+    channels: tuple[ChannelSource, ...] = ()

@@ -25,9 +25,17 @@ from pydantic import (
 )
 
 from scanner.datafile import Matches, NonEmpty, OneOf, Table, Text, editor_schema, fail, say
-from scanner.matching.schema import CODE_PROBES, EXTRACT_KINDS, IDENTITY_FIELDS, MATCHER_KEYS, MATCHER_KINDS, WHEN
+from scanner.matching.schema import (
+    ANSWER_MEANINGS,
+    CODE_PROBES,
+    EXTRACT_KINDS,
+    IDENTITY_FIELDS,
+    MATCHER_KEYS,
+    MATCHER_KINDS,
+    WHEN,
+)
 from scanner.model import CONFIDENCES, FEATURES, LEVELS, MAX_BODY
-from scanner.vocabulary import FACE_API_REASONS
+from scanner.vocabulary import FACE_API_REASONS, Role
 
 _SOURCE = r"^(https?://\S+|[\w.-]+/[\w.-]+:\S+)$"  # a URL or owner/repo:path
 # A step is a local name or `*`, optionally with one attribute test: `parameter[@name='Channel.#.EventType']`.
@@ -135,6 +143,10 @@ class MatcherTable(Table):
     gt: StrictFloat | None = None
     qname: StrictBool = False
     sibling: dict[StrictStr, Regex] = {}
+    unless: dict[StrictStr, Regex] = {}
+    switch: StrictBool = False
+    count: StrictBool = False
+    event: StrictBool = False
 
     @model_validator(mode="before")
     @classmethod
@@ -169,7 +181,7 @@ class MatcherTable(Table):
             raise fail(f"{path!r} is not a dotted JSON path (a.b[0].c, a[*].b)")
         return path
 
-    @field_validator("sibling")
+    @field_validator("sibling", "unless")
     @classmethod
     def _sibling_names(cls, sibling: dict[str, str], info: ValidationInfo) -> dict[str, str]:
         kind = info.data.get("kind")
@@ -177,6 +189,14 @@ class MatcherTable(Table):
             if not (_XML_RELATIVE.match(name) if kind == "xml" else re.fullmatch(r"[\w\[\]]+", name)):
                 raise fail(f"'{name}' is not a valid sibling name for kind '{kind}'")
         return sibling
+
+    @model_validator(mode="after")
+    def _proofs_compare_something(self) -> MatcherTable:
+        if self.switch and not (self.equals or self.regex or self.one_of or self.sibling or self.pattern):
+            raise fail("a switch matcher needs equals, regex, in or sibling: the value that means 'on'")
+        if self.count and self.gt is None:
+            raise fail("a count matcher needs gt (a count above it proves enrolment)")
+        return self
 
 
 class CaseTable(Table):
@@ -232,6 +252,21 @@ class RequestTable(Table):
     when: Annotated[StrictStr, OneOf(WHEN)] = "vendor"
     extract: dict[IdentityField, Extract] = {}
     session: StrictStr | None = None
+    headers: dict[StrictStr, StrictStr] = {}
+    per_channel: StrictBool = False
+    token: JsonExpression | None = None
+    close: UrlPath | None = None
+    drop: tuple[Regex, ...] = ()
+
+    @model_validator(mode="after")
+    def _templates_fit(self) -> RequestTable:
+        if self.per_channel and "{channel}" not in self.path + self.body:
+            raise fail("per_channel = true needs {channel} in path or body")
+        if (self.token is None) != (self.close is None):
+            raise fail("token and close go together: the handle read, and the request that ends the search")
+        if self.close is not None and "{token}" not in self.close:
+            raise fail("close needs {token} in its path")
+        return self
 
 
 class SessionTable(Table):
@@ -261,6 +296,7 @@ class IdentifyTable(Table):
     sources: Sources
     cases: Cases
     camera: StrictBool = True
+    role: Annotated[StrictStr, OneOf(tuple(Role))] | None = None
 
 
 class RuleTable(Table):
@@ -278,6 +314,49 @@ class RuleTable(Table):
     sources: Sources
     cases: Cases
     conclusive: StrictBool = True
+    roles: tuple[Annotated[StrictStr, OneOf(tuple(Role))], ...] = ()
+
+    @model_validator(mode="after")
+    def _level_rests_on_its_proof(self) -> RuleTable:
+        """The evidence standard: configured needs a switch that holds; active a count or an event."""
+        switches = [m.switch for m in self.matchers]
+        if self.level == "configured" and not (any(switches) if self.match == "all" else all(switches)):
+            raise fail(
+                'a configured rule needs a matcher with switch = true (every matcher, with match = "any"): '
+                "a linkage table, a scene name or a rule listing alone is not an enable switch"
+            )
+        if self.level == "active" and not any(m.count or m.event for m in self.matchers):
+            raise fail("an active rule needs a matcher with count = true (enrolled faces) or event = true")
+        return self
+
+
+class AnswerTable(Table):
+    """`[[answer]]`: how the vendor says it lacks a function; such an answer concludes its check as absent."""
+
+    id: Ident
+    vendor: StrictStr | None = None
+    meaning: Annotated[StrictStr, OneOf(ANSWER_MEANINGS)] = "absent"
+    status: Annotated[tuple[Annotated[StrictInt, Field(ge=100, le=599)], ...], NonEmpty("needs a status list")]
+    body: Regex | None = None
+    sources: Sources
+    cases: Cases
+
+
+class ChannelsTable(Table):
+    """`[[channels]]`: where the vendor lists a device's channels and the cameras behind them."""
+
+    id: Ident
+    vendor: StrictStr | None = None
+    probe: Text
+    item: StrictStr
+    channel: StrictStr
+    name: StrictStr | None = None
+    address: StrictStr | None = None
+    model: StrictStr | None = None
+    serial: StrictStr | None = None
+    maker: StrictStr | None = None
+    default: Names = ("1",)
+    sources: Sources
 
 
 class VendorTable(Table):
@@ -321,6 +400,8 @@ class SignatureFile(Table):
     identify: tuple[IdentifyTable, ...] = ()
     rule: tuple[RuleTable, ...] = ()
     stream_path: tuple[StreamPathTable, ...] = ()
+    answer: tuple[AnswerTable, ...] = ()
+    channels: tuple[ChannelsTable, ...] = ()
 
     @model_validator(mode="after")
     def _identify_has_a_vendor(self) -> SignatureFile:

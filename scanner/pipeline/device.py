@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from scanner.config import ScanConfig
 from scanner.judge.identify import hints, identity
 from scanner.judge.misbehaviour import misbehaviour, rejections
-from scanner.judge.verdict import not_checked, verdict
+from scanner.judge.verdict import Context, judge
 from scanner.matching.engine import match_rules, with_families
 from scanner.matching.schema import SignatureSet
 from scanner.model import (
@@ -109,22 +109,28 @@ def _report(host: Host, credential: Credential | None, sigset: SignatureSet, par
     skipped = [item for part in parts for item in part.skipped]
     found = hints(observations, sigset)
     findings = match_rules(observations, sigset.rules)
-    is_camera = found.is_camera
-    vendors = with_families(found.vendors, sigset)  # an OEM's devices answer its family's rules too
+    who = identity(host, observations, found, sigset)
+    vendors = with_families([who.vendor] if who.vendor else [], sigset)  # an OEM answers its family's rules too
     decisive = [rule for rule in sigset.rules if rule.conclusive]  # a miss of the others proves nothing
     skipped += [NotChecked("vendor_api", Reason(v.no_face_api), v.name) for v in sigset.vendors
                 if v.no_face_api and v.name in vendors]  # fmt: skip
     skipped += misbehaviour(observations) + rejections(host)
+    absent = frozenset(check for part in parts for check in part.absent)
+    context = Context(vendors, found.is_camera, credential is not None, found.role, tuple(skipped), absent)
+    judgement = judge(findings, observations, decisive, context)
     return DeviceReport(
         address=host.address,
-        identity=identity(host, observations, found, sigset),
-        is_camera=is_camera,
+        identity=who,
+        is_camera=found.is_camera,
         services=_services(host, parts),
-        face_analytics=verdict(findings, observations, decisive, vendors, is_camera),
+        face_analytics=judgement.verdict,
         findings=findings,
-        not_checked=not_checked(observations, decisive, vendors, is_camera, credential is not None, skipped),
+        not_checked=judgement.not_checked,
         discovered_by=host.discovered_by,
         observations=tuple(observations),
+        coverage=judgement.coverage,
+        role=found.role,
+        channels=next((part.channels for part in parts if part.channels), ()),
     )
 
 

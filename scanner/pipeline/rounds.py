@@ -85,6 +85,7 @@ def onvif_round(device: DeviceAudit, xaddrs: Sequence[str], announced: bool = Fa
             services=((port, "onvif"),),
             skipped=result.not_checked,
             stream_uris=result.stream_uris,
+            absent=result.absent,
         )
     return Part(observations=failed if announced else ())
 

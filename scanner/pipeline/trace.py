@@ -8,7 +8,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from scanner.model import NotChecked, Observation
+from scanner.model import Channel, NotChecked, Observation
 
 
 @dataclass(frozen=True)
@@ -20,6 +20,8 @@ class Part:
     skipped: tuple[NotChecked, ...] = ()
     web_ports: tuple[tuple[int, bool], ...] = ()  # ports that answered in HTTP, as (port, tls)
     stream_uris: tuple[str, ...] = ()
+    absent: frozenset[str] = frozenset()  # face checks the device said it has no service for (ONVIF)
+    channels: tuple[Channel, ...] = ()  # the device's video channels, as it lists them
 
 
 @dataclass(frozen=True)

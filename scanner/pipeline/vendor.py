@@ -1,19 +1,30 @@
-"""The vendor step of a device's audit: each signature request once, and the vendor sessions behind a login."""
+"""The vendor step of a device's audit: each signature request once, the device's channels and the requests asked
+per channel, and the vendor sessions behind a login.
+
+Requests that open a server-side search are always closed; answer lines holding secrets are dropped before they
+are recorded; each answer the vendor documents as "I lack this" is read as absent (`[[answer]]`).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from functools import partial
 
 from scanner.judge.identify import IdentityHints
+from scanner.matching.answers import read_as_absent
+from scanner.matching.channels import default_channels, read_channels
 from scanner.matching.engine import with_families
-from scanner.matching.schema import RequestSpec, SignatureSet
+from scanner.matching.schema import RequestSpec, SessionSpec, SignatureSet
 from scanner.matching.session import checked, hide_token, login_request, logout_request, read_token, with_token
-from scanner.model import FAILED, NOT_SUPPORTED, NotChecked, Observation
+from scanner.matching.templates import closing, drop_lines, for_channel, search_handle
+from scanner.model import ABSENT, FAILED, NOT_SUPPORTED, Channel, NotChecked, Observation
 from scanner.pipeline.context import DeviceAudit
 from scanner.pipeline.trace import Part
 from scanner.vocabulary import Reason
+
+AFTER = ("http.root", "onvif", "rtsp")  # the steps whose answers chose the vendor requests
+Send = Callable[[RequestSpec], Observation]
 
 
 def _vendor_specs(found: IdentityHints, sigset: SignatureSet) -> list[RequestSpec]:
@@ -29,74 +40,142 @@ def _vendor_specs(found: IdentityHints, sigset: SignatureSet) -> list[RequestSpe
 
 def _request_key(spec: RequestSpec) -> tuple[object, ...]:
     """What is actually sent: two signature requests with the same key are one request to the device."""
-    return spec.method, spec.path, spec.body, spec.content_type, spec.auth
+    return spec.method, spec.path, spec.body, spec.content_type, spec.auth, spec.headers
+
+
+class _Asker:
+    """Sends one device's vendor requests on the first web port and finishes each answer the same way."""
+
+    def __init__(self, device: DeviceAudit, port: int, tls: bool, vendors: Sequence[str]) -> None:
+        self.device, self.port, self.tls, self.vendors = device, port, tls, vendors
+
+    def send(self, spec: RequestSpec) -> Observation:
+        return self.device.client.run_request(self.port, self.tls, spec)
+
+    def ask(self, spec: RequestSpec, send: Send | None = None, channel: str | None = None) -> list[Observation]:
+        """The request's answer, finished, and the closing request of a search it opened."""
+        send = send or self.send
+        concrete = for_channel(spec, channel) if channel is not None else spec
+        answer = self.finish(send(concrete), spec, channel)
+        handle = search_handle(answer, spec)
+        if handle is None:
+            return [answer]
+        return [answer, self.finish(send(closing(concrete, handle)), spec, channel)]
+
+    def finish(self, obs: Observation, spec: RequestSpec, channel: str | None) -> Observation:
+        obs = drop_lines(obs if obs.probe.startswith(spec.id) else replace(obs, probe=spec.id), spec.drop)
+        obs = replace(obs, channel=channel) if channel is not None else obs
+        return read_as_absent(obs, self.device.sigset.answers, self.vendors)
 
 
 def vendor_round(device: DeviceAudit, web_ports: Sequence[tuple[int, bool]], found: IdentityHints) -> Part:
-    """Each distinct vendor request once, on the first web port, spread over the device's lines.
-
-    One answer serves every signature request that sends the same thing (recorded under each one's probe id).
-    """
+    """Each distinct vendor request once, on the first web port, spread over the device's lines; then the
+    per-channel ones for each channel the device lists; then the session requests."""
     if not web_ports:
         return Part()
-    port, tls = web_ports[0]
-    chosen = _vendor_specs(found, device.sigset)
-    specs = [spec for spec in chosen if spec.session is None]
-    distinct: dict[tuple[object, ...], RequestSpec] = {}
-    for spec in specs:
-        distinct.setdefault(_request_key(spec), spec)
-    unique = list(distinct.values())
-    batches = [batch for batch in (unique[i :: device.kit.lines] for i in range(device.kit.lines)) if batch]
-    after = ("http.root", "onvif", "rtsp")
-
-    def ask(batch: list[RequestSpec]) -> Part:
-        return Part(observations=tuple(device.client.run_request(port, tls, spec) for spec in batch))
-
-    helpers = [device.beside(f"vendor.{i}", after, partial(ask, b)) for i, b in enumerate(batches[1:], start=2)]
-    parts = [device.here("vendor.1", after, partial(ask, batches[0]))] if batches else []
-    parts += [future.result() for future in helpers]
-    answers = {
-        _request_key(spec): obs for batch, part in zip(batches, parts, strict=True)
-        for spec, obs in zip(batch, part.observations, strict=True)
-    }  # fmt: skip
-    plain = tuple(_as_probe(answers[_request_key(spec)], spec.id) for spec in specs)
-    in_session = [spec for spec in chosen if spec.session is not None]
     vendors = with_families(found.vendors, device.sigset)
-    sessions = device.here("vendor.session", after, partial(_session_round, device, port, tls, in_session, vendors))
-    return Part(observations=plain + sessions.observations, skipped=sessions.skipped)
+    asker = _Asker(device, *web_ports[0], vendors)
+    chosen = _vendor_specs(found, device.sigset)
+    plain = [spec for spec in chosen if spec.session is None]
+    first = _in_parallel(device, asker, [(spec, None) for spec in plain if not spec.per_channel], "vendor")
+    channels, skipped = _channels(device, first, vendors, [s for s in plain if s.per_channel])
+    pairs = [(spec, ch.id) for spec in plain if spec.per_channel for ch in channels]
+    per_channel = _in_parallel(device, asker, pairs, "vendor.channel")
+    in_session = [spec for spec in chosen if spec.session is not None]
+    sessions = device.here("vendor.session", AFTER, partial(_session_round, asker, in_session, vendors))
+    observations = tuple(first) + tuple(per_channel) + sessions.observations
+    return Part(observations=observations, skipped=skipped + sessions.skipped, channels=channels)
 
 
-def _session_round(
-    device: DeviceAudit, port: int, tls: bool, specs: Sequence[RequestSpec], vendors: Sequence[str]
-) -> Part:
-    """Requests behind a vendor login: log in once per session, ask, always log out; tokens never recorded.
+def _in_parallel(
+    device: DeviceAudit, asker: _Asker, work: Sequence[tuple[RequestSpec, str | None]], step: str
+) -> list[Observation]:
+    """Each distinct (request, channel) once, spread over the device's lines; one answer serves every signature
+    request that sends the same thing (recorded under each one's probe id)."""
+    distinct: dict[tuple[object, ...], tuple[RequestSpec, str | None]] = {}
+    for spec, channel in work:
+        distinct.setdefault((*_request_key(spec), channel), (spec, channel))
+    results: dict[tuple[object, ...], list[Observation]] = {}  # each key written by one line only
 
-    What could not be asked is said only for the vendors the device was identified as (an unidentified device is
-    tried with every vendor's login; its not speaking one is no news).
-    """
+    def ask(batch: list[tuple[tuple[object, ...], tuple[RequestSpec, str | None]]]) -> Part:
+        for key, (spec, channel) in batch:
+            results[key] = asker.ask(spec, channel=channel)
+        return Part(observations=tuple(o for key, _ in batch for o in results[key]))
+
+    unique = list(distinct.items())
+    batches = [batch for batch in (unique[i :: device.kit.lines] for i in range(device.kit.lines)) if batch]
+    helpers = [device.beside(f"{step}.{i}", AFTER, partial(ask, b)) for i, b in enumerate(batches[1:], start=2)]
+    if batches:
+        device.here(f"{step}.1", AFTER, partial(ask, batches[0]))
+    for future in helpers:
+        future.result()
+    found = []
+    for spec, channel in work:
+        asked = distinct[(*_request_key(spec), channel)][0]
+        for obs in results[(*_request_key(spec), channel)]:
+            probe = spec.id + obs.probe.removeprefix(asked.id)  # `<id>` or `<id>.close`
+            found.append(obs if probe == obs.probe else replace(obs, probe=probe))
+    return found
+
+
+def _channels(
+    device: DeviceAudit, answers: Sequence[Observation], vendors: Sequence[str], wanted: Sequence[RequestSpec]
+) -> tuple[tuple[Channel, ...], tuple[NotChecked, ...]]:
+    """The device's channels from its vendor's channel list; a device that says it has no such list (a camera)
+    has the vendor's default ones. When the list could not be read, the per-channel requests are not asked and
+    each says why."""
+    sources = [s for s in device.sigset.channels if s.vendor in vendors]
+    for source in sources:
+        listed = read_channels(answers, source)
+        if listed:
+            return listed, ()
+        if listed is not None or any(o.probe == source.probe and o.outcome == ABSENT for o in answers):
+            return default_channels(source), ()
+    if not sources or not wanted:
+        return (), ()
+    return (), tuple(NotChecked(spec.id, Reason.CHANNELS_UNREAD) for spec in wanted)
+
+
+def _session_round(asker: _Asker, specs: Sequence[RequestSpec], vendors: Sequence[str]) -> Part:
+    """Requests behind a vendor login, for the vendors the device was identified as only (a login is never sent
+    to a device not identified as that vendor): log in once per session, ask, always log out."""
     observations: list[Observation] = []
     skipped: list[NotChecked] = []
-    for session in (s for s in device.sigset.sessions if any(spec.session == s.id for spec in specs)):
+    for session in asker.device.sigset.sessions:
         members = [spec for spec in specs if spec.session == session.id]
-        ours = session.vendor in vendors
-        if device.credential is None:
-            skipped += [NotChecked(spec.id, Reason.SESSION_NEEDS_LOGIN) for spec in members if ours]
+        if not members or session.vendor not in vendors:
             continue
-        login = checked(device.client.run_request(port, tls, login_request(session, device.credential)), session)
-        token = read_token(login, session)
-        observations.append(hide_token(login, token))
-        if token is None:
-            reason, detail = _login_failure(login)
-            skipped += [NotChecked(spec.id, reason, detail) for spec in members if ours]
+        if asker.device.credential is None:
+            skipped += [NotChecked(spec.id, Reason.SESSION_NEEDS_LOGIN) for spec in members]
             continue
-        try:
-            for spec in members:
-                answer = device.client.run_request(port, tls, with_token(spec, token))
-                observations.append(hide_token(checked(_as_probe(answer, spec.id), session), token))
-        finally:
-            logout = device.client.run_request(port, tls, logout_request(session, token))
-            observations.append(hide_token(logout, token))
+        part = _one_session(asker, session, members, vendors)
+        observations += part.observations
+        skipped += part.skipped
     return Part(observations=tuple(observations), skipped=tuple(skipped))
+
+
+def _one_session(asker: _Asker, session: SessionSpec, members: Sequence[RequestSpec], vendors: Sequence[str]) -> Part:
+    """One login, its requests (per channel too), and the logout; the token is never recorded."""
+    assert asker.device.credential is not None
+    login = checked(asker.send(login_request(session, asker.device.credential)), session)
+    token = read_token(login, session)
+    observations = [hide_token(login, token)]
+    if token is None:
+        reason, detail = _login_failure(login)
+        return Part(observations=tuple(observations), skipped=tuple(NotChecked(s.id, reason, detail) for s in members))
+
+    def send(spec: RequestSpec) -> Observation:
+        return hide_token(checked(asker.send(with_token(spec, token)), session), token)
+
+    skipped: tuple[NotChecked, ...] = ()
+    try:
+        first = [o for spec in members if not spec.per_channel for o in asker.ask(spec, send)]
+        wanted = [spec for spec in members if spec.per_channel]
+        channels, skipped = _channels(asker.device, first, vendors, wanted)
+        observations += first + [o for spec in wanted for ch in channels for o in asker.ask(spec, send, ch.id)]
+    finally:
+        observations.append(hide_token(asker.send(logout_request(session, token)), token))
+    return Part(observations=tuple(observations), skipped=skipped)
 
 
 def _login_failure(login: Observation) -> tuple[Reason, str]:
@@ -105,7 +184,3 @@ def _login_failure(login: Observation) -> tuple[Reason, str]:
     if login.outcome == FAILED and login.status is None:
         return Reason.SESSION_NO_ANSWER, login.detail
     return Reason.SESSION_LOGIN_REFUSED, ""
-
-
-def _as_probe(obs: Observation, probe: str) -> Observation:
-    return obs if obs.probe == probe else replace(obs, probe=probe)

@@ -224,6 +224,9 @@ class HttpRequest(Protocol):
     @property
     def auth(self) -> bool: ...  # answer the device's login challenge with the owner's credentials
 
+    @property
+    def headers(self) -> tuple[tuple[str, str], ...]: ...  # extra request headers
+
 
 @dataclass(frozen=True)
 class _Answer:
@@ -262,6 +265,7 @@ class HttpClient:
         if spec.method not in ("GET", "POST"):
             return self._refused(spec, port, tls)
         headers = {"Content-Type": spec.content_type} if spec.content_type else {}
+        headers.update(spec.headers)
         body = spec.body.encode() if spec.body else None
         use_credential = spec.auth and self._credential is not None
         return self._observe(spec.id, spec.method, port, tls, spec.path, body, headers, use_credential)

@@ -19,7 +19,12 @@ from scanner.probes.onvif_calls import Call, RawCall
 from scanner.probes.onvif_zeep import Caller, OnvifClients, WsdlCache, wsdl_dir
 from scanner.vocabulary import Reason
 
-__all__ = ["OnvifResult", "WsdlCache", "onvif_probe"]
+__all__ = ["ANALYTICS_PROBES", "OnvifResult", "WsdlCache", "onvif_probe"]
+
+ANALYTICS_PROBES = frozenset({
+    "onvif.analytics.supported_rules", "onvif.analytics.rules", "onvif.analytics.supported_modules",
+    "onvif.analytics.modules", "onvif.analytics.rule_options", "onvif.analytics.supported_metadata",
+})  # fmt: skip
 
 MAX_PROFILES = 2  # stream URIs asked for; analytics configurations examined
 MAX_OBSERVE = 300.0  # seconds: the longest observe window (a subscription the device keeps for us)
@@ -34,6 +39,7 @@ class OnvifResult:
     clock_offset_s: float | None
     stream_uris: tuple[str, ...]
     not_checked: tuple[NotChecked, ...] = ()
+    absent: frozenset[str] = frozenset()  # face checks the device said it has no service or capability for
 
 
 class _Sequence:
@@ -45,6 +51,7 @@ class _Sequence:
         self.analytics_caps: Element | None = None  # the analytics service's capabilities (pre-auth)
         self.observations: list[Observation] = []
         self.skipped: list[NotChecked] = []
+        self.absent: set[str] = set()
         self.xaddrs: dict[str, str] = {}
         self.offset: float | None = None
         self.refused = False  # the login was refused once: ask nothing more with it (cameras lock accounts)
@@ -123,7 +130,9 @@ class _Sequence:
             self.skipped.append(NotChecked("onvif", Reason.NO_LOGIN_ONVIF))
             if self.observe:
                 self.skipped.append(NotChecked("onvif.events.pull", Reason.OBSERVE_LOGIN))
-        return OnvifResult(tuple(self.observations), self.offset, _stream_uris(self.address, uris), tuple(self.skipped))
+        stream_uris = _stream_uris(self.address, uris)
+        skipped, absent = tuple(self.skipped), frozenset(self.absent)
+        return OnvifResult(tuple(self.observations), self.offset, stream_uris, skipped, absent)
 
 
 def _values(root: Element | None, probe: str, name: str) -> tuple[str, ...]:
@@ -172,10 +181,16 @@ def _analytics(seq: _Sequence, tokens: tuple[str, ...]) -> None:
     url = seq.xaddrs.get(ox.NS_ANALYTICS)
     if url is None:
         seq.skipped.append(NotChecked("onvif.analytics", Reason.NO_ANALYTICS))
+        seq.absent.update(ANALYTICS_PROBES)
         return
-    if not tokens:
+    if not tokens:  # no analytics configuration in any profile: no rule or module runs
         seq.skipped.append(NotChecked("onvif.analytics", Reason.NO_ANALYTICS_CONFIG))
+        seq.absent.update(ANALYTICS_PROBES)
         return
+    for flag, probe in (("RuleOptionsSupported", "onvif.analytics.rule_options"),
+                        ("SupportedMetadata", "onvif.analytics.supported_metadata")):  # fmt: skip
+        if not _offers(seq, flag):
+            seq.absent.add(probe)  # the service's capabilities do not offer it
     for token in tokens[:MAX_PROFILES]:
         params, label = {"ConfigurationToken": token}, f"ConfigurationToken={token}"
         seq.authed(Call("rules", "onvif.analytics.supported_rules", "GetSupportedRules", params, label), url)
@@ -183,17 +198,23 @@ def _analytics(seq: _Sequence, tokens: tuple[str, ...]) -> None:
         call = Call("modules", "onvif.analytics.supported_modules", "GetSupportedAnalyticsModules", params, label)
         seq.authed(call, url)
         seq.authed(Call("modules", "onvif.analytics.modules", "GetAnalyticsModules", params, label), url)
-        if seq.analytics_caps is not None and ox.capability(seq.analytics_caps, "RuleOptionsSupported"):
+        if _offers(seq, "RuleOptionsSupported"):
             fields = (("ConfigurationToken", token),)
             seq.raw(RawCall("onvif.analytics.rule_options", ox.NS_ANALYTICS, "GetRuleOptions", fields, label), url)
-    if seq.analytics_caps is not None and ox.capability(seq.analytics_caps, "SupportedMetadata"):
+    if _offers(seq, "SupportedMetadata"):
         seq.raw(RawCall("onvif.analytics.supported_metadata", ox.NS_ANALYTICS, "GetSupportedMetadata"), url)
+
+
+def _offers(seq: _Sequence, flag: str) -> bool:
+    """The analytics service's capabilities (pre-auth) offer an optional operation."""
+    return seq.analytics_caps is not None and ox.capability(seq.analytics_caps, flag)
 
 
 def _events(seq: _Sequence) -> None:
     url = seq.xaddrs.get(ox.NS_EVENTS)
     if url is None:
         seq.skipped.append(NotChecked("onvif.events", Reason.NO_EVENTS))
+        seq.absent.add("onvif.events.properties")
         return
     seq.authed(Call("events", "onvif.events.properties", "GetEventProperties"), url)
 

@@ -84,8 +84,10 @@ def classify(
     if kind == "auth" or exchange.status in (401, 403):
         said = "the device refused the supplied login" if authed else "login required; no credentials were sent"
         return AUTH_REQUIRED, said + summary, root
-    if kind == "unsupported" or (kind is None and exchange.status in ABSENT_STATUSES):
-        return NOT_SUPPORTED, f"the device does not offer {operation}{summary or f' (HTTP {exchange.status})'}", root
+    if kind == "unsupported":  # ONVIF's own word (ter:ActionNotSupported...): the device lacks the operation
+        return Outcome.ABSENT, f"the device does not offer {operation}{summary}", root
+    if kind is None and exchange.status in ABSENT_STATUSES:  # HTTP only: maybe just not at this address
+        return NOT_SUPPORTED, f"the device does not offer {operation} (HTTP {exchange.status})", root
     if kind == "other":
         return FAILED, f"the device answered with a SOAP fault{summary}", root
     if kind is None and exchange.status == 200 and root is not None and ox.is_response_to(root, operation):

@@ -194,11 +194,44 @@ def _is_topic(element: Element) -> bool:
 
 
 def _class_filters(root: Element) -> list[str]:
+    return [name for rule in find_local(root, "//Rule") for name in _rule_classes(rule)]
+
+
+def _rule_classes(rule: Element) -> list[str]:
     found: list[str] = []
-    for item in find_local(root, "//Rule/Parameters/SimpleItem"):
+    for item in find_local(rule, "Rule/Parameters/SimpleItem"):
         if (item.get("Name") or "").lower() == "classfilter":
             found += (item.get("Value") or "").split()
     return found
+
+
+def armed(rule: Element) -> str:
+    """A rule's `Armed` parameter as the device gave it (a SimpleItem of its Parameters, or an attribute of older
+    rules), or `not set`: ONVIF runs a rule whose Armed is absent."""
+    for item in find_local(rule, "Rule/Parameters/SimpleItem"):
+        if (item.get("Name") or "").lower() == "armed":
+            return (item.get("Value") or "").strip() or "not set"
+    return (rule.get("Armed") or "").strip() or "not set"
+
+
+def _armed_rules(root: Element) -> list[Element]:
+    """The configured rules that run: Armed not false (the switch), and not a placeholder without geometry."""
+    return [r for r in find_local(root, "//Rule") if armed(r).lower() not in ("false", "0") and not _placeholder(r)]
+
+
+def _placeholder(rule: Element) -> bool:
+    """Hikvision lists MyLineDetector1-4 with no points on every camera: a rule with an empty geometry element."""
+    shapes = [e for e in rule.iter() if local(e.tag) in ("Segments", "Polyline", "Polygon", "Field")]
+    return bool(shapes) and not any(local(e.tag) == "Point" for s in shapes for e in s.iter())
+
+
+def _armed_values(root: Element) -> Values:
+    """Type and class filters of the rules that run, each with its switch as read (`tt:FaceRecognition (Armed=true)`),
+    so a finding shows the switch it rests on."""
+    rules = _armed_rules(root)
+    types = [f"{r.get('Type') or ''} (Armed={armed(r)})" for r in rules if r.get("Type")]
+    classes = [f"{name} (Armed={armed(r)})" for r in rules for name in _rule_classes(r)]
+    return (("armed_rule_types", _items(types)), ("armed_class_filters", _items(classes)))
 
 
 def _profiles(root: Element) -> Values:
@@ -365,6 +398,7 @@ _PARSERS: dict[str, Callable[[Element], Values]] = {
         ("rule_types", _items(_attrs(r, "//Rule", "Type"))),
         ("rule_names", _items(_attrs(r, "//Rule", "Name"))),
         ("class_filters", _items(_class_filters(r))),
+        *_armed_values(r),
     ),
     "onvif.analytics.supported_modules": lambda r: (
         ("module_types", _items(_attrs(r, "//AnalyticsModuleDescription", "Name"))),

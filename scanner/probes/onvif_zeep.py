@@ -62,8 +62,10 @@ _BINDINGS = {
 }
 EXPECTED: tuple[type[BaseException], ...] = (ProbeError, ParseError, ZeepError, *NETWORK_ERRORS)
 ACTIONS = {
-    "GetRuleOptions": "http://www.onvif.org/ver20/analytics/wsdl/RuleEngine/GetRuleOptionsRequest",
-    "GetSupportedMetadata": "http://www.onvif.org/ver20/analytics/wsdl/AnalyticsEngine/GetSupportedMetadataRequest",
+    # The analytics WSDL's soapAction values (onvif/specs wsdl/ver20/analytics/wsdl/analytics.wsdl, bindings of
+    # GetRuleOptions and GetSupportedMetadata); it defines no wsaw:Action.
+    "GetRuleOptions": "http://www.onvif.org/ver20/analytics/wsdl/GetRuleOptions",
+    "GetSupportedMetadata": "http://www.onvif.org/ver20/analytics/wsdl/GetSupportedMetadata",
     "CreatePullPointSubscription": (
         "http://www.onvif.org/ver10/events/wsdl/EventPortType/CreatePullPointSubscriptionRequest"
     ),

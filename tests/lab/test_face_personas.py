@@ -26,8 +26,8 @@ def test_every_rule_family_has_a_persona_and_every_trap_expects_nothing():
     personas = {p.id: p for p in load_personas()}
     for persona_id, vendor in FAMILIES.items():
         assert personas[persona_id].vendor == vendor
-    for persona_id in TRAPS:
-        assert personas[persona_id].expect.face_analytics == "not_found", persona_id
+    for persona_id in TRAPS:  # a trap never gives a face level; unknown where the maker's own settings are unread
+        assert personas[persona_id].expect.face_analytics in ("not_found", "unknown"), persona_id
     levels = {p.expect.face_analytics for p in personas.values()}
     assert {"active", "configured", "capable", "not_found", "unknown"} <= levels
     observed = {p.id for p in personas.values() if p.expect.face_analytics_observed == "active"}

@@ -25,9 +25,9 @@ def test_answer_key():
     )
     assert expect["hik-trap"].face_analytics == "not_found"
     assert expect["dahua-fr"].face_analytics == "configured"
-    assert expect["dahua-plain"].face_analytics == "not_found"
+    assert expect["dahua-plain"].face_analytics == "unknown"  # Dahua's face capability answer is undocumented
     assert expect["onvif-m-face"].face_analytics == "configured"
-    assert expect["onvif-plain"].face_analytics == "not_found"
+    assert expect["onvif-plain"].face_analytics == "unknown"  # TP-Link: no public face API
     assert (expect["rtsp-only"].vendor, expect["rtsp-only"].is_camera, expect["rtsp-only"].face_analytics) == (
         None,
         True,

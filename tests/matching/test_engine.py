@@ -48,6 +48,7 @@ def test_findings_carry_the_rule_the_excerpt_and_the_body_hash() -> None:
         "hikvision.cap.face_contrast",
         "hikvision.cap.face_detect",
         "hikvision.cap.face_snap",
+        "hikvision.cap.face_snap_modeling",
     ]
     detect = findings[1]
     assert (detect.feature, detect.level, detect.confidence) == ("face_detection", "capable", "high")
@@ -90,7 +91,7 @@ def test_matching_is_deterministic_whatever_the_input_order() -> None:
         ),
     ]
     expected = match_rules(observations, SIGSET.rules)
-    assert len(expected) == 9  # 3 capability flags, 3 triggers, 1 Dahua scene, 2 topic rules
+    assert len(expected) == 10  # 4 capability flags, 3 triggers, 1 Dahua scene, 2 topic rules
     shuffler = random.Random(7)
     for _ in range(10):
         obs, rules = observations[:], list(SIGSET.rules)
@@ -249,6 +250,6 @@ def test_case_observation_outcome_follows_the_status() -> None:
 def test_coverage_lists_vendor_feature_levels_with_neutral_rules_last() -> None:
     rows = coverage(SIGSET)
     assert ("Hikvision", "face_library", ("capable", "active")) in rows
-    assert ("Dahua", "face_attributes", ("configured",)) in rows
+    assert ("Dahua", "face_attributes", ("capable",)) in rows  # a scene is not a switch
     assert rows[-1][0] == ANY_VENDOR and rows[0][0] != ANY_VENDOR
     assert rows == coverage(SIGSET)

@@ -20,7 +20,7 @@ from scanner.matching.matchers import evaluate
 from scanner.matching.schema import Matcher
 from scanner.matching.session import checked, hide_token, login_request, logout_request, read_token, with_token
 from scanner.model import FAILED, FEATURES, NOT_SUPPORTED, OK, Credential, Observation
-from tests.matching.test_loader import RULE, error_of, valid
+from tests.matching.test_loader import RULE, VENDORS, error_of, valid
 
 SIGSET = load_signatures()
 SUNAPI = b"""<cgis>
@@ -81,7 +81,9 @@ def test_the_loader_refuses_other_predicates(tmp_path: Path, path: str) -> None:
 def test_rules_are_conclusive_unless_told_otherwise(tmp_path: Path) -> None:
     assert load_signatures(valid(tmp_path)).rules[0].conclusive is True
     rule = RULE.replace('probe = "acme.caps"', 'probe = "acme.caps"\nconclusive = false')
-    assert load_signatures(valid(tmp_path, rule)).rules[0].conclusive is False
+    said = {"vendors.toml": VENDORS + 'no_face_api = "face_api_none_public"\n'}  # Acme has no conclusive rule now
+    assert load_signatures(valid(tmp_path, rule, extra=said)).rules[0].conclusive is False
+    assert "set no_face_api" in error_of(valid(tmp_path / "unsaid", rule))
     bad = RULE.replace('probe = "acme.caps"', 'probe = "acme.caps"\nconclusive = "no"')
     assert error_of(valid(tmp_path, bad)).endswith("rule[0].conclusive: must be true or false")
 

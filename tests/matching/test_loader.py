@@ -200,3 +200,24 @@ def test_matcher_vocabulary_is_consistent() -> None:
     from scanner.matching.schema import MATCHER_KEYS, MATCHER_KINDS
 
     assert set(MATCHER_KEYS) == set(MATCHER_KINDS)
+
+
+# --- the evidence standard, enforced when loading (docs/evidence-standard.md) ---
+
+
+def test_a_configured_rule_without_a_switch_matcher_is_refused(tmp_path: Path) -> None:
+    configured = RULE.replace('level = "capable"', 'level = "configured"')
+    message = error_of(valid(tmp_path, configured))
+    assert message.startswith("signatures/acme.toml: rule[0]: a configured rule needs a matcher with switch = true")
+    switched = configured.replace('equals = "true"', 'equals = "true", switch = true')
+    assert load_signatures(valid(tmp_path / "switched", switched)).rules[0].level == "configured"
+
+
+def test_an_active_rule_needs_a_count_or_an_event(tmp_path: Path) -> None:
+    active = RULE.replace('level = "capable"', 'level = "active"')
+    assert "an active rule needs a matcher with count = true" in error_of(valid(tmp_path, active))
+    counted = active.replace('equals = "true"', "gt = 0, count = true")
+    assert load_signatures(valid(tmp_path / "counted", counted)).rules[0].level == "active"
+    assert "a count matcher needs gt" in error_of(
+        valid(tmp_path / "no-gt", active.replace('equals = "true"', "count = true"))
+    )

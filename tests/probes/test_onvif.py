@@ -171,7 +171,7 @@ def test_action_not_supported_fault():
     device.replies["GetEventProperties"] = Reply(500, [("Content-Type", SOAP)], fault)
     result, _ = run(device, Credential(USER, SECRET))
     events = by_probe(result)["onvif.events.properties"][0]
-    assert events.outcome == "not_supported" and "ActionNotSupported" in events.detail
+    assert events.outcome == "absent" and "ActionNotSupported" in events.detail
     assert events.body == fault
 
 

@@ -46,7 +46,7 @@ def test_rule_options_and_supported_metadata_are_asked_when_the_service_says_it_
     assert "SupportedMetadata=true" in capabilities.value("capabilities")
     sent = [s for s in server.seen if b"GetRuleOptions" in s.body][0]
     assert b"UsernameToken" in sent.body and b"<tan:ConfigurationToken" not in sent.body  # our own prefixes
-    assert b"VideoAnalyticsToken" in sent.body and "GetRuleOptionsRequest" in sent.headers.get("Content-Type", "")
+    assert b"VideoAnalyticsToken" in sent.body and 'wsdl/GetRuleOptions"' in sent.headers.get("Content-Type", "")
     assert "onvif.events.subscribe" not in probes  # no observe window: no subscription
 
 
