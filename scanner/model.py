@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from scanner import __version__
-from scanner.vocabulary import Confidence, Feature, Level, Outcome, Reason, Role, Verdict
+from scanner.vocabulary import STOP_REASONS, Confidence, Feature, Level, Outcome, Reason, Role, Verdict
 
 # The vocabularies as tuples of their values, for membership tests and choices (scanner.vocabulary defines them).
 FEATURES = tuple(Feature)
@@ -225,6 +225,11 @@ class DeviceReport:
     role: Role = Role.CAMERA
     coverage: Coverage = Coverage()
     channels: tuple[Channel, ...] = ()
+
+
+def cut_short(device: DeviceReport) -> bool:
+    """The device's audit was cut short by the scan's own limits (a budget, a Ctrl-C) before its checks all ran."""
+    return any(note.reason in STOP_REASONS for note in device.not_checked)
 
 
 @dataclass(frozen=True)

@@ -134,6 +134,8 @@ class Reason(StrEnum):
     OTHER = "other"
 
 
+# The scan's own limits cut a check short: a device with one of these in its not_checked was not fully audited.
+STOP_REASONS = frozenset({Reason.BUDGET_SPENT, Reason.INTERRUPTED, Reason.STAGE_BUDGET})
 FACE_API_REASONS = frozenset({
     Reason.FACE_API_UNDOCUMENTED, Reason.FACE_API_NONE_PUBLIC, Reason.FACE_API_NEEDS_KEY, Reason.FACE_CAPS_UNDOCUMENTED,
 })  # fmt: skip

@@ -27,7 +27,7 @@ from scanner.model import (
     Observation,
     strongest_level,
 )
-from scanner.vocabulary import FACE_API_REASONS, Reason, Role, Verdict
+from scanner.vocabulary import FACE_API_REASONS, STOP_REASONS, Reason, Role, Verdict
 
 ONVIF_PREFIX = "onvif."
 
@@ -82,12 +82,17 @@ def judge(
     level = strongest_level([f.level for f in findings])
     if level is not None:
         return Judgement(Verdict(level), coverage, notes)
-    if not context.is_camera:
-        return Judgement(Verdict.NOT_FOUND, coverage, notes)
+    if not context.is_camera:  # not a camera, unless the audit was cut before the device could say what it is
+        return Judgement(Verdict.UNKNOWN if _cut(observations, context) else Verdict.NOT_FOUND, coverage, notes)
     out_of_reach = not context.vendors or any(n.reason in FACE_API_REASONS for n in context.skipped)
     if out_of_reach or not checks or coverage.unread:
         return Judgement(Verdict.UNKNOWN, coverage, notes)
     return Judgement(Verdict.NOT_FOUND, coverage, notes)
+
+
+def _cut(observations: Sequence[Observation], context: Context) -> bool:
+    """The scan's own limits stopped a request of this device, or kept a step from running."""
+    return any(o.stopped is not None for o in observations) or any(n.reason in STOP_REASONS for n in context.skipped)
 
 
 def _for_role(rule: Rule, context: Context) -> bool:
@@ -125,6 +130,9 @@ def _notes(
         notes.setdefault("maker", NotChecked("maker", Reason.MAKER_UNKNOWN))
     if context.is_camera and not checks and not context.skipped:
         notes["face_analytics"] = NotChecked("face_analytics", Reason.NO_MANAGEMENT)
+    if not context.is_camera and _cut(observations, context):  # why this device could not even be identified
+        cause = next((o.stopped for o in observations if o.stopped is not None), Reason.BUDGET_SPENT)
+        notes.setdefault("audit", NotChecked("audit", cause))
     return tuple(note for _, note in sorted(notes.items()))
 
 

@@ -9,7 +9,7 @@ from html import escape
 from importlib import resources
 
 from scanner import TOOL_NAME
-from scanner.model import LEVELS, DeviceReport, Evidence, Finding, NotChecked, ScanResult
+from scanner.model import LEVELS, Channel, DeviceReport, Evidence, Finding, NotChecked, ScanResult, cut_short
 from scanner.report.bundle.params import BundleParams
 from scanner.report.i18n import (
     CAMERA,
@@ -37,18 +37,19 @@ class Summary:
 
     @property
     def others(self) -> int:
-        return self.devices - self.cameras
+        return self.devices - sum(self.by_verdict.values())
 
 
 def summarize(result: ScanResult) -> Summary:
     cameras = [d for d in result.devices if d.is_camera]
-    counts = {v: sum(1 for d in cameras if tone(d) == v) for v in TONES[:-1]}
+    counts = {v: sum(1 for d in result.devices if tone(d) == v) for v in TONES[:-1]}
     return Summary(len(result.devices), len(cameras), counts)
 
 
 def tone(device: DeviceReport) -> str:
-    """The colour class of a device: its verdict, or `none` when it is not a camera."""
-    return device.face_analytics.value if device.is_camera else "none"
+    """The colour class of a device: its verdict, or `none` when it is not a camera (a device whose audit was
+    cut before it could say what it is stays `unknown`)."""
+    return device.face_analytics.value if device.is_camera or device.face_analytics == "unknown" else "none"
 
 
 def summary_sentence(result: ScanResult, catalog: Catalog) -> str:
@@ -84,6 +85,7 @@ def render_html(
         (
             _masthead(result, catalog),
             "<main>",
+            _incomplete(result, catalog),
             _summary(result, catalog),
             _devices(result, catalog),
             _legal(result, catalog, jurisdiction, notes),
@@ -156,6 +158,20 @@ def _summary(result: ScanResult, catalog: Catalog) -> str:
     )
 
 
+def _incomplete(result: ScanResult, catalog: Catalog) -> str:
+    """A warning at the top when the scan stopped early or some device's checks were cut short: their verdicts
+    say "not checked", never "none found", and the reader must know before reading any number."""
+    cut = [d for d in result.devices if cut_short(d)]
+    if not result.partial and not cut:
+        return ""
+    devices = _join(catalog, [_data(d.address) for d in cut[:20]]) + (" …" if len(cut) > 20 else "")
+    lines = [f"<p>{_t(catalog, 'incomplete.partial')}</p>"] if result.partial else []
+    if cut:
+        lines.append(f"<p>{_t(catalog, 'incomplete.devices', count=_data(len(cut)), devices=devices)}</p>")
+    return (f'<section id="incomplete" class="incomplete"><h2>{_t(catalog, "incomplete.heading")}</h2>'
+            f'{"".join(lines)}</section>')  # fmt: skip
+
+
 def _tile(catalog: Catalog, verdict: str, count: int) -> str:
     zero = " zero" if count == 0 else ""
     return (
@@ -202,26 +218,48 @@ def _facts(catalog: Catalog, device: DeviceReport) -> str:
     found = [_term(catalog, "method", m) for m in device.discovered_by]
     rows.append(("field.services", _join(catalog, services) or unknown))
     rows.append(("field.discovered_by", _join(catalog, found) or unknown))
+    rows.insert(0, ("field.role", _t(catalog, f"role.{device.role}")))
+    if device.channels:
+        rows.append(("field.channels", "<br>".join(_channel(catalog, c) for c in device.channels)))
+    if device.is_camera:
+        rows.append(("field.coverage", _coverage(catalog, device)))
     cells = "".join(f"<dt>{_t(catalog, k)}</dt><dd>{v}</dd>" for k, v in rows)
     return f'<dl class="facts">{cells}</dl>'
+
+
+def _channel(catalog: Catalog, channel: Channel) -> str:
+    """A channel and, where the device lists it, the camera behind it (address, model, serial)."""
+    behind = [_data(v) for v in (channel.name, channel.address, channel.model, channel.serial) if v]
+    label = _t(catalog, "findings.channel", channel=_data(channel.id))
+    return label + (f"{_t(catalog, 'list.colon')}{_join(catalog, behind)}" if behind else "")
+
+
+def _coverage(catalog: Catalog, device: DeviceReport) -> str:
+    counts = {state: _data(len(getattr(device.coverage, state))) for state in ("read", "absent", "unread")}
+    return _t(catalog, "coverage.line", **counts)
 
 
 def _findings(catalog: Catalog, device: DeviceReport) -> str:
     findings = sorted(device.findings, key=lambda f: LEVELS.index(f.level), reverse=True)
     if not findings:
         return ""
-    items = "".join(_finding(catalog, f) for f in findings)
+    channels = {c.id: c for c in device.channels}
+    items = "".join(_finding(catalog, f, channels) for f in findings)
     return f'<h4>{_t(catalog, "findings.heading")}</h4><ul class="findings">{items}</ul>'
 
 
-def _finding(catalog: Catalog, finding: Finding) -> str:
+def _finding(catalog: Catalog, finding: Finding, channels: Mapping[str, Channel] | None = None) -> str:
     feature = _term(catalog, "feature", finding.feature)
     help_key = f"feature_help.{finding.feature}"
     help_text = f"<div>{_t(catalog, help_key)}</div>" if catalog.has(help_key) else ""
     level = f'<span class="level tone-{finding.level}">{_term(catalog, "level", finding.level)}</span>'
     confidence = _t(catalog, "findings.confidence", level=_term(catalog, "confidence", finding.confidence))
     evidence = "".join(_evidence(catalog, e, finding.rule) for e in finding.evidence)
-    return f'<li><span class="finding-title">{feature}</span> · {level} · {confidence}{help_text}{evidence}</li>'
+    where = ""
+    if finding.channel is not None:
+        known = (channels or {}).get(finding.channel) or Channel(finding.channel)
+        where = f' · <span class="channel">{_channel(catalog, known)}</span>'
+    return f'<li><span class="finding-title">{feature}</span>{where} · {level} · {confidence}{help_text}{evidence}</li>'
 
 
 def _evidence(catalog: Catalog, evidence: Evidence, rule: str) -> str:

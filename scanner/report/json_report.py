@@ -1,4 +1,8 @@
-"""The JSON report (schema_version 1): a stable contract, free of secrets, written atomically and read back."""
+"""The JSON report (schema_version 2): a stable contract, free of secrets, written atomically and read back.
+
+Version 2 added each device's `role`, `coverage` and `channels`, and each finding's `channel` (README, "JSON
+report"); reports of version 1 are still read (those fields then take their defaults).
+"""
 
 from __future__ import annotations
 
@@ -13,6 +17,8 @@ from typing import Any, TypeVar
 from scanner import TOOL_NAME
 from scanner.errors import UsageError
 from scanner.model import (
+    Channel,
+    Coverage,
     DeviceReport,
     DiscoveryFact,
     Evidence,
@@ -24,9 +30,10 @@ from scanner.model import (
     Service,
 )
 from scanner.report.i18n import cached_catalog
-from scanner.vocabulary import Confidence, Feature, Level, Reason, Verdict
+from scanner.vocabulary import Confidence, Feature, Level, Reason, Role, Verdict
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+READABLE_VERSIONS = (1, 2)
 MAX_REPORT = 64 << 20  # far above any real report; a bigger file is not one of ours
 E = TypeVar("E", bound=StrEnum)
 
@@ -57,10 +64,18 @@ def _device(device: DeviceReport) -> dict[str, Any]:
         "firmware": ident.firmware,
         "serial": ident.serial,
         "is_camera": device.is_camera,
+        "role": device.role,
         "services": [{"port": s.port, "protocol": s.protocol} for s in device.services],
         "face_analytics": device.face_analytics,
         "findings": [_finding(f) for f in device.findings],
         "not_checked": [_not_checked(n) for n in device.not_checked],
+        # The face checks that apply to the device: read, said absent by the device, or not read (see not_checked).
+        "coverage": {
+            "read": list(device.coverage.read),
+            "absent": list(device.coverage.absent),
+            "unread": list(device.coverage.unread),
+        },  # fmt: skip
+        "channels": [_channel(c) for c in device.channels],
         "discovered_by": list(device.discovered_by),
         # What each discovery method revealed: {"sadp": {"model": ..., "serial": ...}, "arp": {"mac_vendor": ...}}
         "discovery": {fact.method: _facts(fact.facts) for fact in device.discovery},
@@ -90,9 +105,15 @@ def _facts(pairs: tuple[tuple[str, str], ...]) -> dict[str, str | list[str]]:
     return merged
 
 
+def _channel(channel: Channel) -> dict[str, str | None]:
+    fields = ("id", "name", "address", "model", "serial", "maker")
+    return {name: getattr(channel, name) for name in fields}
+
+
 def _finding(finding: Finding) -> dict[str, Any]:
     return {
         "rule": finding.rule,
+        "channel": finding.channel,
         "feature": finding.feature,
         "level": finding.level,
         "confidence": finding.confidence,
@@ -149,8 +170,8 @@ def parse(text: str | bytes) -> ScanResult:
 def from_dict(report: object) -> ScanResult:
     """The records of a report as plain data (the inverse of `to_dict`); UsageError when it is not a camaudit
     report of this schema. The observations stay in the evidence bundle: a report never carries them."""
-    if not isinstance(report, dict) or report.get("schema_version") != SCHEMA_VERSION:
-        raise UsageError(f"not a camaudit JSON report with schema_version {SCHEMA_VERSION}")
+    if not isinstance(report, dict) or report.get("schema_version") not in READABLE_VERSIONS:
+        raise UsageError(f"not a camaudit JSON report with schema_version {' or '.join(map(str, READABLE_VERSIONS))}")
     scan, devices = report.get("scan"), report.get("devices")
     if not isinstance(scan, dict) or not isinstance(devices, list):
         raise UsageError("the JSON report has no `scan` table or no `devices` list")
@@ -179,7 +200,20 @@ def _device_of(data: Mapping[str, Any]) -> DeviceReport:
         not_checked=tuple(NotChecked(str(n.get("check")), *reason_of(n)) for n in data.get("not_checked") or ()),
         discovered_by=tuple(str(m) for m in data.get("discovered_by") or ()),
         discovery=tuple(DiscoveryFact(str(m), _pairs(facts)) for m, facts in (data.get("discovery") or {}).items()),
+        role=_member(Role, data.get("role") or (Role.CAMERA if data.get("is_camera") else Role.OTHER)),
+        coverage=_coverage_of(data.get("coverage") or {}),
+        channels=tuple(_channel_of(c) for c in data.get("channels") or ()),
     )
+
+
+def _coverage_of(data: Mapping[str, Any]) -> Coverage:
+    return Coverage(*(tuple(str(c) for c in data.get(state) or ()) for state in ("read", "absent", "unread")))
+
+
+def _channel_of(data: Mapping[str, Any]) -> Channel:
+    get = data.get
+    return Channel(str(get("id")), _text(get("name")), _text(get("address")), _text(get("model")),
+                   _text(get("serial")), _text(get("maker")))  # fmt: skip
 
 
 def _identity_of(data: Mapping[str, Any]) -> Identity:
@@ -199,6 +233,7 @@ def _finding_of(data: Mapping[str, Any]) -> Finding:
         feature=_member(Feature, data["feature"]),
         level=_member(Level, data["level"]),
         confidence=_member(Confidence, data["confidence"]),
+        channel=_text(data.get("channel")),
         evidence=tuple(
             Evidence(str(e["probe"]), str(e["request"]), str(e["excerpt"]), str(e["sha256"]), str(e["at"]))
             for e in data.get("evidence") or ()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from rich.console import Console
 from rich.table import Table
 
-from scanner.model import LEVELS, DeviceReport, ScanResult
+from scanner.model import LEVELS, DeviceReport, Finding, ScanResult, cut_short
 from scanner.report.i18n import cached_catalog
 
 VERDICT_WORDS = {
@@ -16,17 +16,18 @@ VERDICT_WORDS = {
     "unknown": "[dim]unknown[/]",
 }
 LEVEL_WORDS = {"active": "in use", "configured": "set up", "capable": "capable"}
+ROLE_WORDS = {"recorder": "recorder", "face_terminal": "face terminal", "platform": "platform"}
 
 
 def explain(device: DeviceReport) -> str:
     """One short plain-words reason for the verdict."""
     if device.findings:
-        strongest: dict[str, str] = {}
+        strongest: dict[str, Finding] = {}
         for finding in device.findings:
             known = strongest.get(finding.feature)
-            if known is None or LEVELS.index(finding.level) > LEVELS.index(known):
-                strongest[finding.feature] = finding.level
-        return ", ".join(f"{f.replace('_', ' ')} ({LEVEL_WORDS[lvl]})" for f, lvl in sorted(strongest.items()))
+            if known is None or LEVELS.index(finding.level) > LEVELS.index(known.level):
+                strongest[finding.feature] = finding
+        return ", ".join(_finding_words(f) for _, f in sorted(strongest.items()))
     if not device.is_camera:
         return "not a camera"
     if device.face_analytics == "not_found":
@@ -35,6 +36,11 @@ def explain(device: DeviceReport) -> str:
         first = device.not_checked[0]
         return cached_catalog("en").reason(first.reason, first.detail)
     return "could not be checked"
+
+
+def _finding_words(finding: Finding) -> str:
+    where = f", channel {finding.channel}" if finding.channel is not None else ""
+    return f"{finding.feature.replace('_', ' ')} ({LEVEL_WORDS[finding.level]}{where})"
 
 
 def device_name(device: DeviceReport) -> str:
@@ -56,6 +62,8 @@ def build_table(result: ScanResult) -> Table:
         name = device_name(device)
         if not device.is_camera:
             name += " (not a camera)"
+        elif device.role in ROLE_WORDS:
+            name += f" ({ROLE_WORDS[device.role]})"
         services = " ".join(f"{s.protocol}/{s.port}" for s in device.services)
         table.add_row(
             device.address,
@@ -77,8 +85,22 @@ def summary_line(result: ScanResult) -> str:
     return text + "."
 
 
+def incomplete_line(result: ScanResult) -> str | None:
+    """A warning for the top of the output when the scan stopped early or a device's checks were cut short."""
+    cut = [d for d in result.devices if cut_short(d)]
+    if not result.partial and not cut:
+        return None
+    said = "The scan is incomplete"
+    if cut:
+        said += f": {len(cut)} device(s) could not be fully checked; their verdict is 'unknown', never 'none found'"
+    return said + "."
+
+
 def print_table(result: ScanResult, console: Console) -> None:
-    """Print the table and the summary sentence."""
+    """Print the table and the summary sentence; an incomplete scan says so first."""
+    warning = incomplete_line(result)
+    if warning:
+        console.print(f"[bold yellow]{warning}[/]")
     console.print(build_table(result))
     console.print(summary_line(result))
     for error in result.errors:
