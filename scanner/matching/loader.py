@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NoReturn
@@ -45,8 +46,14 @@ _KEYS = ("vendor", "session", "request", "identify", "rule", "stream_path", "ans
 
 
 def default_directory() -> Path:
-    """The signatures/ directory shipped next to the package."""
-    return Path(scanner.__file__).parent.parent / "signatures"
+    """The signature set shipped with camaudit: signatures/ beside the package in a checkout, the
+    `scanner.signatures` package data in an installed wheel (setup.py maps one onto the other)."""
+    checkout = Path(scanner.__file__).resolve().parent.parent / "signatures"
+    if checkout.is_dir():
+        return checkout
+    spec = importlib.util.find_spec("scanner.signatures")
+    locations = list(spec.submodule_search_locations or ()) if spec else []
+    return Path(locations[0]) if locations else checkout
 
 
 def load_signatures(directory: Path | None = None) -> SignatureSet:
