@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from scanner import __version__
-from scanner.vocabulary import STOP_REASONS, Confidence, Feature, Level, Outcome, Reason, Role, Verdict
+from scanner.vocabulary import REASON_PRIORITY, STOP_REASONS, Confidence, Feature, Level, Outcome, Reason, Role, Verdict
 
 # The vocabularies as tuples of their values, for membership tests and choices (scanner.vocabulary defines them).
 FEATURES = tuple(Feature)
@@ -225,6 +225,13 @@ class DeviceReport:
     role: Role = Role.CAMERA
     coverage: Coverage = Coverage()
     channels: tuple[Channel, ...] = ()
+
+
+def main_reason(device: DeviceReport) -> NotChecked | None:
+    """The note that best explains why the device could not be checked (a stop or a missing login before a note
+    about a service the device lacks); None when there is none."""
+    rank = {reason: n for n, reason in enumerate(REASON_PRIORITY)}
+    return min(device.not_checked, key=lambda note: rank.get(note.reason, len(rank)), default=None)
 
 
 def cut_short(device: DeviceReport) -> bool:

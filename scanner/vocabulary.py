@@ -134,6 +134,19 @@ class Reason(StrEnum):
     OTHER = "other"
 
 
+# The reasons that explain a device's `unknown` verdict, the most telling first: a note about a service the device
+# does not have (no analytics service...) is context, never the reason (scanner.model.main_reason).
+REASON_PRIORITY = (
+    Reason.INTERRUPTED, Reason.STAGE_BUDGET, Reason.BUDGET_SPENT, Reason.AUDIT_FAILED, Reason.MAKER_UNKNOWN,
+    Reason.FACE_API_NONE_PUBLIC, Reason.FACE_API_UNDOCUMENTED, Reason.FACE_API_NEEDS_KEY, Reason.FACE_CAPS_UNDOCUMENTED,
+    Reason.NEEDS_LOGIN, Reason.NO_LOGIN_ONVIF, Reason.SESSION_NEEDS_LOGIN, Reason.LOGIN_REFUSED,
+    Reason.LOGIN_REFUSED_STOP, Reason.SESSION_LOGIN_REFUSED, Reason.NO_MANAGEMENT, Reason.CHANNELS_UNREAD,
+    Reason.NO_ANSWER, Reason.NO_ANSWER_TO, Reason.SESSION_NO_ANSWER, Reason.NOT_OFFERED, Reason.SESSION_NOT_OFFERED,
+    Reason.NOT_ASKED, Reason.MEDIA2_ONLY, Reason.ANSWER_CUT, Reason.OBSERVE_LOGIN, Reason.SUBSCRIPTION_UNUSABLE,
+    Reason.DISCOVERY_REJECTED, Reason.NO_MEDIA, Reason.NO_ANALYTICS_CONFIG, Reason.NO_ANALYTICS, Reason.NO_EVENTS,
+    Reason.OTHER,
+)  # fmt: skip
+
 # The scan's own limits cut a check short: a device with one of these in its not_checked was not fully audited.
 STOP_REASONS = frozenset({Reason.BUDGET_SPENT, Reason.INTERRUPTED, Reason.STAGE_BUDGET})
 FACE_API_REASONS = frozenset({

@@ -55,4 +55,4 @@ def render_pdf(
     params: BundleParams | None = None,
 ) -> bytes:
     """The PDF of the same page as `render_html`."""
-    return html_to_pdf(render_html(result, catalog, jurisdiction=jurisdiction, params=params))
+    return html_to_pdf(render_html(result, catalog, jurisdiction=jurisdiction, params=params, for_print=True))

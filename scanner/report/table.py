@@ -5,7 +5,7 @@ from __future__ import annotations
 from rich.console import Console
 from rich.table import Table
 
-from scanner.model import LEVELS, DeviceReport, Finding, ScanResult, cut_short
+from scanner.model import LEVELS, DeviceReport, Finding, ScanResult, cut_short, main_reason
 from scanner.report.i18n import cached_catalog
 
 VERDICT_WORDS = {
@@ -32,9 +32,9 @@ def explain(device: DeviceReport) -> str:
         return "not a camera"
     if device.face_analytics == "not_found":
         return "face settings read: no face function"
-    if device.not_checked:
-        first = device.not_checked[0]
-        return cached_catalog("en").reason(first.reason, first.detail)
+    note = main_reason(device)
+    if note is not None:
+        return cached_catalog("en").reason(note.reason, note.detail)
     return "could not be checked"
 
 

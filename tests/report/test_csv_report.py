@@ -33,7 +33,7 @@ def test_headers_and_words_are_in_the_readers_language():
     hik = rows[1]
     assert hik[COLUMNS.index("verdict")] == "正在使用"
     assert hik[COLUMNS.index("verdict_code")] == "active"  # the machine-readable verdict stays as is
-    assert "人脸库 (发现正在使用)" in hik[COLUMNS.index("features")]
+    assert "人脸库 (正在使用)" in hik[COLUMNS.index("features")]  # the level words are the verdict words
     unknown = rows[5]
     assert "需要登录：未为该地址提供登录凭据" in unknown[COLUMNS.index("not_checked")]
     printer = rows[6]
