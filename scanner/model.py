@@ -91,6 +91,20 @@ class Host:
 
 
 @dataclass(frozen=True)
+class Sent:
+    """What a request was, precisely enough to serve its answer again (replay, issue 12): never a credential.
+
+    `body` is the request body without anything secret: for SOAP only the Body element (the WS-Security header
+    stays out); for a vendor login nothing at all."""
+
+    protocol: str  # http | https | onvif | rtsp
+    method: str
+    url: str  # as sent: the device's address, port, path and query
+    action: str = ""  # the SOAP operation (ONVIF)
+    body: bytes = b""
+
+
+@dataclass(frozen=True)
 class Observation:
     """One request to a device and its (capped, raw) answer: the unit of evidence.
 
@@ -114,6 +128,7 @@ class Observation:
     stopped: Reason | None = None
     truncated: bool = False  # the body is only the start of the answer: it was larger than the cap
     channel: str | None = None  # the channel a per-channel request asked about
+    sent: Sent | None = None  # the request, for serving the answer again; None for what discovery revealed
 
     @property
     def text(self) -> str:
@@ -209,6 +224,20 @@ class Identity:
 
 
 @dataclass(frozen=True)
+class AuditInputs:
+    """What a device's judgement rests on besides its answers: what discovery knew, what the probes chose not to
+    ask (and why), the checks the device said it has no service for, and whether a login was supplied. Kept in the
+    evidence bundle, so a device can be judged again later from what was recorded (`camaudit rejudge`)."""
+
+    host: Host
+    skipped: tuple[NotChecked, ...] = ()
+    absent: tuple[str, ...] = ()
+    has_credential: bool = False
+    services: tuple[Service, ...] = ()
+    channels: tuple[Channel, ...] = ()
+
+
+@dataclass(frozen=True)
 class DeviceReport:
     """Everything camaudit concluded about one address."""
 
@@ -225,6 +254,7 @@ class DeviceReport:
     role: Role = Role.CAMERA
     coverage: Coverage = Coverage()
     channels: tuple[Channel, ...] = ()
+    inputs: AuditInputs | None = None  # for judging again; None for a report read back from JSON
 
 
 def main_reason(device: DeviceReport) -> NotChecked | None:

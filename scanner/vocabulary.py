@@ -121,6 +121,7 @@ class Reason(StrEnum):
     # how the device answered
     NO_ANSWER = "no_answer"
     NOT_ASKED = "not_asked"
+    NOT_RECORDED = "not_recorded"  # re-judging a bundle: today's signatures ask what it did not record
     CHANNELS_UNREAD = "channels_unread"
     NO_ANSWER_TO = "no_answer_to"
     ANSWER_CUT = "answer_cut"
@@ -142,7 +143,8 @@ REASON_PRIORITY = (
     Reason.NEEDS_LOGIN, Reason.NO_LOGIN_ONVIF, Reason.SESSION_NEEDS_LOGIN, Reason.LOGIN_REFUSED,
     Reason.LOGIN_REFUSED_STOP, Reason.SESSION_LOGIN_REFUSED, Reason.NO_MANAGEMENT, Reason.CHANNELS_UNREAD,
     Reason.NO_ANSWER, Reason.NO_ANSWER_TO, Reason.SESSION_NO_ANSWER, Reason.NOT_OFFERED, Reason.SESSION_NOT_OFFERED,
-    Reason.NOT_ASKED, Reason.MEDIA2_ONLY, Reason.ANSWER_CUT, Reason.OBSERVE_LOGIN, Reason.SUBSCRIPTION_UNUSABLE,
+    Reason.NOT_ASKED, Reason.NOT_RECORDED, Reason.MEDIA2_ONLY, Reason.ANSWER_CUT, Reason.OBSERVE_LOGIN,
+    Reason.SUBSCRIPTION_UNUSABLE,
     Reason.DISCOVERY_REJECTED, Reason.NO_MEDIA, Reason.NO_ANALYTICS_CONFIG, Reason.NO_ANALYTICS, Reason.NO_EVENTS,
     Reason.OTHER,
 )  # fmt: skip

@@ -17,6 +17,8 @@ from scanner import __version__
 from scanner.cli.demo import run_demo, run_lab
 from scanner.cli.exits import EXIT_INTERRUPTED, EXIT_USAGE
 from scanner.cli.options import db_option, lang_option, report_options, scan_options
+from scanner.cli.rejudge import add_parser as add_rejudge_parser
+from scanner.cli.rejudge import run_rejudge
 from scanner.cli.scan import run_scan_command
 from scanner.cli.signatures import run_signatures
 from scanner.cli.stored import run_diff, run_history, run_report, run_verify
@@ -34,6 +36,7 @@ COMMANDS: Mapping[str, Handler] = {
     "history": run_history,
     "diff": run_diff,
     "report": run_report,
+    "rejudge": run_rejudge,
 }
 
 
@@ -100,6 +103,8 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--jurisdiction", choices=JURISDICTION_CHOICES, default="all")
     db_option(report)
     lang_option(report)
+
+    add_rejudge_parser(sub)
     return parser
 
 

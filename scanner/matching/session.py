@@ -68,7 +68,13 @@ def hide_token(obs: Observation, token: str | None) -> Observation:
     detail = obs.detail
     if body != obs.body:
         detail = (detail + "; " if detail else "") + "the session token in the answer was replaced by <session>"
-    return dataclasses.replace(obs, request=request, body=body, detail=detail)
+    sent = obs.sent
+    if sent is not None:
+        url, sent_body = sent.url, sent.body
+        for secret in secrets:
+            url, sent_body = url.replace(secret, HIDDEN), sent_body.replace(secret.encode(), HIDDEN.encode())
+        sent = dataclasses.replace(sent, url=url, body=sent_body)
+    return dataclasses.replace(obs, request=request, body=body, detail=detail, sent=sent)
 
 
 def _fill(template: str, token: str) -> str:

@@ -8,7 +8,7 @@ import re
 from collections.abc import Iterable, Sequence
 from urllib.parse import quote
 
-from scanner.model import Credential, Observation
+from scanner.model import Credential, Observation, Sent
 
 REDACTED = "[REDACTED]"  # brackets, not <redacted>: a redacted XML or JSON body stays well-formed
 SECRET_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie", "set-cookie"})
@@ -93,7 +93,16 @@ def scrub(obs: Observation, credential: Credential | None) -> Observation:
         body=body,
         detail=detail,
         values=tuple((k, tuple(replace_secrets(v, secrets) for v in items)) for k, items in obs.values),
+        sent=_scrub_sent(obs.sent, secrets),
     )
+
+
+def _scrub_sent(sent: Sent | None, secrets: Iterable[str]) -> Sent | None:
+    """The request as recorded, with the credential replaced wherever it could appear (URL, body)."""
+    if sent is None:
+        return None
+    url, body = replace_secrets(sent.url, secrets), _replace_in_bytes(sent.body, secrets)
+    return sent if (url, body) == (sent.url, sent.body) else dataclasses.replace(sent, url=url, body=body)
 
 
 def _replace_in_bytes(body: bytes, secrets: Iterable[str]) -> bytes:

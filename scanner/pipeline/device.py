@@ -13,12 +13,11 @@ import time
 from collections.abc import Sequence
 
 from scanner.config import ScanConfig
+from scanner.judge.device import assess
 from scanner.judge.identify import hints, identity
-from scanner.judge.misbehaviour import misbehaviour, rejections
-from scanner.judge.verdict import Context, judge
-from scanner.matching.engine import match_rules, with_families
 from scanner.matching.schema import SignatureSet
 from scanner.model import (
+    AuditInputs,
     Credential,
     DeviceReport,
     Host,
@@ -105,33 +104,15 @@ def _audit(host: Host, config: ScanConfig, sigset: SignatureSet, kit: AuditKit) 
 
 
 def _report(host: Host, credential: Credential | None, sigset: SignatureSet, parts: Sequence[Part]) -> DeviceReport:
-    observations = observations_of(parts)
-    skipped = [item for part in parts for item in part.skipped]
-    found = hints(observations, sigset)
-    findings = match_rules(observations, sigset.rules)
-    who = identity(host, observations, found, sigset)
-    vendors = with_families([who.vendor] if who.vendor else [], sigset)  # an OEM answers its family's rules too
-    decisive = [rule for rule in sigset.rules if rule.conclusive]  # a miss of the others proves nothing
-    skipped += [NotChecked("vendor_api", Reason(v.no_face_api), v.name) for v in sigset.vendors
-                if v.no_face_api and v.name in vendors]  # fmt: skip
-    skipped += misbehaviour(observations) + rejections(host)
-    absent = frozenset(check for part in parts for check in part.absent)
-    context = Context(vendors, found.is_camera, credential is not None, found.role, tuple(skipped), absent)
-    judgement = judge(findings, observations, decisive, context)
-    return DeviceReport(
-        address=host.address,
-        identity=who,
-        is_camera=found.is_camera,
+    inputs = AuditInputs(
+        host=host,
+        skipped=tuple(item for part in parts for item in part.skipped),
+        absent=tuple(sorted({check for part in parts for check in part.absent})),
+        has_credential=credential is not None,
         services=_services(host, parts),
-        face_analytics=judgement.verdict,
-        findings=findings,
-        not_checked=judgement.not_checked,
-        discovered_by=host.discovered_by,
-        observations=tuple(observations),
-        coverage=judgement.coverage,
-        role=found.role,
         channels=next((part.channels for part in parts if part.channels), ()),
     )
+    return assess(inputs, observations_of(parts), sigset)
 
 
 def observations_of(parts: Sequence[Part]) -> list[Observation]:

@@ -159,7 +159,7 @@ def _one_session(asker: _Asker, session: SessionSpec, members: Sequence[RequestS
     assert asker.device.credential is not None
     login = checked(asker.send(login_request(session, asker.device.credential)), session)
     token = read_token(login, session)
-    observations = [hide_token(login, token)]
+    observations = [_without_body(hide_token(login, token))]  # the login's body holds the password
     if token is None:
         reason, detail = _login_failure(login)
         return Part(observations=tuple(observations), skipped=tuple(NotChecked(s.id, reason, detail) for s in members))
@@ -176,6 +176,10 @@ def _one_session(asker: _Asker, session: SessionSpec, members: Sequence[RequestS
     finally:
         observations.append(hide_token(asker.send(logout_request(session, token)), token))
     return Part(observations=tuple(observations), skipped=skipped)
+
+
+def _without_body(obs: Observation) -> Observation:
+    return replace(obs, sent=replace(obs.sent, body=b"")) if obs.sent is not None else obs
 
 
 def _login_failure(login: Observation) -> tuple[Reason, str]:

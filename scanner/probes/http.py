@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import html
 import http.client
 import socket
@@ -22,6 +23,7 @@ from scanner.model import (
     MAX_BODY,
     Credential,
     Observation,
+    Sent,
     utc_now,
 )
 from scanner.net.deadline import current_guard
@@ -293,14 +295,15 @@ class HttpClient:
         url = self._url(port, tls, path)
         line = printable(f"{method} {url}", 400)
         at = utc_now()
+        sent = Sent("https" if tls else "http", method, url, body=body or b"")
         try:
             answer = self._follow(method, url, port, body, headers, use_credential)
         except _FAILURES as exc:
-            obs = Observation(probe, line, FAILED, at=at, detail=_network_detail(exc), stopped=cause_of(exc))
+            obs = Observation(probe, line, FAILED, at=at, detail=_network_detail(exc), stopped=cause_of(exc), sent=sent)
             return scrub(obs, self._credential)
         if answer.url != url:
             line = printable(f"{method} {url} (redirected to {answer.url})", 400)
-        obs = self._observation(probe, line, at, answer)
+        obs = dataclasses.replace(self._observation(probe, line, at, answer), sent=sent)
         return scrub(obs, self._credential)
 
     def _follow(

@@ -8,8 +8,9 @@ from datetime import UTC, datetime
 
 from lxml import etree
 
+from scanner.errors import ParseError
 from scanner.net.urls import printable
-from scanner.net.xmlsafe import Element, find_local, local, text_of
+from scanner.net.xmlsafe import Element, find_local, local, parse_xml, text_of
 
 Values = tuple[tuple[str, tuple[str, ...]], ...]
 
@@ -421,3 +422,13 @@ def values_for(probe: str, root: Element) -> Values:
     """The derived `values` of an ONVIF probe's successful answer (empty for an unknown probe id)."""
     parser = _PARSERS.get(probe)
     return parser(root) if parser else ()
+
+
+def soap_body(message: object) -> bytes:
+    """The Body element of a SOAP request as sent, without its Header (which carries the WS-Security login)."""
+    data = message if isinstance(message, bytes) else str(message).encode("utf-8")
+    try:
+        bodies = find_local(parse_xml(data), "//Body")
+    except ParseError:
+        return b""
+    return etree.tostring(bodies[0]) if bodies else b""

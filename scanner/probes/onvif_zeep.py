@@ -24,7 +24,7 @@ from zeep.transports import Transport
 from zeep.wsdl import Document
 
 from scanner.errors import ParseError, ProbeError
-from scanner.model import FAILED, OK, Credential, Observation, utc_now
+from scanner.model import FAILED, OK, Credential, Observation, Sent, utc_now
 from scanner.net.pace import HostPace, cause_of
 from scanner.net.redact import scrub
 from scanner.net.urls import same_host
@@ -123,6 +123,8 @@ class _Transport(Transport):
         session.headers["User-Agent"] = USER_AGENT  # zeep sets its own; one name for all camaudit traffic
         self._address, self._timeout, self._auth, self._pace = address, timeout, auth, pace
         self.last: Exchange | None = None
+        self.sent = b""  # the last request's SOAP Body element, without the WS-Security header
+        self.url = ""  # where it went
 
     def load(self, url: str) -> bytes:
         raise ExternalReferenceForbidden(url)  # the WsdlCache loaded every document; a device gives none
@@ -132,6 +134,7 @@ class _Transport(Transport):
 
     def post(self, address: str, message: Any, headers: Any) -> Any:
         self.last = None
+        self.sent, self.url = ox.soap_body(message), address
         if not same_host(urlsplit(address).hostname, self._address):
             raise ProbeError("refused to contact a host other than the audited address")
         data = message if isinstance(message, bytes) else str(message).encode("utf-8")
@@ -262,5 +265,6 @@ class Caller:
             detail=detail,
             values=values,
             stopped=cause_of(error) if error is not None and outcome == FAILED else None,
+            sent=Sent("onvif", "POST", transport.url, operation, transport.sent),
         )
         return scrub(obs, self.device.credential), root if outcome == OK else None

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from scanner.errors import ParseError, ProbeError
-from scanner.model import FAILED, MAX_BODY, Credential, Observation, utc_now
+from scanner.model import FAILED, MAX_BODY, Credential, Observation, Sent, utc_now
 from scanner.net.deadline import Guard
 from scanner.net.pace import UNPACED, HostPace, cause_of
 from scanner.net.redact import scrub
@@ -275,10 +275,11 @@ class _Client:
 
 def _observe(client: _Client, probe: str, method: str, uri: str, extra: dict[str, str]) -> Observation:
     line, at = printable(f"{method} {uri}", 400), utc_now()
+    sent = Sent("rtsp", method, uri)
     try:
         attempt = client.request(method, uri, extra)
     except (OSError, ProbeError, ParseError, ValueError) as exc:
-        return Observation(probe, line, FAILED, at=at, detail=_failure(exc), stopped=cause_of(exc))
+        return Observation(probe, line, FAILED, at=at, detail=_failure(exc), stopped=cause_of(exc), sent=sent)
     reply = attempt.reply
     values = _values(probe, reply, attempt.realm)
     detail = attempt.note or ("" if reply.status == 200 else f"RTSP {reply.status} {printable(reply.reason, 80)}")
@@ -295,6 +296,7 @@ def _observe(client: _Client, probe: str, method: str, uri: str, extra: dict[str
         at=at,
         detail=detail.strip(),
         values=values,
+        sent=sent,
     )
 
 

@@ -12,8 +12,9 @@ from scanner.errors import UsageError
 from scanner.net.redact import secret_forms
 from scanner.report.bundle.manifest import MANIFEST, SIGNATURE
 from scanner.report.bundle.params import BundleParams, bundle_params
+from scanner.report.bundle.recorded import observation_file
 from scanner.report.bundle.verify import verification_lines, verify_bundle
-from scanner.report.bundle.write import observation_file, safe_name, write_bundle
+from scanner.report.bundle.write import safe_name, write_bundle
 from scanner.report.i18n import load_catalog
 from tests.report.sample import PASSWORD, USERNAME, sample_result
 

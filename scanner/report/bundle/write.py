@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
-from scanner import TOOL_NAME
 from scanner.errors import UsageError
-from scanner.model import DeviceReport, Observation, ScanResult
-from scanner.net.redact import redact, redact_bytes, redact_header
+from scanner.model import DeviceReport, ScanResult
+from scanner.net.redact import redact
 from scanner.report.bundle.manifest import MANIFEST, REPORT, SIGNATURE, EvidenceFile, build_manifest
 from scanner.report.bundle.params import BundleParams
+from scanner.report.bundle.recorded import DEVICE_FILE, inputs_to_dict, observation_file
 from scanner.report.bundle.sign import sign
 from scanner.report.json_report import render
 from scanner.report.redacted import redact_result
@@ -73,37 +74,16 @@ def _device_files(number: int, device: DeviceReport, secrets: Sequence[str]) -> 
     for finding in device.findings:
         for evidence in finding.evidence:
             cited.setdefault((evidence.probe, evidence.sha256), set()).add(finding.rule)
+    names = []
     for index, obs in enumerate(device.observations, start=1):
         data, was_redacted = observation_file(device.address, obs, secrets)
         rules = tuple(sorted(cited.get((obs.probe, obs.sha256), ())))
-        path = f"{folder}/{index:03d}-{safe_name(obs.probe)}.txt"
-        yield data, EvidenceFile(path, device.address, obs.probe, obs.sha256, was_redacted, rules)
-
-
-def observation_file(address: str, obs: Observation, secrets: Sequence[str] = ()) -> tuple[bytes, bool]:
-    """One exchange as a file: request, outcome, status, headers, then the raw body; and whether the body changed."""
-    body = redact_bytes(obs.body, secrets)
-    lines = [
-        f"{TOOL_NAME} observation",
-        f"device: {address}",
-        f"probe: {obs.probe}",
-        f"request: {obs.request}",
-        f"at: {obs.at}",
-        f"outcome: {obs.outcome}",
-        f"status: {'' if obs.status is None else obs.status}",
-        f"detail: {obs.detail}",
-        f"body-bytes-received: {len(obs.body)}",
-        f"body-sha256-received: {obs.sha256}",
-        f"body-redacted: {'yes' if body != obs.body else 'no'}",
-    ]
-    lines += [f"value.{name}: {' | '.join(items)}" for name, items in obs.values]
-    lines += ["", "--- headers ---"]
-    lines += [f"{k}: {redact_header(k, v)}" for k, v in obs.headers]
-    lines += ["", "--- body ---", ""]
-    head = "\n".join(_one_line(redact(line, secrets)) for line in lines)
-    return head.encode("utf-8") + body, body != obs.body
-
-
-def _one_line(text: str) -> str:
-    # A device's header value must not be able to forge another line of the file.
-    return text.replace("\r", "\\r").replace("\n", "\\n") if text else text
+        name = f"{index:03d}-{safe_name(obs.probe)}.txt"
+        names.append(name)
+        yield data, EvidenceFile(f"{folder}/{name}", device.address, obs.probe, obs.sha256, was_redacted, rules)
+    if device.inputs is not None:  # what a judgement of the device rests on, to judge it again later
+        record = redact(json.dumps(inputs_to_dict(device.inputs, names), indent=2, sort_keys=True, ensure_ascii=False))
+        yield (
+            (record + "\n").encode("utf-8"),
+            EvidenceFile(f"{folder}/{DEVICE_FILE}", device.address, "", "", False, ()),
+        )
