@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import shutil
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from scanner.errors import CamauditError
@@ -16,8 +20,35 @@ INSTALL_HINT = (
 )
 
 
+FONT_HINT = (
+    "a Chinese PDF needs a Chinese (CJK) font, and none is installed: install one (Debian: `apt-get install "
+    "fonts-noto-cjk`), or write the PDF in English (--lang en)"
+)
+FONT_DIRS = (Path("/usr/share/fonts"), Path("/usr/local/share/fonts"), Path.home() / ".local/share/fonts")
+
+
 class PdfUnavailableError(CamauditError):
-    """WeasyPrint (or the Pango library it needs) is not installed."""
+    """WeasyPrint (or the Pango library it needs), or a font the language needs, is not installed."""
+
+
+def has_cjk_font(list_fonts: Callable[[], str] | None = None) -> bool:
+    """Whether fontconfig knows a font covering Chinese; without fc-list, whether a CJK font file is on disk.
+
+    Without one, WeasyPrint draws Chinese text as empty boxes and still exits happily: refuse instead."""
+    listed = (list_fonts or _fc_list)()
+    if listed:
+        return True
+    if shutil.which("fc-list"):
+        return False
+    return any(any(folder.rglob(pattern)) for folder in FONT_DIRS if folder.is_dir() for pattern in ("*CJK*", "*wqy*"))
+
+
+def _fc_list() -> str:
+    fc_list = shutil.which("fc-list")
+    if fc_list is None:
+        return ""
+    done = subprocess.run([fc_list, ":lang=zh", "family"], capture_output=True, text=True, timeout=30)  # noqa: S603
+    return done.stdout.strip()
 
 
 def _refuse_fetch(url: str, *args: object, **kwargs: object) -> dict[str, Any]:
@@ -54,5 +85,7 @@ def render_pdf(
     jurisdiction: str = "all",
     params: BundleParams | None = None,
 ) -> bytes:
-    """The PDF of the same page as `render_html`."""
+    """The PDF of the same page as `render_html`; PdfUnavailableError for Chinese without a Chinese font."""
+    if catalog.lang == "zh" and not has_cjk_font():
+        raise PdfUnavailableError(FONT_HINT)
     return html_to_pdf(render_html(result, catalog, jurisdiction=jurisdiction, params=params, for_print=True))

@@ -54,3 +54,18 @@ def test_missing_weasyprint_is_a_clear_error(monkeypatch):
     monkeypatch.setitem(sys.modules, "weasyprint", None)  # makes `import weasyprint` raise ImportError
     with pytest.raises(pdf.PdfUnavailableError, match="pip install weasyprint"):
         pdf.render_pdf(sample_scan(), load_catalog("en"))
+
+
+def test_chinese_without_a_chinese_font_is_refused_in_one_line(monkeypatch):
+    real = pdf.has_cjk_font
+    monkeypatch.setattr(pdf, "has_cjk_font", lambda: False)
+    with pytest.raises(pdf.PdfUnavailableError) as refused:
+        pdf.render_pdf(sample_scan(), load_catalog("zh"))
+    assert "fonts-noto-cjk" in str(refused.value) and "\n" not in str(refused.value)
+    assert real(lambda: "Noto Sans CJK SC") is True
+
+
+def test_english_needs_no_chinese_font(monkeypatch):
+    monkeypatch.setattr(pdf, "has_cjk_font", lambda: False)
+    if _weasyprint_works():
+        assert pdf.render_pdf(sample_scan(), load_catalog("en")).startswith(b"%PDF")
