@@ -221,6 +221,7 @@ class Identity:
     firmware: str | None = None
     serial: str | None = None
     mac: str | None = None
+    maker: str | None = None  # whose firmware an OEM brand runs (brand Amcrest, maker Dahua); None when the same
 
 
 @dataclass(frozen=True)

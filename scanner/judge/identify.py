@@ -6,7 +6,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from urllib.parse import unquote
 
-from scanner.matching.engine import IdentifyHit, canonical_vendor, extract_fields, match_identify, vendor_for_oui
+from scanner.matching.engine import (
+    IdentifyHit,
+    api_family,
+    canonical_vendor,
+    extract_fields,
+    match_identify,
+    vendor_for_oui,
+)
 from scanner.matching.schema import SignatureSet
 from scanner.model import OK, Host, Identity, Observation
 from scanner.vocabulary import Role
@@ -64,8 +71,19 @@ def hints(observations: Sequence[Observation], sigset: SignatureSet) -> Identity
         vendor = canonical_vendor(name, sigset)
         if vendor and vendor not in vendors:
             vendors.append(vendor)
+    vendors = _brand_first(vendors, sigset)
     role = _role(ranked, _looks_like_camera(observations, hits))
     return IdentityHints(tuple(vendors), role in VIDEO_ROLES, hits, role)
+
+
+def _brand_first(vendors: list[str], sigset: SignatureSet) -> list[str]:
+    """An OEM brand the device names (Amcrest) before the maker whose firmware a fingerprint recognised (Dahua):
+    the brand is what the device is sold as, whether or not a login let ONVIF say so."""
+    if not vendors:
+        return vendors
+    maker = vendors[0]
+    brands = [v for v in vendors[1:] if v != maker and api_family(v, sigset) == maker]
+    return [*brands[:1], *(v for v in vendors if v not in brands[:1])]
 
 
 def _role(ranked: Sequence[IdentifyHit], camera: bool) -> Role:
@@ -119,12 +137,15 @@ def identity(
     if hardware:
         fields.setdefault("model", hardware[0])
     mac = host.mac or fields.get("mac")
+    vendor = found.vendors[0] if found.vendors else discovery_vendor(host, sigset)
+    maker = api_family(vendor, sigset)
     return Identity(
-        vendor=found.vendors[0] if found.vendors else discovery_vendor(host, sigset),
+        vendor=vendor,
         model=fields.get("model"),
         firmware=fields.get("firmware"),
         serial=fields.get("serial"),
         mac=_normal_mac(mac),
+        maker=maker if maker != vendor else None,
     )
 
 

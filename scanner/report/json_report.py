@@ -60,6 +60,7 @@ def _device(device: DeviceReport) -> dict[str, Any]:
         "address": device.address,
         "mac": ident.mac,
         "vendor": ident.vendor,
+        "maker": ident.maker,
         "model": ident.model,
         "firmware": ident.firmware,
         "serial": ident.serial,
@@ -224,6 +225,7 @@ def _identity_of(data: Mapping[str, Any]) -> Identity:
         firmware=_text(get("firmware")),
         serial=_text(get("serial")),
         mac=_text(get("mac")),
+        maker=_text(get("maker")),
     )
 
 

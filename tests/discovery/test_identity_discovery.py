@@ -51,3 +51,19 @@ def test_vendor_protocols_outrank_renamable_announcements():
     sadp = DiscoveryFact("sadp", (("model", "DS-2CD2143G2-I"),))
     mdns = DiscoveryFact("mdns", (("model", "Front door"),))
     assert identity(host(mdns, sadp), [], NONE, SIGSET).model == "DS-2CD2143G2-I"
+
+
+def test_an_oem_brand_names_the_device_and_its_maker_is_kept_beside_it():
+    """An Amcrest camera runs Dahua firmware: the report names the brand and says whose firmware it runs."""
+    amcrest = identity(host(), [], IdentityHints(("Amcrest", "Dahua"), True, ()), SIGSET)
+    assert (amcrest.vendor, amcrest.maker) == ("Amcrest", "Dahua")
+    dahua = identity(host(), [], IdentityHints(("Dahua",), True, ()), SIGSET)
+    assert (dahua.vendor, dahua.maker) == ("Dahua", None)
+
+
+def test_the_brand_a_device_names_comes_before_the_maker_a_fingerprint_recognised():
+    from scanner.judge.identify import _brand_first
+
+    assert _brand_first(["Dahua", "Amcrest"], SIGSET) == ["Amcrest", "Dahua"]
+    assert _brand_first(["Dahua", "Hikvision"], SIGSET) == ["Dahua", "Hikvision"]
+    assert _brand_first(["Hikvision"], SIGSET) == ["Hikvision"]

@@ -94,6 +94,8 @@ def _facts(catalog: Catalog, device: DeviceReport) -> str:
     known = (device.address, ident.mac, ident.vendor, ident.model, ident.firmware, ident.serial)
     names = ("address", "mac", "vendor", "model", "firmware", "serial")
     rows = [(f"field.{k}", data(value) if value else unknown) for k, value in zip(names, known, strict=True)]
+    if ident.maker:
+        rows.insert(3, ("field.maker", data(ident.maker)))
     rows.insert(0, ("field.role", t(catalog, f"role.{device.role}")))
     services = [f"{term(catalog, 'service', s.protocol)} {data(s.port)}" for s in device.services]
     found = [term(catalog, "method", m) for m in device.discovered_by]
