@@ -57,6 +57,27 @@ def expand_targets(
     return tuple(str(a) for a in sorted(found, key=lambda a: (a.version, a)))
 
 
+def covers(targets: Sequence[str], address: str) -> bool | None:
+    """Whether one of the targets (address, CIDR or range, as a scan was given them) names `address`, without
+    expanding any; None when the address or a target cannot be read (a report from elsewhere, say)."""
+    try:
+        wanted = _plain(ipaddress.ip_address(address))
+        for raw in targets:
+            target = raw.strip()
+            if "/" in target:
+                if wanted in ipaddress.ip_network(target, strict=False):
+                    return True
+            elif "-" in target and not _is_address(target):
+                first, last = _range_ends(target)
+                if first.version == wanted.version and int(first) <= int(wanted) <= int(last):
+                    return True
+            elif _address(target, target) == wanted:
+                return True
+    except (ValueError, ScopeError):
+        return None
+    return False
+
+
 class _Limit:
     """How many addresses a scan may hold, and how a refusal says what to do about it."""
 

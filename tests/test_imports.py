@@ -29,8 +29,9 @@ ALLOWED: dict[str, set[str]] = {
     "judge": BASE | {"matching"},
     "pipeline": BASE
     | {"net", "config", "credentials", "scope", "discovery", "probes", "matching", "judge", "progress"},
-    "report": BASE | {"net", "datafile"},
-    "store": BASE | {"report"},
+    "declared": BASE | {"datafile", "scope"},
+    "report": BASE | {"net", "datafile", "declared"},
+    "store": BASE | {"report", "declared"},
     "lab": BASE | {"datafile"},
     "progress": set(),
     "cli": {"*"},
