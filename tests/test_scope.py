@@ -165,3 +165,15 @@ def test_default_limit_allows_a_slash_16() -> None:
 
 def test_scope_error_is_a_usage_error() -> None:
     assert issubclass(ScopeError, UsageError)
+
+
+def test_covers_says_whether_the_targets_name_an_address_without_expanding_them():
+    from scanner.scope import covers
+
+    assert covers(["127.77.0.0/24"], "127.77.0.60") is True
+    assert covers(["10.0.0.0/8"], "10.200.3.4") is True  # 16 million addresses, none expanded
+    assert covers(["127.77.0.0/24", "10.0.0.1-20"], "10.0.0.20") is True
+    assert covers(["10.0.0.1-20"], "10.0.0.21") is False
+    assert covers(["10.0.0.7"], "::ffff:10.0.0.7") is True
+    assert covers(["127.77.0.0/24"], "fe80::1") is False
+    assert covers(["camera.example"], "10.0.0.7") is None

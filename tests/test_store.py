@@ -74,6 +74,34 @@ def test_the_schema_is_versioned(tmp_path):
         History(path)
 
 
+def test_a_declaration_is_kept_with_its_scan_and_a_version_1_history_is_migrated(tmp_path):
+    from scanner.declared.records import Declaration, DeclaredRow, FaceUse
+    from scanner.store.history import MIGRATIONS
+
+    path = tmp_path / "h.db"
+    with sqlite3.connect(path) as db:  # a history written by the camaudit before declarations
+        db.executescript(f"BEGIN; {MIGRATIONS[0]} PRAGMA user_version = 1; COMMIT;")
+    declared = Declaration(
+        "inventory.xlsx", "ef" * 32, "xlsx", "Sheet1", "G",
+        (DeclaredRow(2, address="127.77.0.13", serial="S1", face_use=FaceUse.NONE, face_text="无"),),
+        original=b"PK\x03\x04...",
+    )  # fmt: skip
+    with History(path) as history:
+        scan = history.add(from_dict(sample_report()))
+        assert history.load_declaration(scan) is None
+        history.add_declaration(scan, declared)
+        history.add_declaration(scan, Declaration("newer.csv", "00" * 32, "csv", "utf-8", "B", declared.rows))
+        with pytest.raises(UsageError):
+            history.add_declaration(99, declared)
+    with History(path) as reopened:
+        kept = reopened.load_declaration(scan)
+        assert kept is not None and kept.source == "newer.csv"  # the latest one is the scan's
+        first = reopened._db.execute("SELECT declaration, original FROM declarations ORDER BY id").fetchone()
+        assert bytes(first[1]) == declared.original and "127.77.0.13" in first[0]
+    with sqlite3.connect(path) as db:
+        assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 2
+
+
 # ---- the diff
 
 

@@ -12,13 +12,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from scanner.declared.export import declaration_dict, declaration_of
+from scanner.declared.records import Declaration
 from scanner.errors import CamauditError, UsageError
 from scanner.model import ScanResult, utc_now
 from scanner.report.bundle.params import BundleParams, params_from_dict, params_to_dict
 from scanner.report.json_report import from_dict, to_dict
 from scanner.vocabulary import FACE_VERDICTS
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 # MIGRATIONS[i] takes a database from user_version i to i + 1; append, never edit.
 MIGRATIONS = (
     """
@@ -37,6 +39,19 @@ MIGRATIONS = (
         params TEXT
     );
     CREATE INDEX scans_started ON scans (started_at);
+    """,
+    # The operator's declared inventory a scan was reconciled with: its rows as read, and the file itself.
+    """
+    CREATE TABLE declarations (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        scan_id INTEGER NOT NULL REFERENCES scans (id),
+        stored_at TEXT NOT NULL,
+        source TEXT NOT NULL,
+        sha256 TEXT NOT NULL,
+        declaration TEXT NOT NULL,
+        original BLOB NOT NULL
+    );
+    CREATE INDEX declarations_scan ON declarations (scan_id);
     """,
 )
 
@@ -155,6 +170,26 @@ class History:
         """The bundle parameters stored with a scan, or None."""
         text = self._column(scan_id, "params")
         return None if text is None else params_from_dict(json.loads(text))
+
+    def add_declaration(self, scan_id: int, declaration: Declaration) -> int:
+        """Keep the inventory a scan was reconciled with (its rows and the file); the latest one is the scan's."""
+        self._column(scan_id, "id")  # UsageError for an unknown scan
+        text = json.dumps(declaration_dict(declaration), sort_keys=True, ensure_ascii=False)
+        row = (scan_id, utc_now(), declaration.source, declaration.sha256, text, declaration.original)
+        with self._db:
+            cursor = self._db.execute(
+                "INSERT INTO declarations (scan_id, stored_at, source, sha256, declaration, original)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                row,
+            )
+        return int(cursor.lastrowid or 0)
+
+    def load_declaration(self, scan_id: int) -> Declaration | None:
+        """The latest inventory kept with a scan, or None."""
+        found = self._db.execute(
+            "SELECT declaration, original FROM declarations WHERE scan_id = ? ORDER BY id DESC LIMIT 1", (scan_id,)
+        ).fetchone()
+        return None if found is None else declaration_of(json.loads(found[0]), bytes(found[1]))
 
     def _column(self, scan_id: int, column: str) -> Any:
         row = self._db.execute(f"SELECT {column} FROM scans WHERE id = ?", (scan_id,)).fetchone()  # noqa: S608
