@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
+from scanner.declared.records import Reconciliation
 from scanner.errors import UsageError
 from scanner.model import ScanResult
 from scanner.report.bundle.params import BundleParams
@@ -17,11 +18,13 @@ from scanner.report.pdf import render_pdf
 
 @dataclass(frozen=True)
 class RenderContext:
-    """What a format needs besides the scan: the reader's words, which legal notes, how the scan was run."""
+    """What a format needs besides the scan: the reader's words, which legal notes, how the scan was run, and the
+    operator's declared inventory reconciled with it (the HTML and PDF pages show it)."""
 
     catalog: Catalog
     jurisdiction: str = "all"
     params: BundleParams | None = None
+    reconciliation: Reconciliation | None = None
 
 
 class ReportFormat(Protocol):
@@ -58,7 +61,9 @@ class HtmlFormat:
     media_type: str = "text/html; charset=utf-8"
 
     def render(self, result: ScanResult, context: RenderContext) -> str:
-        return render_html(result, context.catalog, context.jurisdiction, params=context.params)
+        return render_html(
+            result, context.catalog, context.jurisdiction, params=context.params, reconciliation=context.reconciliation
+        )
 
 
 @dataclass(frozen=True)
@@ -68,7 +73,9 @@ class PdfFormat:
     media_type: str = "application/pdf"
 
     def render(self, result: ScanResult, context: RenderContext) -> bytes:
-        return render_pdf(result, context.catalog, context.jurisdiction, params=context.params)
+        return render_pdf(
+            result, context.catalog, context.jurisdiction, params=context.params, reconciliation=context.reconciliation
+        )
 
 
 @dataclass(frozen=True)

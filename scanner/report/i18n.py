@@ -21,6 +21,7 @@ LANGS = ("en", "zh")
 JURISDICTIONS = ("cn", "eu", "us-il")
 JURISDICTION_CHOICES = (*JURISDICTIONS, "all")
 CAMERA = "camera"  # pseudo-feature of legal notes: any camera at all (e.g. PIPL Art. 26 signs)
+DECLARATION = "declaration"  # pseudo-feature: notes on the operator's own assessment, shown beside "declared vs found"
 
 
 class ReportDataError(CamauditError):
@@ -126,7 +127,7 @@ class _ByLang(Table):
     zh: Text
 
 
-Trigger = Annotated[StrictStr, OneOf((*FEATURES, CAMERA))]
+Trigger = Annotated[StrictStr, OneOf((*FEATURES, CAMERA, DECLARATION))]
 LevelName = Annotated[StrictStr, OneOf(LEVELS)]
 Url = Annotated[StrictStr, Matches("^https?://", "{value!r} is not a source URL")]
 

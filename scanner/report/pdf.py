@@ -8,6 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from scanner.declared.records import Reconciliation
 from scanner.errors import CamauditError
 from scanner.model import ScanResult
 from scanner.report.bundle.params import BundleParams
@@ -84,8 +85,12 @@ def render_pdf(
     catalog: Catalog,
     jurisdiction: str = "all",
     params: BundleParams | None = None,
+    reconciliation: Reconciliation | None = None,
 ) -> bytes:
     """The PDF of the same page as `render_html`; PdfUnavailableError for Chinese without a Chinese font."""
     if catalog.lang == "zh" and not has_cjk_font():
         raise PdfUnavailableError(FONT_HINT)
-    return html_to_pdf(render_html(result, catalog, jurisdiction=jurisdiction, params=params, for_print=True))
+    page = render_html(
+        result, catalog, jurisdiction=jurisdiction, params=params, for_print=True, reconciliation=reconciliation
+    )
+    return html_to_pdf(page)

@@ -71,3 +71,19 @@ def test_chromium_renders_the_summary_and_one_card_per_device(tmp_path, lang):
     assert counts.summaries == 1
     assert counts.cards == len(report.devices)
     assert counts.scripts == 0, "a device's <script> became a real element"
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_chromium_renders_the_declared_versus_found_section(tmp_path, lang):
+    from tests.report.test_html_declared import _reconciliation
+
+    page = tmp_path / f"declared-{lang}.html"
+    html = render_html(sample_scan(), load_catalog(lang), reconciliation=_reconciliation())
+    page.write_text(html, encoding="utf-8")
+    shot = tmp_path / "shot.png"
+    _chromium(tmp_path, f"--screenshot={shot}", f"--window-size={WIDTH},{HEIGHT}", page.as_uri())
+    assert len(shot.read_bytes()) > 60_000, "the screenshot is nearly blank: the page did not render"
+    dom = _chromium(tmp_path, "--dump-dom", page.as_uri()).stdout
+    assert dom.count('id="declared"') == 1 and dom.count('class="declared-table"') >= 4
+    assert dom.index('id="summary"') < dom.index('id="declared"') < dom.index('class="devices"')
+    assert "<script" not in dom

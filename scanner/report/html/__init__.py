@@ -11,10 +11,12 @@ from collections.abc import Sequence
 from functools import lru_cache
 from importlib import resources
 
+from scanner.declared.records import Reconciliation
 from scanner.model import ScanResult
 from scanner.report.bundle.params import BundleParams
 from scanner.report.html.cards import cards
 from scanner.report.html.closing import glossary, legal, metadata
+from scanner.report.html.declared import declared
 from scanner.report.html.story import incomplete, masthead, overview, story
 from scanner.report.html.tally import Summary, summarize, summary_sentence, tone
 from scanner.report.html.words import t
@@ -30,9 +32,11 @@ def render_html(
     notes: Sequence[LegalNote] | None = None,
     params: BundleParams | None = None,
     for_print: bool = False,
+    reconciliation: Reconciliation | None = None,
 ) -> str:
     """The whole page. `params` (the bundle's scan parameters) adds to the metadata when known; `for_print` opens
-    every folded part (the PDF)."""
+    every folded part (the PDF); `reconciliation` (the operator's inventory against this scan) adds "declared versus
+    found" under the story."""
     notes = load_legal() if notes is None else notes
     select_notes(notes, jurisdiction, CAMERA, "active")  # rejects an unknown jurisdiction early
     body = "".join(
@@ -41,6 +45,7 @@ def render_html(
             "<main>",
             incomplete(result, catalog),
             story(result, catalog),
+            declared(reconciliation, catalog, jurisdiction, notes),
             overview(result, catalog),
             cards(result, catalog),
             legal(result, catalog, jurisdiction, notes),

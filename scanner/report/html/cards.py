@@ -7,7 +7,7 @@ from html import escape
 from scanner.model import Channel, DeviceReport, Evidence, Finding, ScanResult
 from scanner.report.html.story import device_title
 from scanner.report.html.tally import by_strength, ordered, tone
-from scanner.report.html.words import channel, check, data, join, reason, t, term
+from scanner.report.html.words import anchor, channel, check, data, join, reason, t, term
 from scanner.report.i18n import Catalog
 
 
@@ -29,7 +29,7 @@ def card(catalog: Catalog, device: DeviceReport) -> str:
         f'<span class="badge">{t(catalog, f"verdict.{kind}.word")}</span></header>'
     )
     return (
-        f'<article class="device-card tone-{kind}">{head}'
+        f'<article class="device-card tone-{kind}" id="{anchor(device)}">{head}'
         f'<p class="verdict-sentence">{t(catalog, f"verdict.{kind}.sentence")}</p>'
         f"{_findings(catalog, device)}{_unchecked(catalog, device)}{_facts(catalog, device)}</article>"
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from html import escape
 
-from scanner.model import Channel, NotChecked
+from scanner.model import Channel, DeviceReport, NotChecked
 from scanner.report.i18n import Catalog
 
 
@@ -53,3 +53,8 @@ def channel(catalog: Catalog, found: Channel) -> str:
     behind = [data(v) for v in (found.name, found.address, found.model, found.serial) if v]
     label = t(catalog, "findings.channel", channel=data(found.id))
     return label + (f"{t(catalog, 'list.colon')}{join(catalog, behind)}" if behind else "")
+
+
+def anchor(device: DeviceReport) -> str:
+    """The id of a device's card (escaped for an attribute), so other sections can link to it."""
+    return escape(f"device-{device.address}")
