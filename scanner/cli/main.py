@@ -17,6 +17,7 @@ from scanner import __version__
 from scanner.cli.demo import run_demo, run_lab
 from scanner.cli.exits import EXIT_INTERRUPTED, EXIT_USAGE
 from scanner.cli.options import db_option, lang_option, report_options, scan_options
+from scanner.cli.reconcile import declared_option, reconcile_parser, run_reconcile
 from scanner.cli.rejudge import add_parser as add_rejudge_parser
 from scanner.cli.rejudge import run_rejudge
 from scanner.cli.scan import run_scan_command
@@ -37,6 +38,7 @@ COMMANDS: Mapping[str, Handler] = {
     "diff": run_diff,
     "report": run_report,
     "rejudge": run_rejudge,
+    "reconcile": run_reconcile,
 }
 
 
@@ -56,6 +58,7 @@ def build_parser() -> argparse.ArgumentParser:
     scan = sub.add_parser("scan", help="audit addresses, ranges or networks for cameras and face analytics")
     scan.add_argument("targets", nargs="+", metavar="TARGET", help="address, range (a.b.c.1-20) or CIDR")
     scan_options(scan)
+    declared_option(scan)
 
     demo = sub.add_parser("demo", help="start the emulated premises on loopback and audit it")
     demo.add_argument("--no-credentials", action="store_true", help="scan without the lab's logins")
@@ -105,6 +108,7 @@ def build_parser() -> argparse.ArgumentParser:
     lang_option(report)
 
     add_rejudge_parser(sub)
+    reconcile_parser(sub)
     return parser
 
 

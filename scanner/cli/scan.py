@@ -8,12 +8,14 @@ import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 
 from scanner.cli.deliver import deliver
 from scanner.cli.exits import EXIT_INTERRUPTED, exit_code
 from scanner.cli.options import output_options, parse_ports
 from scanner.config import ScanConfig
 from scanner.credentials import Credentials, load_credentials
+from scanner.declared.read import read_declared
 
 
 def run_scan_command(args: argparse.Namespace) -> int:
@@ -24,6 +26,7 @@ def run_scan_command(args: argparse.Namespace) -> int:
     from scanner.progress import make_progress
 
     credentials = load_credentials(args.credentials) if args.credentials else Credentials()
+    declared = read_declared(args.declared) if args.declared else None  # a bad inventory stops before any traffic
     config = ScanConfig(
         targets=tuple(args.targets),
         ports=parse_ports(args.ports),
@@ -45,7 +48,7 @@ def run_scan_command(args: argparse.Namespace) -> int:
     stop = threading.Event()
     with stop_on_signals(stop):  # delivery too: a late Ctrl-C must not cut the report short
         result = run_scan(config, make_progress(False if args.no_progress else None), sigset, stop)
-        deliver(result, config, sigset.digest, output_options(args))
+        deliver(result, config, sigset.digest, replace(output_options(args), declared=declared))
     return EXIT_INTERRUPTED if stop.is_set() else exit_code(result)
 
 
