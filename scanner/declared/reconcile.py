@@ -47,13 +47,15 @@ def reconcile(result: ScanResult, declaration: Declaration) -> Reconciliation:
             free_rows.discard(row_at[0])
             free_devices.discard(device_at[0])
     ambiguous, not_found, claimed = [], [], set()
+    every = {key: _groups(device_keys, set(range(len(devices))), key) for key in MatchKey}
     for index in sorted(free_rows):
-        key, candidates = _candidates(row_keys[index], device_keys)
+        key, candidates = _candidates(row_keys[index], device_keys, every)
         if candidates:
             ambiguous.append(Ambiguous(rows[index], key, tuple(devices[i] for i in candidates)))
             claimed.update(candidates)
         else:
-            not_found.append(_not_found(rows[index], result, device_keys))
+            there = every[MatchKey.ADDRESS].get(rows[index].address or "", [])
+            not_found.append(_not_found(rows[index], result, devices[there[0]] if there else None))
     undeclared = sorted((devices[i] for i in free_devices - claimed), key=lambda d: _address_order(d.address))
     return Reconciliation(
         declaration=declaration,
@@ -117,25 +119,23 @@ def _conflict(a: Keys, b: Keys, key: MatchKey) -> bool:
     return any(k in a and k in b and a[k] != b[k] for k in stronger)
 
 
-def _candidates(row: Keys, devices: Sequence[Keys]) -> tuple[MatchKey, list[int]]:
+def _candidates(
+    row: Keys, devices: Sequence[Keys], every: dict[MatchKey, dict[str, list[int]]]
+) -> tuple[MatchKey, list[int]]:
     """The devices (matched or not) a leftover row could be, by the strongest key that names any."""
     for key in MatchKey:
-        found = [
-            i
-            for i, keys in enumerate(devices)
-            if key in row and keys.get(key) == row[key] and not _conflict(row, keys, key)
-        ]
+        found = [i for i in every[key].get(row.get(key, ""), []) if not _conflict(row, devices[i], key)]
         if found:
             return key, found
     return MatchKey.ADDRESS, []
 
 
-def _not_found(row: DeclaredRow, result: ScanResult, devices: Sequence[Keys]) -> NotFound:
+def _not_found(row: DeclaredRow, result: ScanResult, there: DeviceReport | None) -> NotFound:
+    """What explains a row no device matches; `there` is the device answering at its declared address, if any."""
     if row.address is None:
         return NotFound(row, Missing.NOT_SEEN)
-    there = next((i for i, keys in enumerate(devices) if keys.get(MatchKey.ADDRESS) == row.address), None)
     if there is not None:
-        return NotFound(row, Missing.OTHER_DEVICE, result.devices[there])
+        return NotFound(row, Missing.OTHER_DEVICE, there)
     if covers(result.targets, row.address) is False:
         return NotFound(row, Missing.OUT_OF_SCOPE)
     return NotFound(row, Missing.NO_ANSWER)

@@ -16,7 +16,7 @@ from scanner.declared.records import InventoryError
 from scanner.declared.text import Row
 
 MAX_MEMBERS = 2000
-MAX_UNPACKED = 64 << 20  # every member together, inflated
+MAX_UNPACKED = 32 << 20  # every member together, inflated (a 20,000-row inventory is a few MiB)
 MAX_RATIO = 200  # inflated / compressed, per member of more than 1 MiB
 
 
