@@ -49,3 +49,9 @@ def test_the_installed_wheel_runs_the_demo(installed: Path) -> None:
     done = _run(argv, installed)
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
     assert "judged as the lab expects" in done.stderr
+
+
+def test_the_installed_wheel_ships_the_inventory_template_and_the_demo_inventory(installed: Path) -> None:
+    for flag in ("--template", "--demo-inventory"):
+        done = _run([str(installed / "venv/bin/camaudit"), "reconcile", flag, "--lang", "zh"], installed)
+        assert done.returncode == 0 and done.stdout.startswith("IP地址,MAC地址,序列号,"), done.stderr[-2000:]

@@ -73,8 +73,8 @@ def _declared_lists(rec: Reconciliation, catalog: Catalog) -> str:
     both, found = ("declared", "found", "evidence"), ("found", "evidence")
     return "".join((
         _table(c, "undeclared_face", both, [
-            (_row_cell(c, m.row), _found_cell(c, m.device, _exceeds(c, m)), _evidence_cell(c, m.device, True))
-            for m in rec.undeclared_face], always=True),
+            (_row_cell(c, m.row), _found_cell(c, m.device, _exceeds(c, m), alarm=True),
+             _evidence_cell(c, m.device, True)) for m in rec.undeclared_face], always=True),
         _table(c, "undeclared_devices", found, [
             (_found_cell(c, d), _evidence_cell(c, d)) for d in rec.undeclared_cameras], always=True),
         _table(c, "undeclared_other_devices", found, [
@@ -158,12 +158,14 @@ def _link(device: DeviceReport) -> str:
     return f'<a class="data" href="#{anchor(device)}">{escape(device.address)}</a>'
 
 
-def _found_cell(catalog: Catalog, device: DeviceReport, sentence: str = "") -> str:
+def _found_cell(catalog: Catalog, device: DeviceReport, sentence: str = "", alarm: bool = False) -> str:
+    """The device found (a link to its card, its name, its verdict), under a sentence about it if any: in the
+    colour of face use when it is the headline of a row."""
     name = " ".join(x for x in (device.identity.vendor, device.identity.model) if x)
     label = data(name) if name else t(catalog, "device.unnamed")
     kind = tone(device)
     badge = f'<span class="level tone-{kind}">{t(catalog, f"verdict.{kind}.word")}</span>'
-    head = f'<strong class="exceeds">{sentence}</strong><br>' if sentence else ""
+    head = f'<strong class="{"exceeds" if alarm else "said"}">{sentence}</strong><br>' if sentence else ""
     return f"{head}{_link(device)} {label}<br>{badge}"
 
 
