@@ -28,6 +28,7 @@ from scanner.model import (
     Finding,
     Observation,
 )
+from scanner.net.text import small_int
 from scanner.vocabulary import Confidence, Feature, Level, outcome_of_status
 
 ANY_VENDOR = "any vendor"  # how coverage() names vendor-neutral rules
@@ -97,7 +98,8 @@ def _key_channel(matchers: Sequence[Matcher], excerpt: str) -> str | None:
 def _channel_order(channel: str | None) -> tuple[int, str]:
     """Channels in numeric order where they are numbers ("2" before "10")."""
     text = channel or ""
-    return (int(text), "") if text.isdigit() else (1 << 30, text)
+    number = small_int(text, 9)  # a device's channel ids: `²` passes isdigit() and int() refuses it
+    return (number, "") if number is not None else (1 << 30, text)
 
 
 def match_identify(observations: Sequence[Observation], identifies: Sequence[IdentifyRule]) -> tuple[IdentifyHit, ...]:

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from lxml import etree
 
 from scanner.errors import ParseError
+from scanner.net.text import small_int
 from scanner.net.urls import printable
 from scanner.net.xmlsafe import Element, find_local, local, parse_xml, text_of
 
@@ -112,9 +113,10 @@ def device_utc(root: Element) -> datetime | None:
     fields = []
     for name in ("Year", "Month", "Day", "Hour", "Minute", "Second"):
         values = _texts(found[0], f"//{name}")
-        if not values or not values[0].isdigit() or len(values[0]) > 4:
+        number = small_int(values[0], 4) if values else None
+        if number is None:
             return None
-        fields.append(int(values[0]))
+        fields.append(number)
     year, month, day, hour, minute, second = fields
     try:
         return datetime(year, month, day, hour, minute, second, tzinfo=UTC)

@@ -16,6 +16,7 @@ from scanner.model import FAILED, MAX_BODY, Credential, Observation, Sent, utc_n
 from scanner.net.deadline import Guard
 from scanner.net.pace import UNPACED, HostPace, cause_of
 from scanner.net.redact import scrub
+from scanner.net.text import small_int
 from scanner.net.urls import in_scope, printable, url_host
 from scanner.probes.authn import (
     Challenge,
@@ -99,11 +100,12 @@ def _content_length(headers: tuple[tuple[str, str], ...]) -> int:
     value = next((v for k, v in headers if k.lower() == "content-length"), None)
     if value is None:
         return 0  # RFC 2326 §12.14: absent means no body
-    if not value.isdigit():
+    length = small_int(value)
+    if length is None:
         raise ParseError("bad Content-Length")
-    if int(value) > MAX_BODY:
+    if length > MAX_BODY:
         raise ParseError(f"RTSP body larger than {MAX_BODY} bytes")
-    return int(value)
+    return length
 
 
 def parse_challenge(header: str) -> Challenge:

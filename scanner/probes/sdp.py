@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 
 from scanner.errors import ParseError
+from scanner.net.text import small_int
 
 MAX_LINES = 4096
 MAX_MEDIA = 64
@@ -88,10 +89,10 @@ def _media_line(value: str) -> _Section | None:
     parts = value.split()
     if len(parts) < 3:
         return None
-    port = parts[1].split("/", 1)[0]
-    if not port.isdigit():
+    port = small_int(parts[1].split("/", 1)[0], 5)
+    if port is None:
         return None
-    return _Section(parts[0].lower(), int(port), parts[2], tuple(parts[3:]), {})
+    return _Section(parts[0].lower(), port, parts[2], tuple(parts[3:]), {})
 
 
 def _attribute(section: _Section, value: str) -> None:

@@ -77,6 +77,15 @@ def test_one_finding_per_rule_with_all_matching_evidence_in_a_stable_order() -> 
     assert match_rules([second, first], rules) == match_rules([first, second], rules)
 
 
+def test_findings_per_channel_sort_whatever_channel_ids_a_device_lists() -> None:
+    # A device names its channels: `²` is a digit to str.isdigit() and not to int() (issue 13).
+    rules = [rule("hikvision.cap.face_detect")]
+    asked = [dataclasses.replace(answer("hikvision.isapi.capabilities", CAPS_FACE), channel=c)
+             for c in ("10", "\u00b2", "2", "9" * 5000, "a")]  # fmt: skip
+    channels = [f.channel for f in match_rules(asked, rules)]
+    assert channels[:2] == ["2", "10"] and sorted(channels[2:]) == sorted(["\u00b2", "9" * 5000, "a"])
+
+
 def test_matching_is_deterministic_whatever_the_input_order() -> None:
     observations = [
         answer("hikvision.isapi.capabilities", CAPS_FACE),

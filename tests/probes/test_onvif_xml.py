@@ -94,7 +94,9 @@ def test_device_utc_and_its_odd_forms():
     root = _root("GetSystemDateAndTime.xml", YEAR="2026", MONTH="11", DAY="27", HOUR="19", MINUTE="5", SECOND="9")
     assert device_utc(root) == datetime(2026, 11, 27, 19, 5, 9, tzinfo=UTC)
     assert values_for("onvif.device.system_date_and_time", root) == (("utc", ("2026-11-27T19:05:09Z",)),)
-    for odd in ({"HOUR": ""}, {"MONTH": "13"}, {"YEAR": "-1"}, {"SECOND": "99999"}):
+    odd_forms = ({"HOUR": ""}, {"MONTH": "13"}, {"YEAR": "-1"}, {"SECOND": "99999"}, {"YEAR": "\u00b2"},
+                 {"DAY": "\u0663"}, {"MINUTE": "9" * 5000})  # fmt: skip
+    for odd in odd_forms:
         fill = {"YEAR": "2026", "MONTH": "11", "DAY": "27", "HOUR": "19", "MINUTE": "5", "SECOND": "9"} | odd
         assert device_utc(_root("GetSystemDateAndTime.xml", **fill)) is None
     assert device_utc(parse_xml(_envelope("<x/>"))) is None

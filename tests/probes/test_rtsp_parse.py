@@ -67,6 +67,8 @@ def test_bare_lf_and_folded_headers():
         b"RTSP/1.0 200 OK\r\nContent-Length: 50\r\n\r\nv=0\r\n",  # truncated body
         b"RTSP/1.0 200 OK\r\nContent-Length: -1\r\n\r\n",
         b"RTSP/1.0 200 OK\r\nContent-Length: %d\r\n\r\n" % (MAX_BODY + 1),
+        b"RTSP/1.0 200 OK\r\nContent-Length: \xb2\r\n\r\n",  # `²` (Latin-1): a digit to isdigit(), not to int()
+        b"RTSP/1.0 200 OK\r\nContent-Length: " + b"9" * 5000 + b"\r\n\r\n",  # beyond int()'s 4300 digits
     ],
 )
 def test_garbage_truncated_or_oversized_raise(data):

@@ -47,6 +47,13 @@ def test_bare_lf_and_odd_ports():
     assert media_labels(media) == ("video JPEG/90000",)
 
 
+def test_ports_that_pass_isdigit_but_are_no_number_drop_the_line():
+    # `²` is a digit to str.isdigit() and not to int(); 5000 digits are beyond what int() converts (issue 13).
+    for port in ("\u00b2", "9" * 5000, "\u0663"):
+        media = parse_sdp(f"v=0\nm=video {port} RTP/AVP 96\na=rtpmap:96 H264/90000\nm=audio 0 RTP/AVP 0\n")
+        assert media_labels(media) == ("audio PCMU/8000",)
+
+
 @pytest.mark.parametrize("text", ["", "<html><body>404</body></html>", "hello\nworld\n"])
 def test_not_sdp(text):
     with pytest.raises(ParseError):
