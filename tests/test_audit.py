@@ -152,6 +152,23 @@ def test_a_failure_beside_the_main_line_becomes_a_not_checked_entry(config, monk
     assert all("RuntimeError" in d.not_checked[0].detail for d in web)
 
 
+def test_a_device_that_answered_as_a_camera_stays_one_when_its_audit_breaks(lab, config, monkeypatch):
+    # Issue 13: a ValueError deep in a parser used to make a face camera "unidentified (not a camera)", exit 0.
+    def broken(*args, **kwargs):
+        raise ValueError("simulated hostile answer")
+
+    monkeypatch.setattr(audit_module, "vendor_round", broken)
+    result = run_scan(config)
+    expected = {d.address: d.persona.expect for d in lab.devices}
+    cameras = [d for d in result.devices if d.address in expected and expected[d.address].is_camera]
+    assert cameras
+    for report in cameras:
+        assert report.is_camera, report.address
+        assert report.face_analytics == "unknown" and report.findings == ()
+        assert [(n.check, n.reason, n.detail) for n in report.not_checked] == [("audit", "audit_failed", "ValueError")]
+        assert report.observations  # what the device answered before the failure is kept
+
+
 def test_the_audit_flow_runs_without_helpers_when_one_line_is_allowed(config):
     kit = audit_module.AuditKit(replace(config, per_host_concurrency=1), devices=4)
     done = kit.beside(lambda: threading.current_thread().name)

@@ -64,15 +64,18 @@ class DeviceAudit:
         self.pace.limit(config.device_budget + config.observe)  # no request starts, none outlives it, after this
         self.client = HttpClient(host.address, config.request_timeout, self.credential, self.pace)
         self.trace = Trace()
+        self.done: list[Part] = []  # each step's Part as it finishes: what a failed audit still reports
         self._running: list[Future[Part]] = []
 
     def beside(self, name: str, after: tuple[str, ...], work: Callable[[], Part]) -> Future[Part]:
-        future = self.kit.beside(lambda: self.trace.step(name, after, work))
+        future = self.kit.beside(lambda: self.here(name, after, work))
         self._running.append(future)
         return future
 
     def here(self, name: str, after: tuple[str, ...], work: Callable[[], Part]) -> Part:
-        return self.trace.step(name, after, work)
+        part = self.trace.step(name, after, work)
+        self.done.append(part)  # list.append is atomic: helper threads add theirs too
+        return part
 
     def close(self) -> None:
         wait_all(self._running)  # a helper may still be using the client after a failure here

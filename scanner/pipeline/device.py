@@ -31,7 +31,7 @@ from scanner.pipeline.discovered import discovery_observation, wsd_observation
 from scanner.pipeline.rounds import announced_xaddrs, http_round, onvif_round, rtsp_round, web_xaddrs
 from scanner.pipeline.trace import Part
 from scanner.pipeline.vendor import vendor_round
-from scanner.vocabulary import Reason, Verdict
+from scanner.vocabulary import Reason, Role, Verdict
 
 TRACE_LOGGER = "scanner.pipeline.device.trace"  # DEBUG records carrying each device's step timings (`record.trace`)
 _trace_log = logging.getLogger(TRACE_LOGGER)
@@ -54,10 +54,12 @@ def audit_host(host: Host, config: ScanConfig, sigset: SignatureSet, kit: AuditK
     """
     own_kit = kit is None
     kit = kit or AuditKit(config)
+    device: DeviceAudit | None = None
     try:
-        return _audit(host, config, sigset, kit)
+        device = DeviceAudit(host, config, sigset, kit)
+        return _audit(device)
     except Exception as exc:  # noqa: BLE001 - a broken device must not stop the audit of the others
-        return unaudited(host, Reason.AUDIT_FAILED, type(exc).__name__)
+        return failed(host, sigset, device.done if device is not None else (), type(exc).__name__)
     finally:
         kit.pace.release(host.address)
         if own_kit:
@@ -79,10 +81,44 @@ def unaudited(host: Host, reason: Reason, detail: str = "", sigset: SignatureSet
     )
 
 
-def _audit(host: Host, config: ScanConfig, sigset: SignatureSet, kit: AuditKit) -> DeviceReport:
+def failed(host: Host, sigset: SignatureSet, parts: Sequence[Part], why: str) -> DeviceReport:
+    """The report of a host whose audit broke off, from the steps that finished (`parts`): a device that answered
+    as a camera stays a camera (`unknown`, audit_failed); never "not a camera" because one answer broke the audit."""
+    observations = observations_of(parts)
+    try:
+        found = hints(observations, sigset)
+        who, is_camera, role = identity(host, observations, found, sigset), found.is_camera, found.role
+    except Exception:  # noqa: BLE001 - the answers that broke the audit may break this reading too
+        who, is_camera, role = Identity(mac=host.mac), answered_as_camera(observations), Role.CAMERA
+    return DeviceReport(
+        address=host.address,
+        identity=who,
+        is_camera=is_camera,
+        services=_services(host, parts),
+        face_analytics=Verdict.UNKNOWN,
+        findings=(),
+        not_checked=(NotChecked("audit", Reason.AUDIT_FAILED, why),),
+        discovered_by=host.discovered_by,
+        observations=tuple(observations),
+        role=role if is_camera else Role.OTHER,
+    )
+
+
+def answered_as_camera(observations: Sequence[Observation]) -> bool:
+    """Something answered in RTSP or ONVIF, or WS-Discovery announced a video transmitter."""
+    for obs in observations:
+        if obs.probe.startswith(("rtsp.", "onvif.")) and obs.status is not None:
+            return True
+        if any(t.lower().endswith("networkvideotransmitter") for t in obs.value("types")):
+            return True
+    return False
+
+
+def _audit(device: DeviceAudit) -> DeviceReport:
+    host, config, sigset = device.host, device.config, device.sigset
     budget = _Budget(config.device_budget + config.observe)  # an observe window is time the owner asked for
-    device = DeviceAudit(host, config, sigset, kit)
     parts = [Part(observations=tuple(wsd_observation(r) for r in host.wsd) + discovery_observation(host))]
+    device.done.append(parts[0])
     try:
         roots = device.beside("http.root", (), lambda: http_round(device.client, host))
         announced = announced_xaddrs(host)  # ONVIF can start at once, beside the web pages
