@@ -136,15 +136,22 @@ def _descriptions(found: Sequence[Found]) -> list[Found]:
 
 
 def _description(address: str, location: str, deadline: float) -> Found | None:
+    """The description's facts; or, when it could not be read, why (a `rejected` fact the device's report shows)."""
     if time.monotonic() > deadline:
         log.info("SSDP description of %s not read: the descriptions' time budget ran out", address)
         return None
     try:
         device = ssdp.parse_description(ssdp.fetch_description(location, address, DESCRIPTION_TIMEOUT))
     except (ProbeError, ParseError) as exc:
-        log.info("SSDP description of %s not read: %s", address, exc)
-        return None
-    return Found(ssdp.METHOD, address, f"description {location}", ssdp.description_facts(device))
+        why = f"its UPnP description could not be read: {exc}"
+    except Exception as exc:  # noqa: BLE001 - each description on its own: none may end the discovery
+        why = f"its UPnP description could not be read ({type(exc).__name__})"
+    else:
+        return Found(ssdp.METHOD, address, f"description {location}", ssdp.description_facts(device))
+    log.info("SSDP description of %s not read: %s", address, why)
+    rejected = Rejections()
+    rejected.add(ssdp.METHOD, address, why)
+    return rejected.facts()[0]
 
 
 def _unicast_wsd(

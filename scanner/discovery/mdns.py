@@ -26,6 +26,7 @@ MAX_MESSAGE = 9000  # RFC 6762 §17: a multicast DNS message fits a jumbo frame
 MAX_FIELD = 128
 MAX_RECORDS = 64
 _TYPE_PTR, _CLASS_IN, _FLAGS_QR_QUERY = 12, 1, 0x0000  # RFC 1035 values (zeroconf keeps its own private)
+_SERVICE_TYPE = re.compile(r"_[A-Za-z0-9](?:[A-Za-z0-9-]{0,14})\._(?:tcp|udp)")  # RFC 6763 §7: 15 characters at most
 _INSTANCE = re.compile(r"^(?P<brand>[A-Za-z][\w.&-]*) (?P<model>\S.*?) - (?P<serial>[0-9A-Za-z]{4,40})$")
 
 
@@ -59,11 +60,15 @@ def parse_response(data: bytes) -> MdnsReply:
     """A DNS response -> MdnsReply; ParseError for queries, malformed or oversized messages."""
     if len(data) > MAX_MESSAGE:
         raise ParseError(f"mDNS message of {len(data)} bytes is larger than {MAX_MESSAGE}")
-    message = DNSIncoming(data)
+    try:
+        message = DNSIncoming(data)
+    except Exception as exc:  # noqa: BLE001 - zeroconf's own errors, whatever the bytes make it raise
+        raise ParseError(f"not a well-formed mDNS response ({type(exc).__name__})") from None
     if not message.valid or not message.is_response():
         raise ParseError("not a well-formed mDNS response")
     records = message.answers()[:MAX_RECORDS]
-    types = [r.alias for r in records if isinstance(r, DNSPointer) and r.name.lower() == ENUMERATION]
+    named = [r.alias for r in records if isinstance(r, DNSPointer) and r.name.lower() == ENUMERATION]
+    types = [t for t in named if _SERVICE_TYPE.fullmatch(t.removesuffix(".local."))]  # nor asked in a follow-up
     srv = {r.name.lower(): r for r in records if isinstance(r, DNSService)}
     txt = {r.name.lower(): r for r in records if isinstance(r, DNSText)}
     services = []
@@ -81,7 +86,8 @@ def parse_response(data: bytes) -> MdnsReply:
             )
         )
     if not types and not services:
-        raise ParseError("mDNS response without service pointers")
+        raise ParseError("mDNS response naming no well-formed service type" if named else
+                         "mDNS response without service pointers")  # fmt: skip
     return MdnsReply(tuple(dict.fromkeys(types)), tuple(services))
 
 
@@ -119,7 +125,8 @@ class MdnsMethod:
     def followups(self, found: Found) -> tuple[bytes, ...]:
         asked = {t.removesuffix(".local.") for t in CAMERA_TYPES}
         wanted = [v for k, v in found.facts if k == "service_type" and v not in asked]
-        return tuple(build_query((f"{t}.local.",), self._id) for t in wanted)
+        # Only well-formed service types are asked: a label of 63 bytes 0xFF decodes to one zeroconf cannot encode.
+        return tuple(build_query((f"{t}.local.",), self._id) for t in wanted if _SERVICE_TYPE.fullmatch(t))
 
 
 def _label(instance: str, service_type: str) -> str:

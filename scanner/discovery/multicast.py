@@ -196,7 +196,11 @@ def _read_all(channel: _Channel, collector: _Collector, started: float) -> None:
 
 
 def _follow_up(channel: _Channel, found: Found) -> None:
-    for message in channel.method.followups(found):
+    try:
+        messages = channel.method.followups(found)
+    except Exception:  # noqa: BLE001 - a reply whose follow-up cannot be built gets none; the window goes on
+        return
+    for message in messages:
         if message not in channel.followups and len(channel.followups) < MAX_FOLLOWUPS:
             channel.followups.add(message)
             _send(channel, message, channel.method.group, [])
@@ -251,6 +255,9 @@ class _Collector:
             answers = method.read(data, address)
         except ParseError as exc:
             self.rejected.add(method.name, address, str(exc))  # a broken reply is no reply, but it is news
+            return []
+        except Exception as exc:  # noqa: BLE001 - each datagram on its own: none may end the discovery
+            self.rejected.add(method.name, address, f"an unreadable reply ({type(exc).__name__})")
             return []
         new = [f for f in answers if (f.method, f.address, f.key) not in self._found and self._room(f)]
         for found in new:

@@ -123,10 +123,14 @@ def fetch_description(location: str, address: str, timeout: float) -> bytes:
     ProbeError for a LOCATION elsewhere (a reply must not send the scanner to another host), a refusal,
     a timeout or a non-200 answer.
     """
-    parts = urlsplit(location)
+    try:
+        parts = urlsplit(location)
+        port = parts.port or 80  # ValueError for a port past 65535 or not a number
+    except ValueError as exc:
+        raise ProbeError(f"LOCATION {location[:120]!r} is not a usable URL: {exc}") from None
     if parts.scheme != "http" or not parts.hostname or _same(parts.hostname, address) is False:
         raise ProbeError(f"LOCATION {location[:120]!r} is not plain HTTP on {address}")
-    connection = http.client.HTTPConnection(address, parts.port or 80, timeout=timeout)
+    connection = http.client.HTTPConnection(address, port, timeout=timeout)
     limit = FETCH_LIMIT * timeout  # the timeout bounds each read; a device dripping its answer meets this one
     with Guard(time.monotonic() + limit, f"no complete answer within {limit:g} s") as guard:
         try:

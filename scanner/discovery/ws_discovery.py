@@ -177,6 +177,9 @@ class _Collector:
         except ParseError as exc:
             self._reject(key, str(exc))  # a broken reply is no reply, but it is news
             return
+        except Exception as exc:  # noqa: BLE001 - each datagram on its own: none may end the discovery
+            self._reject(key, f"an unreadable reply ({type(exc).__name__})")
+            return
         kept = self._replies.setdefault(key, {})
         for match in matches:
             endpoint = match.epr or " ".join(match.xaddrs)  # no EPR: tell endpoints apart by their XAddrs

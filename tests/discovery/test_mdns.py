@@ -19,6 +19,7 @@ from scanner.discovery.mdns import (
     mdns_facts,
     parse_response,
 )
+from scanner.discovery.multicast import Found
 from scanner.errors import ParseError
 
 AXIS = "AXIS M3045-V - ACCC8E7B1C1A"
@@ -61,6 +62,20 @@ def test_followups_ask_the_enumerated_types_not_yet_asked():
     (found,) = method.read(response(enumerate_only=True), "198.51.100.13")
     (query,) = method.followups(found)  # _axis-video was asked already; _http was not
     assert [q.name for q in DNSIncoming(query).questions] == ["_http._tcp.local."]
+
+
+def test_a_service_type_that_cannot_be_asked_is_neither_kept_nor_followed_up():
+    # Issue 13: a label of 63 bytes 0xFF decodes to 189 bytes; building its follow-up raised and ended the scan.
+    from tests.doubles.hostile.datagrams import mdns_unencodable_type
+
+    with pytest.raises(ParseError, match="no well-formed service type"):
+        parse_response(mdns_unencodable_type())
+    method = MdnsMethod()
+    found = Found(
+        "mdns", "198.51.100.13", "k", (("service_type", "\ufffd" * 63 + "._tcp"), ("service_type", "_x._tcp"))
+    )
+    (query,) = method.followups(found)
+    assert [q.name for q in DNSIncoming(query).questions] == ["_x._tcp.local."]
 
 
 def test_hikvision_instance_form():

@@ -112,6 +112,25 @@ def test_followups_are_sent_once():
     assert seen.count(b"probe") == 3 and seen.count(b"more") == 1
 
 
+def test_a_reply_that_breaks_its_reader_or_its_follow_up_is_one_reply_lost(monkeypatch):
+    # Issue 13: any exception from one datagram (a reader's bug, zeroconf's NamePartTooLongException in a
+    # follow-up) used to end the whole discovery, and the scan with it.
+    class Brittle(FakeMethod):
+        def read(self, data, source):
+            if data == b"boom":
+                raise OverflowError("a reader's bug")
+            return super().read(data, source)
+
+        def followups(self, found):
+            raise ValueError("cannot build the follow-up")
+
+    with serve_udp("127.0.0.1", lambda: Echo([b"boom", b"dev:a", b"dev:b"])) as port:
+        result = discover_segment([Brittle(port)], [LOOP], scope("127.0.0.1"), window=0.4, repeats=1)
+    assert sorted(f.key for f in result.found) == ["a", "b"]
+    (rejected,) = result.rejected
+    assert rejected.facts == (("rejected", "an unreadable reply (OverflowError)"),)
+
+
 def test_nothing_is_sent_without_interfaces():
     result = discover_segment([FakeMethod(9)], [], scope("127.0.0.1"), window=5)
     assert result.found == () and result.timings == ()

@@ -13,6 +13,7 @@ import pytest
 
 from scanner.config import ScanConfig
 from scanner.discovery import dhip, mdns, sadp, ssdp
+from scanner.discovery.discover import _descriptions
 from scanner.discovery.merge import Sightings, merge
 from scanner.discovery.multicast import discover_segment
 from scanner.discovery.oui import OuiTable
@@ -116,18 +117,36 @@ def test_stage_budgets_end_the_scan_with_a_partial_report(lab):
     assert early.partial and early.devices == () and "discovery ran out" in early.errors[0].message
 
 
-@pytest.mark.parametrize("persona", [p for p in HOSTILE if p.segment_only], ids=lambda p: p.id)
-def test_garbage_segment_replies_are_refused_and_reported(lab, persona):
-    device = lab.device(persona.id)
-    ((protocol, _),) = persona.udp
+def _segment_method(lab: HostileLab, persona_id: str):
+    device = lab.device(persona_id)
+    ((protocol, _),) = device.persona.udp
     method = SEGMENT[protocol]()
     method.group, method.port, method.broadcast = device.address, device.ports[protocol], False  # type: ignore[misc]
+    return device, method
+
+
+@pytest.mark.parametrize("persona", [p for p in HOSTILE if p.segment_only and not p.found], ids=lambda p: p.id)
+def test_garbage_segment_replies_are_refused_and_reported(lab, persona):
+    device, method = _segment_method(lab, persona.id)
     result = discover_segment([method], [LOOP], {device.address}.__contains__, window=0.4, repeats=1)
     assert result.found == ()
     (rejected,) = result.rejected
     assert rejected.address == device.address and any(re.search(persona.reason, v) for _, v in rejected.facts)
     # Through merge and audit: the device is reported with the reason, although it answered nothing usable.
     (host,) = merge(Sightings(found=list(result.rejected)), {device.address}.__contains__, OuiTable({}))
+    report = audit_host(host, ScanConfig(targets=(device.address,)), load_signatures())
+    assert any(n.check == persona.check and re.search(persona.reason, english(n)) for n in report.not_checked)
+
+
+@pytest.mark.parametrize("persona", [p for p in HOSTILE if p.found], ids=lambda p: p.id)
+def test_a_usable_reply_naming_something_broken_is_reported_and_discovery_goes_on(lab, persona):
+    # Issue 13: SSDP `LOCATION: http://<device>:99999/` raised ValueError out of discovery and ended the scan.
+    device, method = _segment_method(lab, persona.id)
+    result = discover_segment([method], [LOOP], {device.address}.__contains__, window=0.4, repeats=1)
+    (found,) = result.found
+    described = _descriptions(result.found)  # each description on its own; this one says why it was not read
+    assert [f.key for f in described] == [REJECTED]
+    (host,) = merge(Sightings(found=[found, *described]), {device.address}.__contains__, OuiTable({}))
     report = audit_host(host, ScanConfig(targets=(device.address,)), load_signatures())
     assert any(n.check == persona.check and re.search(persona.reason, english(n)) for n in report.not_checked)
 

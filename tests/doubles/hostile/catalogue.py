@@ -28,6 +28,7 @@ class HostilePersona:
     onvif: bool = False  # announce /onvif/device_service over WS-Discovery (an honest responder)
     check: str = ""
     reason: str = ""
+    found: bool = False  # a segment reply that is usable: what it names breaks a later step (a description)
 
     @property
     def segment_only(self) -> bool:
@@ -409,6 +410,23 @@ HOSTILE: tuple[HostilePersona, ...] = (
         (("mdns", udp.responder(udp.fixed(udp.mdns_pointer_loop()))),),
         check="mdns",
         reason=r"not a well-formed mDNS response",
+    ),
+    HostilePersona(
+        "mdns-unencodable-type",
+        "an mDNS enumeration naming a service type whose label is 63 bytes of 0xFF (its follow-up cannot be built)",
+        (),
+        (("mdns", udp.responder(udp.fixed(udp.mdns_unencodable_type()))),),
+        check="mdns",
+        reason=r"no well-formed service type",
+    ),
+    HostilePersona(
+        "ssdp-location-port",
+        "an SSDP answer whose LOCATION names port 99999",
+        (),
+        (("ssdp", udp.responder(udp.ssdp_location_port)),),
+        check="ssdp",
+        reason=r"description could not be read: .*not a usable URL",
+        found=True,
     ),
 )
 

@@ -125,6 +125,27 @@ def mdns_pointer_loop() -> bytes:
     return header + b"\xc0\x0c" + struct.pack("!HHIH", 12, 1, 120, 2) + b"\xc0\x0c"
 
 
+def mdns_unencodable_type() -> bytes:
+    """A services enumeration naming one type whose first label is 63 bytes of 0xFF: decoded, it becomes 189 bytes
+    of replacement characters, which zeroconf refuses to put into the follow-up query (NamePartTooLongException)."""
+
+    def name(*labels: bytes) -> bytes:
+        return b"".join(bytes([len(label)]) + label for label in labels) + b"\0"
+
+    alias = name(b"\xff" * 63, b"_tcp", b"local")
+    header = struct.pack("!HHHHHH", 0, 0x8400, 0, 1, 0, 0)
+    enumeration = name(b"_services", b"_dns-sd", b"_udp", b"local")
+    return header + enumeration + struct.pack("!HHIH", 12, 1, 120, len(alias)) + alias
+
+
+def ssdp_location_port(data: bytes, ctx: Context) -> list[bytes]:
+    """A well-formed SSDP answer whose LOCATION, on the device itself, names port 99999."""
+    lines = ["HTTP/1.1 200 OK", "CACHE-CONTROL: max-age=1800", f"LOCATION: http://{ctx.address}:99999/desc.xml",
+             "SERVER: Linux/3.10 UPnP/1.0 hostile/1.0", "ST: upnp:rootdevice",
+             f"USN: uuid:hostile-{ctx.persona}::upnp:rootdevice"]  # fmt: skip
+    return [("\r\n".join(lines) + "\r\n\r\n").encode()]
+
+
 class Flood(asyncio.DatagramProtocol):
     """Answers each datagram from many sockets (each bound to its own address): hundreds of fake devices."""
 
