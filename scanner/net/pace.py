@@ -160,6 +160,12 @@ class HostPace:
         with self._bytes_lock:
             self._bytes += size
 
+    @property
+    def spent(self) -> int:
+        """Answer bytes kept for this device so far."""
+        with self._bytes_lock:
+            return self._bytes
+
 
 UNPACED = HostPace()  # no cap, no rate, no budget: for a probe used on its own (tests, one-off checks)
 

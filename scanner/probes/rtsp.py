@@ -96,15 +96,15 @@ def _headers(lines: list[str]) -> tuple[tuple[str, str], ...]:
     return tuple(headers)
 
 
-def _content_length(headers: tuple[tuple[str, str], ...]) -> int:
+def _content_length(headers: tuple[tuple[str, str], ...], cap: int = MAX_BODY) -> int:
     value = next((v for k, v in headers if k.lower() == "content-length"), None)
     if value is None:
         return 0  # RFC 2326 §12.14: absent means no body
     length = small_int(value)
     if length is None:
         raise ParseError("bad Content-Length")
-    if length > MAX_BODY:
-        raise ParseError(f"RTSP body larger than {MAX_BODY} bytes")
+    if length > cap:
+        raise ParseError(f"RTSP body larger than {cap} bytes")
     return length
 
 
@@ -116,15 +116,16 @@ def parse_challenge(header: str) -> Challenge:
     return challenge
 
 
-def _read_reply(sock: socket.socket, deadline: float) -> bytes:
-    """Read until the header block and its Content-Length body are in, within the deadline and the caps."""
+def _read_reply(sock: socket.socket, deadline: float, cap: int = MAX_BODY) -> bytes:
+    """Read until the header block and its Content-Length body are in, within the deadline and the caps (`cap`:
+    the body bytes the device's allowance still grants, see HostPace.body_cap)."""
     data = b""
     while True:
         bounds = _head_end(data)
         if bounds is None and len(data) > MAX_HEADER:
             raise ProbeError("RTSP header block too large")
         if bounds is not None:
-            length = _content_length(_headers(data[: bounds[0]].decode("latin-1").splitlines()[1:]))
+            length = _content_length(_headers(data[: bounds[0]].decode("latin-1").splitlines()[1:]), cap)
             if len(data) - bounds[1] >= length:
                 return data
         remaining = deadline - time.monotonic()
@@ -163,14 +164,16 @@ class _Connection:
         self.address, self.port, self.timeout = address, port, timeout
         self._sock: socket.socket | None = None
 
-    def exchange(self, request: bytes, guard: Guard) -> RtspReply:
-        """Send one request and read its reply; the whole exchange must finish by the guard's deadline."""
+    def exchange(self, request: bytes, guard: Guard, pace: HostPace = UNPACED) -> RtspReply:
+        """Send one request and read its reply; the whole exchange must finish by the guard's deadline, and its
+        bytes count against the device's allowance (`pace`), like every HTTP answer's."""
         reused = self._sock is not None
         try:
-            data = self._round_trip(request, guard)
+            data = self._round_trip(request, guard, pace.body_cap())
             if not data and reused and not guard.expired:
                 self.close()  # the device closed the idle connection before reading us: ask again, afresh
-                data = self._round_trip(request, guard)
+                data = self._round_trip(request, guard, pace.body_cap())
+            pace.spend(len(data))
             if guard.expired:  # the scan was stopped, or the device's budget ran out, while we waited
                 raise ProbeError(guard.reason, guard.cause)
             reply = parse_rtsp_response(data)
@@ -181,7 +184,7 @@ class _Connection:
             self.close()  # asked to, or bytes beyond the reply: the next request gets a clean connection
         return reply
 
-    def _round_trip(self, request: bytes, guard: Guard) -> bytes:
+    def _round_trip(self, request: bytes, guard: Guard, cap: int) -> bytes:
         deadline = guard.deadline
         if self._sock is not None and _readable(self._sock):
             self.close()  # closed by the device, or unsolicited bytes: never read them as the next reply
@@ -193,7 +196,7 @@ class _Connection:
             self._sock.sendall(request)
         except (BrokenPipeError, ConnectionResetError):
             return b""  # closed by the device while idle: same as no answer on a kept connection
-        return _read_reply(self._sock, deadline)
+        return _read_reply(self._sock, deadline, cap)
 
     def close(self) -> None:
         if self._sock is not None:
@@ -268,7 +271,7 @@ class _Client:
         lines += [f"{name}: {value}" for name, value in extra.items()]
         request = ("\r\n".join(lines) + "\r\n\r\n").encode("utf-8")
         with self._pace, self._pace.guard(self.timeout) as guard:
-            reply = self._connection.exchange(request, guard)
+            reply = self._connection.exchange(request, guard, self._pace)
         cseq = (reply.header("CSeq") or "").split()  # Hikvision answers `CSeq: 42 OPTIONS`
         if cseq and cseq[0] != str(self._cseq):
             raise ProbeError(f"the reply's CSeq {printable(cseq[0], 20)} does not match the request's {self._cseq}")

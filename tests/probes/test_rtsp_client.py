@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from scanner.model import Credential
+from scanner.net.pace import DEVICE_BYTES, LEAN_BODY, Pace
 from scanner.probes.rtsp import rtsp_probe
 from tests.probes.servers import Seen, closed_port, digest_ok, parse_request, read_request, tcp_server
 
@@ -178,6 +179,27 @@ def test_a_credential_refused_on_options_is_not_offered_again():
     assert [o.outcome for o in observations] == ["auth_required", "auth_required"]
     assert sum("Authorization" in s.headers for s in server.seen) == 1
     assert "refused earlier" in observations[1].detail
+
+
+def test_rtsp_answers_count_against_the_device_allowance():
+    # Issue 13: RTSP answers were neither capped by nor counted in the device's allowance (HostPace.body_cap/spend).
+    sdp = b"v=0\r\nm=video 0 RTP/AVP 96\r\na=rtpmap:96 H264/90000\r\n" + b"a=x-pad:" + b"p" * (100 << 10) + b"\r\n"
+
+    def big(request: Seen) -> bytes:
+        if request.method == "OPTIONS":
+            return recorded("gst_options.bin", request)
+        head = f"RTSP/1.0 200 OK\r\nCSeq: {request.headers['CSeq']}\r\nContent-Type: application/sdp\r\n"
+        return (head + f"Content-Length: {len(sdp)}\r\n\r\n").encode() + sdp
+
+    with serve(big) as server:
+        fresh = Pace(per_host=2).host("127.0.0.1")
+        options, describe = rtsp_probe("127.0.0.1", server.port, None, [], 3.0, fresh)
+        assert describe.outcome == "ok" and fresh.spent > len(sdp)
+        spent = Pace(per_host=2).host("127.0.0.1")
+        spent.spend(DEVICE_BYTES)  # a device that already sent its allowance gets the lean cap
+        options, describe = rtsp_probe("127.0.0.1", server.port, None, [], 3.0, spent)
+    assert options.outcome == "ok"
+    assert describe.outcome == "failed" and f"larger than {LEAN_BODY} bytes" in describe.detail
 
 
 def test_cseq_with_a_method_suffix_is_accepted_but_a_wrong_cseq_is_not():
