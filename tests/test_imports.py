@@ -26,7 +26,7 @@ ALLOWED: dict[str, set[str]] = {
     "discovery": BASE | {"net", "config", "scope"},
     "probes": BASE | {"net"},
     "matching": BASE | {"net", "datafile"},
-    "judge": BASE | {"matching"},
+    "judge": BASE | {"net", "matching"},
     "pipeline": BASE
     | {"net", "config", "credentials", "scope", "discovery", "probes", "matching", "judge", "progress"},
     "declared": BASE | {"datafile", "scope"},

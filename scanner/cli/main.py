@@ -24,6 +24,7 @@ from scanner.cli.scan import run_scan_command
 from scanner.cli.signatures import run_signatures
 from scanner.cli.stored import run_diff, run_history, run_report, run_verify
 from scanner.errors import CamauditError
+from scanner.net.text import plain
 from scanner.report.formats import FORMAT_NAMES
 from scanner.report.i18n import JURISDICTION_CHOICES
 
@@ -113,18 +114,29 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run one subcommand; its exit code, or 2 with one line on stderr for a camaudit error (-v: the traceback)."""
+    """Run one subcommand; its exit code, or 2 with one line on stderr for a camaudit error (-v: the traceback).
+
+    A bug keeps the contract too: an unexpected exception is one line and exit code 2, never Python's exit code 1,
+    which would say "face analytics found". (A scan writes its files before it prints anything.)
+    """
     args = build_parser().parse_args(argv)
     try:
         return COMMANDS[args.command](args)
     except CamauditError as exc:
-        if args.verbose:
-            traceback.print_exc()
-        print(f"camaudit: error: {exc}", file=sys.stderr)
-        return EXIT_USAGE
+        return _fail(args, str(exc))
     except KeyboardInterrupt:
         print("camaudit: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
+    except Exception as exc:  # noqa: BLE001 - the last resort: the exit-code contract holds even for a bug
+        detail = plain(str(exc), 200)
+        return _fail(args, f"internal error ({type(exc).__name__}{': ' + detail if detail else ''}); -v shows where")
+
+
+def _fail(args: argparse.Namespace, message: str) -> int:
+    if args.verbose:
+        traceback.print_exc()
+    print(f"camaudit: error: {plain(message)}", file=sys.stderr)  # one line, and never a terminal escape
+    return EXIT_USAGE
 
 
 if __name__ == "__main__":  # pragma: no cover

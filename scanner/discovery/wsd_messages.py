@@ -13,6 +13,7 @@ from lxml import etree
 
 from scanner.errors import ParseError
 from scanner.model import WsdReply
+from scanner.net.text import plain
 
 SOAP12 = "http://www.w3.org/2003/05/soap-envelope"
 WSA = "http://schemas.xmlsoap.org/ws/2004/08/addressing"
@@ -125,7 +126,7 @@ def _onvif_scopes(scopes: Iterable[str]) -> Iterator[tuple[str, str]]:
         if not scope.lower().startswith(ONVIF_SCOPE):
             continue
         category, _, value = scope[len(ONVIF_SCOPE) :].partition("/")
-        value = unquote(value).strip()
+        value = plain(unquote(value))  # `%1b` decodes to ESC: control characters go after decoding
         if value:
             yield category.lower(), value
 

@@ -16,6 +16,7 @@ from scanner.matching.engine import (
 )
 from scanner.matching.schema import SignatureSet
 from scanner.model import OK, Host, Identity, Observation
+from scanner.net.text import plain
 from scanner.vocabulary import Role
 
 _CONFIDENCE_RANK = {"low": 0, "medium": 1, "high": 2}
@@ -43,7 +44,7 @@ def scope_values(observations: Sequence[Observation], category: str) -> tuple[st
     for obs in observations:
         for scope in obs.value("scopes"):
             if scope.lower().startswith(prefix):
-                found.append(unquote(scope[len(prefix) :]).strip())
+                found.append(plain(unquote(scope[len(prefix) :])))  # `%1b` decodes to ESC: never kept
     return tuple(v for v in found if v)
 
 
@@ -141,12 +142,18 @@ def identity(
     maker = api_family(vendor, sigset)
     return Identity(
         vendor=vendor,
-        model=fields.get("model"),
-        firmware=fields.get("firmware"),
-        serial=fields.get("serial"),
+        model=_field(fields.get("model")),
+        firmware=_field(fields.get("firmware")),
+        serial=_field(fields.get("serial")),
         mac=_normal_mac(mac),
         maker=maker if maker != vendor else None,
     )
+
+
+def _field(value: str | None) -> str | None:
+    """A device's own words for a field, as the records keep them: no control characters (ESC, bidi overrides)."""
+    cleaned = plain(value) if value else ""
+    return cleaned or None
 
 
 def discovery_fields(host: Host) -> list[tuple[str, str]]:

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from scanner.model import LEVELS, DeviceReport, Finding, ScanResult, cut_short, main_reason
+from scanner.net.text import plain
 from scanner.report.i18n import cached_catalog
 
 VERDICT_WORDS = {
@@ -66,10 +68,10 @@ def build_table(result: ScanResult) -> Table:
             name += f" ({ROLE_WORDS[device.role]})"
         services = " ".join(f"{s.protocol}/{s.port}" for s in device.services)
         table.add_row(
-            device.address,
-            f"{name}\n[dim]{services}[/]",
+            shown(device.address),
+            f"{shown(name)}\n[dim]{shown(services)}[/]",
             VERDICT_WORDS[device.face_analytics],
-            explain(device),
+            shown(explain(device)),
         )
     return table
 
@@ -104,4 +106,9 @@ def print_table(result: ScanResult, console: Console) -> None:
     console.print(build_table(result))
     console.print(summary_line(result))
     for error in result.errors:
-        console.print(f"[yellow]note[/] ({error.stage}): {error.message}")
+        console.print(f"[yellow]note[/] ({shown(error.stage)}): {shown(error.message)}")
+
+
+def shown(text: str) -> str:
+    """Device data as rich shows it: never markup (`[/]` in a model name), never a terminal escape."""
+    return escape(plain(text))

@@ -1,0 +1,33 @@
+"""The console table: device strings are shown as text, never as rich markup or terminal escapes."""
+
+from __future__ import annotations
+
+import io
+
+from rich.console import Console
+
+from scanner.report.table import print_table
+from tests.report.sample import device, sample_scan, scan_with
+
+# What a WS-Discovery scope percent-decodes to (`Cam%5B%2F%5D`, `%1b%5D0%3B...%07`): markup, and a terminal escape.
+MARKUP, ESCAPE = "Cam[/]", "\x1b]0;camaudit owned\x07\x1b[2J"
+
+
+def _printed(result) -> str:
+    out = io.StringIO()
+    print_table(result, Console(file=out, width=200, highlight=False, color_system=None))
+    return out.getvalue()
+
+
+def test_the_sample_scan_prints():
+    assert "Devices found" in _printed(sample_scan())
+
+
+def test_device_strings_are_never_markup_nor_terminal_escapes():
+    hostile = device("127.77.0.9", vendor="Hikvision", model=MARKUP + ESCAPE, firmware="[bold]x", serial="[/]",
+                     face_analytics="unknown")  # fmt: skip
+    hostile["not_checked"] = [{"check": "[/]", "code": "no_answer", "detail": "[red]" + ESCAPE, "reason": ""}]
+    result = scan_with(hostile)
+    printed = _printed(result)  # rich raised MarkupError on `[/]`: no report, no bundle, exit 1 (issue 13)
+    assert "Cam[/]" in printed and "[red]" in printed
+    assert "\x1b" not in printed and "\x07" not in printed
