@@ -14,7 +14,7 @@ from scanner.report.bundle.manifest import MANIFEST, SIGNATURE
 from scanner.report.bundle.params import BundleParams, bundle_params
 from scanner.report.bundle.recorded import observation_file
 from scanner.report.bundle.verify import verification_lines, verify_bundle
-from scanner.report.bundle.write import safe_name, write_bundle
+from scanner.report.bundle.write import check_bundle_target, safe_name, write_bundle
 from scanner.report.i18n import load_catalog
 from tests.report.sample import PASSWORD, USERNAME, sample_result
 
@@ -105,7 +105,46 @@ def test_report_json_is_the_redacted_contract(bundle):
 def test_an_intact_bundle_verifies(bundle):
     result = verify_bundle(bundle)
     assert result.ok and result.files == 7 and not result.signed
-    assert verification_lines(result, load_catalog("en"))[0] == "The bundle is intact: all 7 files match the manifest."
+    lines = verification_lines(result, load_catalog("en"))
+    assert lines[0] == "All 7 files match the manifest." and "not signed" in lines[1]
+
+
+def test_bundle_files_are_the_owners_only(bundle):
+    # Issue 13: evidence from the premises was written with the umask's modes (often world-readable).
+    for path in [bundle, *bundle.rglob("*")]:
+        mode = path.stat().st_mode & 0o777
+        assert mode == (0o700 if path.is_dir() else 0o600), f"{path.relative_to(bundle.parent)}: {oct(mode)}"
+
+
+@pytest.mark.parametrize("where", ["a-file/bundle", "a-link", "a-file"])
+def test_a_bundle_that_cannot_be_written_there_is_one_clear_error(tmp_path, where):
+    (tmp_path / "a-file").write_text("x")
+    os.symlink(tmp_path / "elsewhere", tmp_path / "a-link")
+    with pytest.raises(UsageError, match="^bundle: "):
+        check_bundle_target(tmp_path / where)
+    with pytest.raises(UsageError, match="^bundle: "):
+        write_bundle(sample_result(), _params(), tmp_path / where)
+    assert not (tmp_path / "elsewhere").exists()
+
+
+@pytest.mark.parametrize(
+    ("data", "words"),
+    [
+        (b'{"files": [{"path": "report.json", "sha256": "00", "size": 1e400}]}', "a size (a whole number)"),
+        (b'{"files": [{"path": "report.json", "sha256": "00", "size": NaN}]}', "a size (a whole number)"),
+        (b'{"files": [["report.json"]]}', "a manifest entry needs"),
+        (b'{"files": {"report.json": 1}}', "not a list"),
+        (b"[" * 100_000 + b"]" * 100_000, "nested too deeply"),
+        (b'"\\ud800"', "not a list"),
+        (b"\xff\xfe{}", ""),
+    ],
+)
+def test_a_hostile_manifest_is_a_clean_verdict_not_a_traceback(bundle, data, words):
+    (bundle / MANIFEST).write_bytes(data)
+    result = verify_bundle(bundle)
+    ((code, detail),) = result.problems
+    assert not result.ok and code == "manifest_invalid" and words in detail
+    assert verification_lines(result, load_catalog("en"))[0] == "The bundle does NOT verify:"
 
 
 def test_changing_one_byte_of_any_file_fails_and_names_it(bundle):
@@ -204,6 +243,27 @@ def test_a_signed_bundle_verifies_with_the_inspectors_key(tmp_path, keys):
     assert result.ok and result.signed and len(result.key_fingerprint or "") == 64
     assert verify_bundle(directory).ok  # the embedded key checks it even without the inspector's
     assert verify_bundle(directory, public_key=other_public).problems == (("signature_wrong_key", SIGNATURE),)
+    lines = verification_lines(result, load_catalog("en"))
+    assert lines[0].startswith("The bundle is intact") and result.key_fingerprint in lines[1]
+
+
+def test_without_a_known_key_a_re_signed_bundle_is_not_called_intact(tmp_path, keys):
+    # Issue 13: a forger re-signs with their own key; without --public-key, verify said "intact ... signed".
+    forger = keys[0].with_name("someone-else.pem")
+    directory = tmp_path / "re-signed"
+    write_bundle(sample_result(), _params(), directory, signing_key=forger)
+    result = verify_bundle(directory)
+    assert result.ok and result.signed and not result.key_checked
+    lines = verification_lines(result, load_catalog("en"))
+    assert not any("intact" in line for line in lines)
+    assert lines[0] == "All 6 files match the manifest."
+    assert result.key_fingerprint in lines[1] and "not checked against a known key" in lines[1]
+    assert "未与已知密钥核对" in verification_lines(result, load_catalog("zh"))[1]
+
+
+def test_a_public_key_that_cannot_be_read_is_a_usage_error(bundle, tmp_path):
+    with pytest.raises(UsageError, match="cannot read the public key"):
+        verify_bundle(bundle, public_key=tmp_path / "missing.pub.pem")
 
 
 def test_rewriting_a_signed_manifest_breaks_the_signature(tmp_path, keys):

@@ -56,8 +56,17 @@ def read_capped(path: Path) -> bytes:
 
 
 def listing(document: Any) -> dict[str, tuple[str, int]]:
-    """path -> (sha256, size) of every file the manifest lists; KeyError, TypeError or ValueError when malformed."""
-    files = document["files"]
+    """path -> (sha256, size) of every file the manifest lists; ValueError when malformed (anyone may have edited
+    it: a size of 1e400, a path that is a number, an entry that is a list)."""
+    files = document.get("files") if isinstance(document, dict) else None
     if not isinstance(files, list):
         raise ValueError("manifest `files` is not a list")
-    return {str(f["path"]): (str(f["sha256"]), int(f["size"])) for f in files}
+    found: dict[str, tuple[str, int]] = {}
+    for entry in files:
+        path, digest, size = (
+            (entry.get(k) for k in ("path", "sha256", "size")) if isinstance(entry, dict) else ((),) * 3
+        )
+        if not isinstance(path, str) or not isinstance(digest, str) or type(size) is not int or size < 0:
+            raise ValueError("a manifest entry needs a path and a sha256 (strings) and a size (a whole number)")
+        found[path] = (digest, size)
+    return found

@@ -31,15 +31,27 @@ def _crypto() -> Any:
     return serialization, ed25519
 
 
-def sign(manifest: bytes, key_path: Path, password: bytes | None = None) -> bytes:
-    """manifest.sig: the Ed25519 signature of the manifest's exact bytes, with the public key that checks it."""
+def _private_key(key_path: Path, password: bytes | None = None) -> Any:
     serialization, ed25519 = _crypto()
     try:
         key = serialization.load_pem_private_key(key_path.read_bytes(), password=password)
-    except (OSError, ValueError, TypeError) as exc:
+    except OSError as exc:
+        raise UsageError(f"cannot read the signing key {key_path}: {exc.strerror or exc}") from None
+    except (ValueError, TypeError) as exc:
         raise UsageError(f"cannot read the signing key {key_path}: {exc}") from None
     if not isinstance(key, ed25519.Ed25519PrivateKey):
         raise UsageError(f"the signing key {key_path} is not an Ed25519 private key")
+    return key
+
+
+def check_signing_key(key_path: Path, password: bytes | None = None) -> None:
+    """UsageError unless `key_path` holds an Ed25519 private key in PEM (checked before a scan sends anything)."""
+    _private_key(key_path, password)
+
+
+def sign(manifest: bytes, key_path: Path, password: bytes | None = None) -> bytes:
+    """manifest.sig: the Ed25519 signature of the manifest's exact bytes, with the public key that checks it."""
+    key = _private_key(key_path, password)
     public = _raw_public(key.public_key())
     document = {
         "algorithm": "ed25519",
@@ -63,7 +75,10 @@ def fingerprint(raw_public_key: bytes) -> str:
 def load_public_key(path: Path) -> bytes:
     """The raw Ed25519 public key from a PEM public key (or private key) file."""
     serialization, ed25519 = _crypto()
-    data = path.read_bytes()
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise UsageError(f"cannot read the public key {path}: {exc.strerror or exc}") from None
     try:
         key: Any = serialization.load_pem_public_key(data)
     except ValueError:

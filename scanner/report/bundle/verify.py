@@ -9,14 +9,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from scanner.report.bundle.manifest import MANIFEST, SIGNATURE, listing, read_capped
-from scanner.report.bundle.sign import check_signature
+from scanner.report.bundle.sign import check_signature, load_public_key
 from scanner.report.i18n import Catalog
 
 
 @dataclass(frozen=True)
 class Verification:
     """What `verify_bundle` found. `problems` are (code, detail): manifest_missing, manifest_invalid,
-    unsafe_path, symlink, signature_invalid, signature_wrong_key, signature_missing."""
+    unsafe_path, symlink, unreadable, signature_invalid, signature_wrong_key, signature_missing. `key_checked`: the
+    signature was checked against a key the user gave (`--public-key`), not only against the key it names."""
 
     changed: tuple[str, ...] = ()
     missing: tuple[str, ...] = ()
@@ -25,6 +26,7 @@ class Verification:
     signed: bool = False
     key_fingerprint: str | None = None
     files: int = 0
+    key_checked: bool = False
 
     @property
     def ok(self) -> bool:
@@ -34,12 +36,18 @@ class Verification:
 def verify_bundle(directory: Path, public_key: Path | None = None) -> Verification:
     """Recompute every file's hash and size, name the changed, missing and extra files, and check the signature
     (required when `public_key` is given, and then it must be that key's)."""
+    if public_key is not None:
+        load_public_key(public_key)  # a key that cannot be read is the user's error (UsageError), said first
     try:
         manifest_bytes = read_capped(directory / MANIFEST)
         listed = listing(json.loads(manifest_bytes))
     except FileNotFoundError:
         return Verification(problems=(("manifest_missing", MANIFEST),))
-    except (OSError, ValueError, TypeError, KeyError) as exc:
+    except RecursionError:
+        return Verification(problems=(("manifest_invalid", "nested too deeply"),))
+    except OSError as exc:
+        return Verification(problems=(("manifest_invalid", str(exc.strerror or exc)[:200]),))
+    except ValueError as exc:  # not JSON, not UTF-8, or not a manifest
         return Verification(problems=(("manifest_invalid", str(exc)[:200]),))
     changed, missing, problems = [], [], []
     for path, (digest, size) in sorted(listed.items()):
@@ -62,20 +70,28 @@ def verify_bundle(directory: Path, public_key: Path | None = None) -> Verificati
         signature.signed,
         signature.fingerprint,
         len(listed),
+        key_checked=public_key is not None and signature.fingerprint is not None and not signature.problems,
     )
 
 
 def verification_lines(result: Verification, catalog: Catalog) -> list[str]:
     """What `camaudit verify` prints, in the catalogue's language: the verdict first, then each problem."""
-    lines = [catalog.t("verify.ok", n=result.files) if result.ok else catalog.t("verify.failed")]
+    if not result.ok:
+        lines = [catalog.t("verify.failed")]
+    elif result.key_checked:
+        lines = [catalog.t("verify.ok", n=result.files)]
+    else:  # unsigned, or signed by a key nobody vouched for: the files match, which a rewrite would also give
+        lines = [catalog.t("verify.matches", n=result.files)]
     lines += [
         catalog.t(f"verify.{kind}", path=path)
         for kind, paths in (("changed", result.changed), ("missing", result.missing), ("extra", result.extra))
         for path in paths
     ]
     lines += [catalog.t(f"verify.problem.{code}", detail=detail) for code, detail in result.problems]
-    if result.key_fingerprint:
+    if result.key_fingerprint and result.key_checked:
         lines.append(catalog.t("verify.signed", fingerprint=result.key_fingerprint))
+    elif result.key_fingerprint:
+        lines.append(catalog.t("verify.signed_unchecked", fingerprint=result.key_fingerprint))
     elif result.ok:
         lines.append(catalog.t("verify.unsigned"))
     return lines
@@ -87,7 +103,7 @@ def _safe_relative(path: str) -> bool:
 
 
 def _check_file(directory: Path, path: str, digest: str, size: int) -> str:
-    """'' when intact, else missing / changed / unsafe_path / symlink."""
+    """'' when intact, else missing / changed / unsafe_path / symlink / unreadable."""
     if not _safe_relative(path):
         return "unsafe_path"
     target = directory
@@ -98,10 +114,14 @@ def _check_file(directory: Path, path: str, digest: str, size: int) -> str:
     if not target.is_file():
         return "missing"
     sha = hashlib.sha256()
-    with target.open("rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 16), b""):
-            sha.update(chunk)
-    return "" if sha.hexdigest() == digest and target.stat().st_size == size else "changed"
+    try:
+        with target.open("rb") as handle:
+            for chunk in iter(lambda: handle.read(1 << 16), b""):
+                sha.update(chunk)
+            real_size = os.fstat(handle.fileno()).st_size
+    except OSError:
+        return "unreadable"
+    return "" if sha.hexdigest() == digest and real_size == size else "changed"
 
 
 def _files_on_disk(directory: Path) -> tuple[set[str], list[str]]:
