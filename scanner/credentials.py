@@ -69,6 +69,15 @@ class _File(Table):
     credentials: Annotated[tuple[_Entry, ...], NonEmpty(_HINTS["credentials"])]
 
 
+def exposed_mode(path: Path) -> int | None:
+    """The file's permission bits when users other than its owner may read it (group or others), else None."""
+    try:
+        mode = path.stat().st_mode & 0o777
+    except OSError:
+        return None
+    return mode if mode & 0o044 else None
+
+
 def load_credentials(path: Path) -> Credentials:
     """Read a TOML credentials file; raise CredentialsError with one clear line on any problem."""
     loaded = load_toml(path, _File, f"credentials file {path}", CredentialsError, hints=_HINTS)

@@ -57,7 +57,7 @@ def test_scan_references(tmp_path):
         ids = [history.add(from_dict(sample_report())) for _ in range(3)]
         assert history.resolve("latest") == history.resolve("-1") == ids[-1]
         assert history.resolve("-2") == ids[1] and history.resolve(str(ids[0])) == ids[0]
-        for bad in ("-4", "99", "yesterday"):
+        for bad in ("-4", "99", "yesterday", "\u00b2", "-\u0663", "9" * 5000, "-" + "9" * 5000):
             with pytest.raises(UsageError, match="camaudit history"):
                 history.resolve(bad)
         with pytest.raises(UsageError):
@@ -100,6 +100,28 @@ def test_a_declaration_is_kept_with_its_scan_and_a_version_1_history_is_migrated
         assert bytes(first[1]) == declared.original and "127.77.0.13" in first[0]
     with sqlite3.connect(path) as db:
         assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 2
+
+
+def test_reading_a_history_that_is_not_there_creates_nothing(tmp_path):
+    # Issue 13: `camaudit history --db <typo>` created the directories and an empty database.
+    typo = tmp_path / "no-such-dir" / "histroy.db"
+    with pytest.raises(HistoryError, match="no scan history at"):
+        History(typo, create=False)
+    assert not (tmp_path / "no-such-dir").exists()
+    other = tmp_path / "someone-elses.db"
+    with sqlite3.connect(other) as db:
+        db.execute("CREATE TABLE t (x)")
+    with pytest.raises(HistoryError, match="not a camaudit scan history"):
+        History(other, create=False)
+    with sqlite3.connect(other) as db:  # untouched: no table of ours was added to it
+        assert [r[0] for r in db.execute("SELECT name FROM sqlite_master")] == ["t"]
+        assert db.execute("PRAGMA user_version").fetchone()[0] == 0
+
+
+def test_a_history_path_under_a_file_is_one_clear_error(tmp_path):
+    (tmp_path / "a-file").write_text("x")
+    with pytest.raises(HistoryError, match="cannot open the scan history"):
+        History(tmp_path / "a-file" / "history.db")
 
 
 # ---- the diff

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -13,15 +15,17 @@ from scanner.config import ScanConfig
 from scanner.declared.export import INVENTORY_COPY, RECONCILIATION, render_reconciliation
 from scanner.declared.reconcile import reconcile
 from scanner.declared.records import Declaration, Reconciliation
-from scanner.errors import UsageError
+from scanner.errors import CamauditError, UsageError
 from scanner.model import ScanResult
 from scanner.net.redact import secrets_of
+from scanner.net.text import plain
 from scanner.report.bundle.params import BundleParams, bundle_params
-from scanner.report.bundle.write import write_bundle
+from scanner.report.bundle.sign import check_signing_key
+from scanner.report.bundle.write import check_bundle_target, write_bundle
 from scanner.report.formats import HtmlFormat, RenderContext
 from scanner.report.html import summary_sentence
 from scanner.report.i18n import cached_catalog
-from scanner.report.json_report import render, write_atomic
+from scanner.report.json_report import check_file_target, render, write_atomic
 from scanner.report.redacted import redact_result
 from scanner.report.table import print_table
 from scanner.store.history import History, default_db_path
@@ -42,8 +46,33 @@ class OutputOptions:
     declared: Declaration | None = None  # the operator's inventory (`scan --declared`), reconciled with the scan
 
 
+def check_outputs(options: OutputOptions) -> None:
+    """Before any traffic: every output asked for can be written (UsageError naming the first that cannot), the
+    signing key is an Ed25519 private key, and the history opens. A scan is never run only to be lost."""
+    if options.json_path is not None:
+        check_file_target(options.json_path, "-o")
+    if options.bundle is not None:
+        check_bundle_target(options.bundle)
+    if options.sign_key is not None:
+        check_signing_key(options.sign_key)
+    if options.store:
+        _check_history(options.db or default_db_path())
+
+
+def _check_history(path: Path) -> None:
+    """An existing history must open; a new one must be creatable (nothing is created before the scan)."""
+    if path.exists() or path.is_symlink():
+        History(path).close()
+        return
+    ancestor = next(p for p in path.parents if p.exists() or p == p.parent)
+    if not ancestor.is_dir() or not os.access(ancestor, os.W_OK | os.X_OK):
+        raise UsageError(f"cannot store the scan history at {path}: {ancestor} is not a writable directory")
+
+
 def deliver(result: ScanResult, config: ScanConfig, signature_digest: str, options: OutputOptions) -> None:
-    """Print the report, then write the JSON file, the evidence bundle and the history entry asked for.
+    """Store the scan in the history first, then write the JSON file and the evidence bundle, and only then print
+    (the table, the JSON on stdout): whatever fails, the rest is delivered. UsageError at the end, naming each
+    output that could not be written.
 
     Everything but the console table and the bundle's raw exchanges is made from the redacted records.
     """
@@ -51,42 +80,67 @@ def deliver(result: ScanResult, config: ScanConfig, signature_digest: str, optio
     clean = redact_result(result, secrets)
     report_text = render(clean)
     declared = None if options.declared is None else reconcile(clean, options.declared)
+    params = bundle_params(config.targets, config.ports, result, signature_digest, observe_window=config.observe)
+    done, failed = [], []
+    outputs: list[tuple[bool, Callable[[], str]]] = [
+        (options.store, lambda: _store(options, clean, params)),
+        (options.json_path is not None, lambda: _write_json(options.json_path, report_text)),
+        (
+            options.bundle is not None,
+            lambda: _bundle(options.bundle, result, clean, params, secrets, options, declared),
+        ),
+    ]
+    for wanted, write in outputs:
+        if not wanted:
+            continue
+        try:
+            done.append(write())
+        except (CamauditError, OSError) as exc:
+            failed.append(str(exc) if isinstance(exc, CamauditError) else f"{exc.strerror or exc}")
     if options.fmt == "json":
         sys.stdout.write(report_text)
     else:
         print_table(result, Console(highlight=False))
         if options.lang != "en":
             print(summary_sentence(clean, cached_catalog(options.lang)))
-        if declared is not None:
-            print("\n".join(["", *reconciliation_lines(declared, cached_catalog(options.lang))]))
+        if declared is not None:  # device and inventory words: never a terminal escape
+            lines = reconciliation_lines(declared, cached_catalog(options.lang))
+            print("\n".join(["", *(plain(line) for line in lines)]))
     if result.partial:
         why = result.errors[-1].message if result.errors else "stopped"  # the pipeline says why last
         print(f"note: the scan did not finish ({why}); the report is marked partial", file=sys.stderr)
-    params = bundle_params(config.targets, config.ports, result, signature_digest)
-    if options.json_path is not None:
-        _write(options.json_path, report_text)
-        print(f"JSON report written to {options.json_path}", file=sys.stderr)
-    if options.bundle is not None:
-        _bundle(options.bundle, result, clean, params, secrets, options, declared)
-    if options.store:
-        with History(options.db or default_db_path()) as history:
-            scan_id = history.add(clean, params)
-            if options.declared is not None:
-                history.add_declaration(scan_id, options.declared)
-        print(f"Stored as scan {scan_id} in the history (camaudit history)", file=sys.stderr)
+    for line in done:
+        print(line, file=sys.stderr)
+    if failed:
+        raise UsageError("; ".join(failed))
+
+
+def _store(options: OutputOptions, clean: ScanResult, params: BundleParams) -> str:
+    with History(options.db or default_db_path()) as history:
+        scan_id = history.add(clean, params)
+        if options.declared is not None:
+            history.add_declaration(scan_id, options.declared)
+    return f"Stored as scan {scan_id} in the history (camaudit history)"
+
+
+def _write_json(path: Path | None, text: str) -> str:
+    assert path is not None
+    write_atomic(path, text)
+    return f"JSON report written to {path}"
 
 
 def _bundle(
-    directory: Path,
+    directory: Path | None,
     result: ScanResult,
     clean: ScanResult,
     params: BundleParams,
     secrets: tuple[str, ...],
     options: OutputOptions,
     declared: Reconciliation | None = None,
-) -> None:
+) -> str:
     """The bundle: the raw exchanges from `result` (redacted as written), the HTML page from the `clean` records;
     with an inventory, a copy of the operator's file and the reconciliation as JSON too."""
+    assert directory is not None
     context = RenderContext(cached_catalog(options.lang), options.jurisdiction, params, declared)
     extra = {"report.html": HtmlFormat().render(clean, context).encode()}
     if declared is not None:
@@ -94,14 +148,4 @@ def _bundle(
         extra[INVENTORY_COPY.format(kind=inventory.kind)] = inventory.original
         extra[RECONCILIATION] = render_reconciliation(declared, clean).encode()
     write_bundle(result, params, directory, secrets=secrets, extra_files=extra, signing_key=options.sign_key)
-    print(
-        f"Evidence bundle written to {directory} (check it with: camaudit verify {directory})",
-        file=sys.stderr,
-    )
-
-
-def _write(path: Path, text: str) -> None:
-    try:
-        write_atomic(path, text)
-    except OSError as exc:
-        raise UsageError(f"cannot write {path}: {exc.strerror}") from None
+    return f"Evidence bundle written to {directory} (check it with: camaudit verify {directory})"

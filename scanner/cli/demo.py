@@ -29,12 +29,13 @@ def run_demo(args: argparse.Namespace) -> int:
     """Start the lab, scan it (with the lab's logins unless told not to), print and write the report."""
     from dataclasses import replace
 
-    from scanner.cli.deliver import deliver
+    from scanner.cli.deliver import check_outputs, deliver
     from scanner.matching.loader import load_signatures
     from scanner.pipeline.scan import run_scan
     from scanner.progress import make_progress
 
     err = Console(stderr=True, highlight=False)
+    check_outputs(output_options(args))  # before the lab starts: the default bundle name is made after the scan
     with start_lab(args.network) as lab, tempfile.TemporaryDirectory(prefix="camaudit-demo-") as tmp:
         err.print(f"Emulated premises: {len(lab.devices)} devices on {lab.network} (loopback only).")
         credentials = Credentials()

@@ -124,15 +124,13 @@ def parse_ports(text: str | None) -> tuple[int, ...]:
     for part in text.split(","):
         part = part.strip()
         try:
-            if "-" in part:
-                low, high = (int(x) for x in part.split("-", 1))
-                ports.update(range(low, high + 1))
-            else:
-                ports.add(int(part))
+            low, _, high = part.partition("-")
+            first, last = int(low), int(high or low)
         except ValueError:
-            raise UsageError(f"--ports: {part!r} is not a port or a range like 8000-8010") from None
-    if not ports or min(ports) < 1 or max(ports) > 65535:
-        raise UsageError("--ports: ports must be between 1 and 65535")
+            raise UsageError(f"--ports: {part[:40]!r} is not a port or a range like 8000-8010") from None
+        if not 1 <= first <= last <= 65535:  # checked before a range is made: 1-99999999 would fill memory
+            raise UsageError(f"--ports: {part[:40]!r}: ports are between 1 and 65535, the lower first")
+        ports.update(range(first, last + 1))
     return tuple(sorted(ports))
 
 

@@ -104,7 +104,7 @@ def load_scanned(ref: str, db: Path | None) -> Scanned:
         return _bundle(path)
     if path.suffix == ".json" or path.is_file():
         return Scanned(read_report(path))
-    with History(db or default_db_path()) as history:
+    with History(db or default_db_path(), create=False) as history:  # reading: a mistyped --db creates nothing
         scan_id = history.resolve(ref)
         loaded = history.load(scan_id)
         return Scanned(loaded.result, loaded.params, scan_id, history.load_declaration(scan_id))
@@ -128,7 +128,7 @@ def _declaration(args: argparse.Namespace, scanned: Scanned) -> Declaration:
     if args.declared is not None:
         return read_declared(args.declared)
     if args.declared_from is not None:
-        with History(args.db or default_db_path()) as history:
+        with History(args.db or default_db_path(), create=False) as history:
             earlier = history.resolve(args.declared_from)
             kept = history.load_declaration(earlier)
         if kept is None:

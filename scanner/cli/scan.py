@@ -10,11 +10,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 
-from scanner.cli.deliver import deliver
+from scanner.cli.deliver import check_outputs, deliver
 from scanner.cli.exits import EXIT_INTERRUPTED, exit_code
 from scanner.cli.options import output_options, parse_ports
 from scanner.config import ScanConfig
-from scanner.credentials import Credentials, load_credentials
+from scanner.credentials import Credentials, exposed_mode, load_credentials
 from scanner.declared.read import read_declared
 
 
@@ -27,6 +27,9 @@ def run_scan_command(args: argparse.Namespace) -> int:
 
     credentials = load_credentials(args.credentials) if args.credentials else Credentials()
     declared = read_declared(args.declared) if args.declared else None  # a bad inventory stops before any traffic
+    if args.credentials and (mode := exposed_mode(args.credentials)) is not None:
+        print(f"camaudit: warning: the credentials file {args.credentials} can be read by other users (mode "
+              f"{mode:o}); make it yours only: chmod 600 {args.credentials}", file=sys.stderr)  # fmt: skip
     config = ScanConfig(
         targets=tuple(args.targets),
         ports=parse_ports(args.ports),
@@ -45,10 +48,12 @@ def run_scan_command(args: argparse.Namespace) -> int:
         device_budget=args.device_budget,
     )
     sigset = load_signatures(config.signatures_dir)
+    outputs = replace(output_options(args), declared=declared)
+    check_outputs(outputs)  # before any traffic: a scan is never run only for its report to be lost
     stop = threading.Event()
     with stop_on_signals(stop):  # delivery too: a late Ctrl-C must not cut the report short
         result = run_scan(config, make_progress(False if args.no_progress else None), sigset, stop)
-        deliver(result, config, sigset.digest, replace(output_options(args), declared=declared))
+        deliver(result, config, sigset.digest, outputs)
     return EXIT_INTERRUPTED if stop.is_set() else exit_code(result)
 
 

@@ -6,8 +6,10 @@ import argparse
 from pathlib import Path
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
+from scanner.net.text import plain
 from scanner.report.bundle.verify import verification_lines, verify_bundle
 from scanner.report.formats import RenderContext, format_named
 from scanner.report.i18n import Catalog, cached_catalog
@@ -21,13 +23,17 @@ def run_verify(args: argparse.Namespace) -> int:
     catalog = cached_catalog(args.lang)
     result = verify_bundle(args.directory, args.public_key)
     for line in verification_lines(result, catalog):
-        print(line)
+        print(plain(line))  # paths and details come from the bundle, which anyone may have edited
     return 0 if result.ok else 1
 
 
 def run_history(args: argparse.Namespace) -> int:
     catalog = cached_catalog(args.lang)
-    with History(args.db or default_db_path()) as history:
+    path = args.db or default_db_path()
+    if args.db is None and not path.exists():
+        print(catalog.t("history.empty"))  # nothing stored yet, and nothing created to say so
+        return 0
+    with History(path, create=False) as history:
         scans = history.list_scans()
     if not scans:
         print(catalog.t("history.empty"))
@@ -36,9 +42,9 @@ def run_history(args: argparse.Namespace) -> int:
     for key in ("id", "started", "targets", "devices", "cameras", "face"):
         table.add_column(catalog.t(f"history.{key}"))
     for scan in scans:
-        table.add_row(
-            str(scan.id), scan.started_at, " ".join(scan.targets), str(scan.devices), str(scan.cameras), str(scan.face)
-        )
+        targets = escape(plain(" ".join(scan.targets)))  # as stored: shown as text, never as markup
+        table.add_row(str(scan.id), escape(plain(scan.started_at)), targets, str(scan.devices), str(scan.cameras),
+                      str(scan.face))  # fmt: skip
     Console(highlight=False).print(table)
     return 0
 
@@ -48,7 +54,7 @@ def _load(ref: str, db: Path | None) -> LoadedScan:
     path = Path(ref)
     if path.suffix == ".json" or path.is_file():
         return LoadedScan(read_report(path), None)
-    with History(db or default_db_path()) as history:
+    with History(db or default_db_path(), create=False) as history:
         return history.load(history.resolve(ref))
 
 
@@ -77,9 +83,9 @@ def run_report(args: argparse.Namespace) -> int:
 def diff_lines(result: ScanDiff, catalog: Catalog) -> list[str]:
     """The diff as plain sentences in the catalogue's language, for the console."""
 
-    def label(ref: DeviceRef) -> str:
-        name = " ".join(x for x in (ref.vendor, ref.model) if x)
-        return f"{name} ({ref.address})" if name else ref.address
+    def label(ref: DeviceRef) -> str:  # device words from a stored report: no terminal escapes reach the console
+        name = plain(" ".join(x for x in (ref.vendor, ref.model) if x))
+        return f"{name} ({plain(ref.address)})" if name else plain(ref.address)
 
     def word(verdict: str) -> str:
         key = f"verdict.{verdict}.word"

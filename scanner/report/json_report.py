@@ -130,16 +130,38 @@ def render(result: ScanResult) -> str:
     return json.dumps(to_dict(result), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
 
+def check_file_target(path: Path, option: str = "") -> None:
+    """UsageError unless a file can be written at `path`: not a directory, in an existing directory we may write
+    (checked before a scan sends anything, and again when writing)."""
+    label = f"{option} {path}".strip()
+    if path.is_dir():
+        raise UsageError(f"cannot write {label}: it is a directory; give a file name")
+    parent = path.parent
+    if not parent.is_dir():
+        raise UsageError(f"cannot write {label}: {parent} is not an existing directory")
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise UsageError(f"cannot write {label}: the directory {parent} is not writable")
+
+
 def write_atomic(path: Path, data: str | bytes) -> None:
-    """Write to a temporary file in the same directory, fsync, then rename: readers never see half a report."""
-    path = path.resolve()
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    """Write to a new temporary file in the target's directory, fsync, then rename it over the target: readers
+    never see half a report. Nothing is written through a link: the temporary file is created exclusively
+    (mkstemp: O_EXCL, owner-only), and the rename replaces a link at the target instead of following it.
+    UsageError, one line, when it cannot be written."""
+    check_file_target(path)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as exc:
+        raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from None
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data.encode("utf-8") if isinstance(data, str) else data)
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, path)
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from None
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise

@@ -60,6 +60,10 @@ class HistoryError(CamauditError):
     """The history database cannot be opened or read (corrupt, or made by a newer camaudit)."""
 
 
+def _why(exc: BaseException) -> str:
+    return str(exc.strerror or exc) if isinstance(exc, OSError) else str(exc)
+
+
 def default_db_path(environ: Mapping[str, str] | None = None) -> Path:
     """$XDG_DATA_HOME/camaudit/history.db, or ~/.local/share/camaudit/history.db (XDG ignores relative paths)."""
     env = os.environ if environ is None else environ
@@ -93,20 +97,37 @@ class LoadedScan:
 
 
 class History:
-    """The scan history database; use as a context manager. Reports are stored verbatim as JSON text."""
+    """The scan history database; use as a context manager. Reports are stored verbatim as JSON text.
 
-    def __init__(self, path: Path) -> None:
+    `create=False` (the commands that only read: history, diff, report) opens an existing history and nothing
+    else: a mistyped `--db` creates no directory and no empty database, and another SQLite file is not touched.
+    """
+
+    def __init__(self, path: Path, create: bool = True) -> None:
         self.path = path
+        if not create and not path.is_file():
+            raise HistoryError(f"there is no scan history at {path} (a scan stores one there: camaudit scan --db)")
         try:
-            path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-            self._db = sqlite3.connect(path)
-            self._migrate()
+            if create:
+                path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+                self._db = sqlite3.connect(path)
+            else:
+                self._db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=rw", uri=True)  # never creates
+        except (sqlite3.Error, OSError) as exc:
+            raise HistoryError(f"cannot open the scan history {path}: {_why(exc)}") from None
+        try:
+            self._migrate(create)
         except sqlite3.Error as exc:
+            self._db.close()
             raise HistoryError(f"cannot open the scan history {path}: {exc}") from None
-        try:
-            path.chmod(0o600)  # reports hold evidence from the premises: owner-only
-        except OSError:
-            pass  # not ours to change (e.g. a shared file); the data is still stored
+        except HistoryError:
+            self._db.close()
+            raise
+        if create:
+            try:
+                path.chmod(0o600)  # reports hold evidence from the premises: owner-only
+            except OSError:
+                pass  # not ours to change (e.g. a shared file); the data is still stored
 
     def __enter__(self) -> History:
         return self
@@ -117,10 +138,12 @@ class History:
     def close(self) -> None:
         self._db.close()
 
-    def _migrate(self) -> None:
+    def _migrate(self, create: bool = True) -> None:
         version = int(self._db.execute("PRAGMA user_version").fetchone()[0])
         if version > len(MIGRATIONS):
             raise HistoryError(f"{self.path} was made by a newer camaudit (schema {version}); upgrade camaudit")
+        if version == 0 and not create:
+            raise HistoryError(f"{self.path} is not a camaudit scan history")
         for number in range(version, len(MIGRATIONS)):
             with self._db:
                 self._db.executescript(f"BEGIN; {MIGRATIONS[number]} PRAGMA user_version = {number + 1}; COMMIT;")
@@ -203,8 +226,8 @@ class History:
         text = ref.strip().lower()
         if text in ("latest", "last"):
             text = "-1"
-        if re.fullmatch(r"-\d+", text) and ids and 1 <= -int(text) <= len(ids):
+        if re.fullmatch(r"-[0-9]{1,18}", text) and ids and 1 <= -int(text) <= len(ids):
             return ids[int(text)]
-        if text.isdigit() and int(text) in ids:
+        if text.isascii() and text.isdigit() and len(text) < 19 and int(text) in ids:
             return int(text)
         raise UsageError(f"no scan {ref!r} in {self.path} (see camaudit history)")

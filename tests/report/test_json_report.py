@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 
 import pytest
 
 from scanner.errors import UsageError
 from scanner.model import DiscoveryFact, NotChecked
-from scanner.report.json_report import from_dict, parse, read_report, render, to_dict
+from scanner.report.json_report import check_file_target, from_dict, parse, read_report, render, to_dict, write_atomic
 from scanner.vocabulary import Reason, Verdict
 from tests.report.sample import device, report_with, sample_report, sample_result
 
@@ -72,3 +73,29 @@ def test_a_report_file_is_read_and_checked(tmp_path):
         read_report(bad)
     with pytest.raises(UsageError, match="cannot read"):
         read_report(tmp_path / "missing.json")
+
+
+# ---- writing
+
+
+def test_writes_replace_a_link_at_the_target_and_never_follow_it(tmp_path):
+    # Issue 13: write_atomic resolved the path, so a link planted at `-o` sent the report wherever it pointed.
+    victim = tmp_path / "victim.txt"
+    victim.write_text("keep me")
+    target = tmp_path / "report.json"
+    os.symlink(victim, target)
+    write_atomic(target, "{}\n")
+    assert victim.read_text() == "keep me"
+    assert not target.is_symlink() and target.read_text() == "{}\n"
+    assert oct(target.stat().st_mode & 0o777) == "0o600"  # evidence: the owner's only
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["report.json", "victim.txt"]  # no temporary left
+
+
+@pytest.mark.parametrize("where", ["", "a-file/report.json", "missing-dir/report.json"])
+def test_a_target_that_cannot_be_written_is_one_clear_error(tmp_path, where):
+    (tmp_path / "a-file").write_text("x")
+    with pytest.raises(UsageError, match="^cannot write "):
+        check_file_target(tmp_path / where, "-o")
+    with pytest.raises(UsageError, match="^cannot write "):
+        write_atomic(tmp_path / where, "{}")
+    assert (tmp_path / "a-file").read_text() == "x"
