@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import BeforeValidator, Field, StrictStr
+from pydantic import BeforeValidator, Field, StrictBool, StrictStr
 
 from scanner.datafile import NonEmpty, Table, Text, fail, load_toml, say
 from scanner.errors import CredentialsError
@@ -60,9 +60,10 @@ class _Entry(Table):
     targets: Annotated[tuple[Target, ...], NonEmpty(_HINTS["targets"])]
     username: Text
     password: Annotated[StrictStr, say(_HINTS["password"])] = Field(repr=False)
+    allow_basic: Annotated[StrictBool, say("must be true or false")] = False
 
     def record(self) -> CredentialEntry:
-        return CredentialEntry(self.targets, Credential(self.username, self.password))
+        return CredentialEntry(self.targets, Credential(self.username, self.password, self.allow_basic))
 
 
 class _File(Table):

@@ -29,13 +29,15 @@ def utc_now() -> str:
 
 @dataclass(frozen=True)
 class Credential:
-    """An owner-supplied login. Its repr never shows the password."""
+    """An owner-supplied login. Its repr never shows the password. `allow_basic`: the owner accepts that a device
+    asking for HTTP Basic over plain HTTP or RTSP gets the password in clear (base64 is no protection)."""
 
     username: str
     password: str = field(repr=False)
+    allow_basic: bool = False
 
     def __repr__(self) -> str:
-        return f"Credential(username={self.username!r}, password=<redacted>)"
+        return f"Credential(username={self.username!r}, password=<redacted>, allow_basic={self.allow_basic})"
 
 
 @dataclass(frozen=True)

@@ -95,7 +95,8 @@ class Reason(StrEnum):
 
     # the login
     NEEDS_LOGIN = "needs_login"
-    LOGIN_REFUSED = "login_refused"
+    LOGIN_REFUSED = "login_refused"  # refused once: nothing more is sent with it to the device (accounts lock)
+    BASIC_IN_CLEAR = "basic_in_clear"  # the device wants the password in clear; the entry does not allow_basic
     LOGIN_REFUSED_STOP = "login_refused_stop"  # ONVIF: no further queries, to avoid locking the account
     NO_LOGIN_ONVIF = "no_login_onvif"
     OBSERVE_LOGIN = "observe_login"

@@ -6,7 +6,7 @@ import base64
 
 import pytest
 
-from scanner.credentials import load_credentials
+from scanner.credentials import exposed_mode, load_credentials
 from scanner.errors import CredentialsError
 from scanner.net.redact import secrets_of
 
@@ -43,6 +43,7 @@ def test_password_never_in_repr(tmp_path):
         ('[[credentials]]\ntargets = ["10.0.0.1"]\npassword = "b"', "needs a username"),
         ('[[credentials]]\ntargets = ["10.0.0.1"]\nusername = "a"', "needs a password"),
         ('[[credentials]]\ntargets = ["camera.local"]\nusername = "a"\npassword = "b"', "not an address"),
+        ('[[credentials]]\ntargets = ["10.0.0.1"]\nusername = "a"\npassword = "b"\nallow_basic = "yes"', "true or false"),
     ],
 )
 def test_malformed_files_get_one_clear_line(tmp_path, text, words):
@@ -51,6 +52,26 @@ def test_malformed_files_get_one_clear_line(tmp_path, text, words):
     with pytest.raises(CredentialsError) as info:
         load_credentials(path)
     assert words in str(info.value) and "\n" not in str(info.value)
+
+
+def test_basic_in_clear_is_off_unless_the_entry_allows_it(tmp_path):
+    path = tmp_path / "c.toml"
+    path.write_text(
+        '[[credentials]]\ntargets = ["127.0.0.5"]\nusername = "a"\npassword = "p1"\nallow_basic = true\n'
+        '[[credentials]]\ntargets = ["127.0.0.0/24"]\nusername = "b"\npassword = "p2"\n'
+    )
+    creds = load_credentials(path)
+    assert creds.for_address("127.0.0.5").allow_basic is True
+    assert creds.for_address("127.0.0.9").allow_basic is False
+
+
+def test_a_file_others_can_read_is_named(tmp_path):
+    path = tmp_path / "c.toml"
+    path.write_text("x")
+    for mode, exposed in ((0o600, None), (0o640, 0o640), (0o604, 0o604), (0o644, 0o644), (0o400, None)):
+        path.chmod(mode)
+        assert exposed_mode(path) == exposed, oct(mode)
+    assert exposed_mode(tmp_path / "absent.toml") is None
 
 
 def test_missing_file(tmp_path):

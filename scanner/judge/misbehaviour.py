@@ -25,6 +25,8 @@ def misbehaviour(observations: Sequence[Observation]) -> list[NotChecked]:
     """
     answered = {obs.probe for obs in observations if obs.outcome == OK}
     notes: dict[str, NotChecked] = {}
+    # Requests not sent because the device refused the login are the device's login note, said once elsewhere.
+    observations = [obs for obs in observations if obs.stopped != Reason.LOGIN_REFUSED]
     unsent = [obs for obs in observations if obs.outcome == FAILED and obs.stopped is not None]
     for obs in observations:
         if obs.outcome == FAILED and obs.probe not in answered and obs.detail and obs not in unsent:

@@ -11,6 +11,7 @@ from typing import TypeVar
 from scanner.config import ScanConfig
 from scanner.matching.schema import SignatureSet
 from scanner.model import Credential, Host
+from scanner.net.login import DeviceLogin
 from scanner.net.pace import HostPace, Pace
 from scanner.pipeline.trace import Part, Trace
 from scanner.probes.http import HttpClient
@@ -60,9 +61,10 @@ class DeviceAudit:
     def __init__(self, host: Host, config: ScanConfig, sigset: SignatureSet, kit: AuditKit) -> None:
         self.host, self.config, self.sigset, self.kit = host, config, sigset, kit
         self.credential: Credential | None = config.credentials.for_address(host.address)
+        self.login = DeviceLogin(self.credential)  # every probe's: refused once, never offered again
         self.pace: HostPace = kit.pace.host(host.address)
         self.pace.limit(config.device_budget + config.observe)  # no request starts, none outlives it, after this
-        self.client = HttpClient(host.address, config.request_timeout, self.credential, self.pace)
+        self.client = HttpClient(host.address, config.request_timeout, self.credential, self.pace, self.login)
         self.trace = Trace()
         self.done: list[Part] = []  # each step's Part as it finishes: what a failed audit still reports
         self._running: list[Future[Part]] = []

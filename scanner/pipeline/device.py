@@ -18,7 +18,6 @@ from scanner.judge.identify import hints, identity
 from scanner.matching.schema import SignatureSet
 from scanner.model import (
     AuditInputs,
-    Credential,
     DeviceReport,
     Host,
     Identity,
@@ -26,6 +25,7 @@ from scanner.model import (
     Observation,
     Service,
 )
+from scanner.net.login import DeviceLogin
 from scanner.pipeline.context import AuditKit, DeviceAudit
 from scanner.pipeline.discovered import discovery_observation, wsd_observation
 from scanner.pipeline.rounds import announced_xaddrs, http_round, onvif_round, rtsp_round, web_xaddrs
@@ -136,15 +136,26 @@ def _audit(device: DeviceAudit) -> DeviceReport:
     finally:
         device.close()
     device.trace.log(_trace_log, host.address)
-    return _report(host, device.credential, sigset, parts)
+    return _report(host, device.login, sigset, parts)
 
 
-def _report(host: Host, credential: Credential | None, sigset: SignatureSet, parts: Sequence[Part]) -> DeviceReport:
+def login_notes(login: DeviceLogin) -> list[NotChecked]:
+    """What became of the owner's login on this device, once for the whole device: refused (and so never offered
+    again), or not sent in clear."""
+    notes = []
+    if login.refused is not None:
+        notes.append(NotChecked("login", Reason.LOGIN_REFUSED, login.refused))
+    elif login.basic_declined is not None:
+        notes.append(NotChecked("login", Reason.BASIC_IN_CLEAR, login.basic_declined))
+    return notes
+
+
+def _report(host: Host, login: DeviceLogin, sigset: SignatureSet, parts: Sequence[Part]) -> DeviceReport:
     inputs = AuditInputs(
         host=host,
-        skipped=tuple(item for part in parts for item in part.skipped),
+        skipped=tuple(item for part in parts for item in part.skipped) + tuple(login_notes(login)),
         absent=tuple(sorted({check for part in parts for check in part.absent})),
-        has_credential=credential is not None,
+        has_credential=login.credential is not None,
         services=_services(host, parts),
         channels=next((part.channels for part in parts if part.channels), ()),
     )

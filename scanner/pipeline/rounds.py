@@ -75,6 +75,7 @@ def onvif_round(device: DeviceAudit, xaddrs: Sequence[str], announced: bool = Fa
             wsdls=device.kit.wsdls,
             pace=device.pace,
             observe=device.config.observe,
+            login=device.login,
         )
         if not any(o.outcome == OK for o in result.observations):
             failed = failed or result.observations
@@ -103,7 +104,7 @@ def rtsp_round(device: DeviceAudit, onvif: Part, found: IdentityHints) -> Part:
                 uris.append(f"rtsp://{host.address}:{port}{stream.path}")
         result = rtsp_probe(
             host.address, port, device.credential, list(dict.fromkeys(uris)), device.config.request_timeout,
-            device.pace,
+            device.pace, device.login,
         )  # fmt: skip
         observations.extend(result)
         if any(o.status is not None for o in result):

@@ -155,10 +155,17 @@ def _session_round(asker: _Asker, specs: Sequence[RequestSpec], vendors: Sequenc
 
 
 def _one_session(asker: _Asker, session: SessionSpec, members: Sequence[RequestSpec], vendors: Sequence[str]) -> Part:
-    """One login, its requests (per channel too), and the logout; the token is never recorded."""
-    assert asker.device.credential is not None
-    login = checked(asker.send(login_request(session, asker.device.credential)), session)
-    token = read_token(login, session)
+    """One login, its requests (per channel too), and the logout; the token is never recorded. No login is sent
+    once the device refused the owner's login (here or to any other probe): accounts lock."""
+    with asker.device.login.offer() as credential:
+        if credential is None:
+            return Part(skipped=tuple(NotChecked(s.id, Reason.LOGIN_REFUSED) for s in members))
+        login = checked(asker.send(login_request(session, credential)), session)
+        token = read_token(login, session)
+        if token is not None:
+            asker.device.login.accept()
+        elif _login_failure(login)[0] == Reason.SESSION_LOGIN_REFUSED:
+            asker.device.login.refuse(login.request)
     observations = [_without_body(hide_token(login, token))]  # the login's body holds the password
     if token is None:
         reason, detail = _login_failure(login)

@@ -27,12 +27,17 @@ from scanner.model import (
     utc_now,
 )
 from scanner.net.deadline import current_guard
+from scanner.net.login import DeviceLogin
 from scanner.net.pace import UNPACED, HostPace, cause_of
 from scanner.net.redact import scrub
 from scanner.net.urls import in_scope, printable, same_host, url_host
 from scanner.probes.authn import parse_challenges, preferred
-from scanner.vocabulary import ABSENT_STATUSES, outcome_of_status
+from scanner.vocabulary import ABSENT_STATUSES, Reason, outcome_of_status
 
+BASIC_DECLINED = (
+    "the device asks for the password in clear (HTTP Basic without TLS); not sent: the credentials entry does not "
+    "set allow_basic = true"
+)
 EXCHANGE_LIMIT = 4  # an exchange may take this many times the request timeout in all, however the device drips
 MAX_REDIRECTS = 3  # same-host only; a login page behind `/` is common, a chain longer than this is not
 USER_AGENT = "camaudit/0.1 (read-only camera audit)"
@@ -231,6 +236,15 @@ class HttpRequest(Protocol):
 
 
 @dataclass(frozen=True)
+class _Sent:
+    """One request's final response (after answering a login challenge at most once), and what the login did."""
+
+    response: Any
+    truncated: bool
+    declined: str = ""  # why the device's login challenge was not answered (Basic in clear), or ""
+
+
+@dataclass(frozen=True)
 class _Answer:
     """The response an observation records, where it came from, and what happened on the way."""
 
@@ -238,15 +252,24 @@ class _Answer:
     truncated: bool
     url: str
     note: str
+    declined: str = ""
 
 
 class HttpClient:
     """HTTP(S) requests to one device address: connection reuse, timeouts, capped bodies, no credential leaks."""
 
-    def __init__(self, address: str, timeout: float, credential: Credential | None, pace: HostPace = UNPACED) -> None:
+    def __init__(
+        self,
+        address: str,
+        timeout: float,
+        credential: Credential | None,
+        pace: HostPace = UNPACED,
+        login: DeviceLogin | None = None,
+    ) -> None:
         self._address = address
         self._timeout = timeout
-        self._credential = credential
+        self._login = login or DeviceLogin(credential)  # the audit passes the device's, shared by every probe
+        self._credential = self._login.credential
         self._pace = pace
         self._session = device_session()  # one connection pool: keep-alive across every request to the device
         self._digest = CappedDigestAuth(credential.username, credential.password, timeout) if credential else None
@@ -297,46 +320,82 @@ class HttpClient:
         at = utc_now()
         sent = Sent("https" if tls else "http", method, url, body=body or b"")
         try:
-            answer = self._follow(method, url, port, body, headers, use_credential)
+            answer = self._follow(method, url, port, tls, body, headers, use_credential)
         except _FAILURES as exc:
             obs = Observation(probe, line, FAILED, at=at, detail=_network_detail(exc), stopped=cause_of(exc), sent=sent)
             return scrub(obs, self._credential)
         if answer.url != url:
             line = printable(f"{method} {url} (redirected to {answer.url})", 400)
         obs = dataclasses.replace(self._observation(probe, line, at, answer), sent=sent)
+        if answer.declined:
+            obs = dataclasses.replace(obs, stopped=Reason.BASIC_IN_CLEAR)
         return scrub(obs, self._credential)
 
     def _follow(
-        self, method: str, url: str, port: int, body: bytes | None, headers: dict[str, str], use_credential: bool
+        self,
+        method: str,
+        url: str,
+        port: int,
+        tls: bool,
+        body: bytes | None,
+        headers: dict[str, str],
+        use_credential: bool,
     ) -> _Answer:
         """Send, following at most MAX_REDIRECTS same-host redirects of a GET; a hop that fails keeps the 3xx."""
-        response, truncated = self._send(method, url, port, body, headers, use_credential)
+        sent = self._send(method, url, port, tls, body, headers, use_credential)
         for _hop in range(MAX_REDIRECTS):
-            target = self._redirect_target(method, url, response)
+            target = self._redirect_target(method, url, sent.response)
             if target is None:
                 break
+            parts = urlsplit(target)
+            hop_tls = parts.scheme == "https"
             try:
-                following = self._send(method, target, urlsplit(target).port or port, body, headers, use_credential)
+                following = self._send(method, target, parts.port or port, hop_tls, body, headers, use_credential)
             except _FAILURES as exc:
                 note = f"the redirect to {target} could not be followed: {_network_detail(exc)}"
-                return _Answer(response, truncated, url, note)
-            response.close()
-            (response, truncated), url = following, target
-        return _Answer(response, truncated, url, "")
+                return _Answer(sent.response, sent.truncated, url, note, sent.declined)
+            sent.response.close()
+            sent, url = following, target
+        return _Answer(sent.response, sent.truncated, url, "", sent.declined)
 
     def _send(
-        self, method: str, url: str, port: int, body: bytes | None, headers: dict[str, str], use_credential: bool
-    ) -> tuple[Any, bool]:
-        credential = self._credential
-        if not use_credential or credential is None:
-            return self._paced(method, url, body, headers, None)
-        if port in self._basic_ports:
-            return self._paced(method, url, body, headers, HTTPBasicAuth(credential.username, credential.password))
-        response, truncated = self._paced(method, url, body, headers, self._digest)
-        if response.status_code == 401 and auth_scheme(_challenge_text(response))[0] == "basic":
-            self._basic_ports.add(port)  # the device wants Basic: answer it once, and remember
-            return self._paced(method, url, body, headers, HTTPBasicAuth(credential.username, credential.password))
-        return response, truncated
+        self,
+        method: str,
+        url: str,
+        port: int,
+        tls: bool,
+        body: bytes | None,
+        headers: dict[str, str],
+        use_credential: bool,
+    ) -> _Sent:
+        """One request; with `use_credential`, the device's login challenge is answered once (Digest; Basic only
+        over TLS or when allowed), and what the device made of the login is noted for the whole audit."""
+        if not use_credential or self._credential is None:
+            return _Sent(*self._paced(method, url, body, headers, None))
+        with self._login.offer():
+            credential = self._login.require()  # refused before: not sent at all (ProbeError, LOGIN_REFUSED)
+            basic = HTTPBasicAuth(credential.username, credential.password)
+            if port in self._basic_ports:
+                sent = _Sent(*self._paced(method, url, body, headers, basic))
+            else:
+                sent = _Sent(*self._paced(method, url, body, headers, self._digest))
+                if sent.response.status_code == 401 and auth_scheme(_challenge_text(sent.response))[0] == "basic":
+                    if not self._login.allows_basic(tls):
+                        self._login.decline_basic(f"{method} {url}")
+                        return _Sent(sent.response, sent.truncated, BASIC_DECLINED)
+                    self._basic_ports.add(port)  # the device wants Basic: answer it once, and remember
+                    sent = _Sent(*self._paced(method, url, body, headers, basic))
+            self._judge_login(sent.response, f"{method} {url}")
+            return sent
+
+    def _judge_login(self, response: Any, line: str) -> None:
+        """A 401 to a request that carried the login is a refusal; any other answer to one, an acceptance."""
+        if "Authorization" not in response.request.headers:
+            return  # the device asked for no login: nothing learnt about it
+        if response.status_code == 401:
+            self._login.refuse(line)
+        else:
+            self._login.accept()
 
     def _paced(self, method: str, url: str, body: bytes | None, headers: dict[str, str], auth: Any) -> tuple[Any, bool]:
         # A Digest challenge and its answer count as one request in flight, within one hard deadline.
@@ -378,7 +437,7 @@ class HttpClient:
             headers=headers,
             body=response.content,
             at=at,
-            detail=_detail(answer, sent),
+            detail=answer.declined or _detail(answer, sent),
             values=tuple(values),
             truncated=answer.truncated,
         )

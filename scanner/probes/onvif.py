@@ -4,13 +4,16 @@ opt-in observe mode pulls its events for a while. Transport and classification l
 
 from __future__ import annotations
 
+import dataclasses
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
 from scanner.errors import ParseError, ProbeError
 from scanner.model import AUTH_REQUIRED, FAILED, OK, Credential, NotChecked, Observation, utc_now
+from scanner.net.login import NOT_OFFERED, DeviceLogin
 from scanner.net.pace import UNPACED, HostPace
 from scanner.net.urls import in_scope, printable
 from scanner.net.xmlsafe import Element
@@ -45,8 +48,11 @@ class OnvifResult:
 class _Sequence:
     """The queries for one device: pre-auth first, then (with a login) the face-relevant ones."""
 
-    def __init__(self, caller: Caller, address: str, device_url: str, observe: float = 0.0) -> None:
+    def __init__(
+        self, caller: Caller, address: str, device_url: str, observe: float = 0.0, login: DeviceLogin | None = None
+    ) -> None:
         self.caller, self.address, self.device_url = caller, address, device_url
+        self.login = login or DeviceLogin(caller.device.credential)  # shared with the device's other probes
         self.observe = min(max(observe, 0.0), MAX_OBSERVE)
         self.analytics_caps: Element | None = None  # the analytics service's capabilities (pre-auth)
         self.observations: list[Observation] = []
@@ -54,12 +60,36 @@ class _Sequence:
         self.absent: set[str] = set()
         self.xaddrs: dict[str, str] = {}
         self.offset: float | None = None
-        self.refused = False  # the login was refused once: ask nothing more with it (cameras lock accounts)
+
+    @property
+    def refused(self) -> bool:
+        """The device refused the login (here or in another probe): ask nothing more with it (accounts lock)."""
+        return self.login.refused is not None
 
     def ask(self, call: Call, url: str, authed: bool) -> tuple[Observation, Element | None]:
         obs, root = self.caller.call(call, url, authed)
         self.observations.append(obs)
         return obs, root
+
+    def _with_login(self, send: Callable[[], tuple[Observation, Element | None]]) -> tuple[Observation, Element | None]:
+        """One call carrying the login (Digest and a WS-UsernameToken), judged: a refusal stops every probe's use of
+        the login on this device; it is not sent at all once refused (None)."""
+        with self.login.offer() as credential:
+            if credential is None:
+                return self._not_sent()
+            obs, root = send()
+            if obs.outcome == AUTH_REQUIRED:
+                self.login.refuse(obs.request)
+                self.skipped.append(NotChecked("onvif", Reason.LOGIN_REFUSED_STOP))
+            elif obs.status is not None:
+                self.login.accept()
+            return obs, root
+
+    def _not_sent(self) -> tuple[Observation, None]:
+        said = (Reason.LOGIN_REFUSED, Reason.LOGIN_REFUSED_STOP)
+        if not any(n.check == "onvif" and n.reason in said for n in self.skipped):
+            self.skipped.append(NotChecked("onvif", Reason.LOGIN_REFUSED))  # refused by another probe first
+        return Observation("onvif", "", FAILED, at=utc_now(), detail=NOT_OFFERED, stopped=Reason.LOGIN_REFUSED), None
 
     def pre_auth(self, call: Call, url: str = "") -> Element | None:
         """A PRE_AUTH query (device service by default); asked again with the login when the device wants one."""
@@ -71,22 +101,19 @@ class _Sequence:
 
     def raw(self, call: RawCall, url: str) -> tuple[Observation, Element | None]:
         """A hand-built request with the login (nothing is sent once the login was refused)."""
-        if self.refused:
-            return Observation(call.probe, call.line(url), FAILED, at=utc_now(), detail="not sent: login refused"), None
-        obs, root = self.caller.raw(call, url, authed=True)
+        obs, root = self._with_login(lambda: self.caller.raw(call, url, authed=True))
+        if obs.probe == "onvif":  # not sent: said once in `skipped`, recorded under the call's own id
+            return dataclasses.replace(obs, probe=call.probe, request=call.line(url)), None
         self.observations.append(obs)
-        if obs.outcome == AUTH_REQUIRED:
-            self.refused = True
-            self.skipped.append(NotChecked("onvif", Reason.LOGIN_REFUSED_STOP))
         return obs, root
 
     def authed(self, call: Call, url: str) -> Element | None:
         if self.refused:
+            self._not_sent()
             return None
-        obs, root = self.ask(call, url, authed=True)
-        if obs.outcome == AUTH_REQUIRED:
-            self.refused = True
-            self.skipped.append(NotChecked("onvif", Reason.LOGIN_REFUSED_STOP))
+        obs, root = self._with_login(lambda: self.caller.call(call, url, authed=True))
+        if obs.probe != "onvif":
+            self.observations.append(obs)
         return root
 
     def clock(self) -> None:
@@ -281,12 +308,16 @@ def onvif_probe(
     wsdls: WsdlCache | None = None,
     pace: HostPace = UNPACED,
     observe: float = 0.0,
+    login: DeviceLogin | None = None,
 ) -> OnvifResult:
     """Query the ONVIF device service at `xaddr` (re-pointed at `address`), never raising for device faults.
 
     Pass the scan's `wsdls` so the WSDLs are parsed once for all devices, and the device's `pace`.
-    `observe` > 0 (seconds, with a login) also pulls the device's events for that long (observe mode).
+    `observe` > 0 (seconds, with a login) also pulls the device's events for that long (observe mode). `login`:
+    the device's (shared by its probes); once the device refused it anywhere, no call carries it.
     """
+    login = login or DeviceLogin(credential)
+    credential = login.credential
     try:
         scheme = urlsplit(xaddr.strip()).scheme.lower()
         device_url = in_scope(xaddr, address, 443 if scheme == "https" else 80)
@@ -303,6 +334,6 @@ def onvif_probe(
         raise ProbeError(f"onvif-zeep's WSDL files are missing from {wsdl_dir()}: reinstall onvif-zeep")
     device = OnvifClients(address, timeout, credential, wsdls or WsdlCache(), pace)
     try:
-        return _Sequence(Caller(device), address, device_url, observe).run()
+        return _Sequence(Caller(device), address, device_url, observe, login).run()
     finally:
         device.close()

@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 from scanner.errors import ParseError, ProbeError
 from scanner.model import FAILED, MAX_BODY, Credential, Observation, Sent, utc_now
 from scanner.net.deadline import Guard
+from scanner.net.login import DeviceLogin
 from scanner.net.pace import UNPACED, HostPace, cause_of
 from scanner.net.redact import scrub
 from scanner.net.text import small_int
@@ -27,10 +28,14 @@ from scanner.probes.authn import (
     preferred,
 )
 from scanner.probes.sdp import SdpMedia, media_labels, parse_sdp
-from scanner.vocabulary import outcome_of_status
+from scanner.vocabulary import Reason, outcome_of_status
 
 __all__ = ["RtspReply", "SdpMedia", "parse_challenge", "parse_rtsp_response", "parse_sdp", "rtsp_probe"]
 
+RTSP_BASIC_DECLINED = (
+    "the device asks for the password in clear (RTSP Basic); not sent: the credentials entry does not set "
+    "allow_basic = true"
+)
 MAX_HEADER = 16 * 1024
 MAX_URIS = 8  # candidate stream paths tried per port
 USER_AGENT = "camaudit/0.1"
@@ -211,17 +216,16 @@ class _Attempt:
     reply: RtspReply
     realm: str | None
     note: str
+    stopped: Reason | None = None  # the login was not offered for a reason of the scan's own (Basic in clear)
 
 
 class _Client:
     """RTSP requests to one device port, with CSeq bookkeeping and at most one authentication answer."""
 
-    def __init__(
-        self, address: str, port: int, credential: Credential | None, timeout: float, pace: HostPace = UNPACED
-    ) -> None:
-        self.address, self.port, self.credential, self.timeout = address, port, credential, timeout
+    def __init__(self, address: str, port: int, login: DeviceLogin, timeout: float, pace: HostPace = UNPACED) -> None:
+        self.address, self.port, self.login, self.timeout = address, port, login, timeout
         self._cseq = 0
-        self._refused = False  # once refused, the credential is not offered again (cameras lock accounts)
+        self._refused = False  # refused here (401 or 403): not offered again on this port either way
         self._connection = _Connection(address, port, timeout)
         self._pace = pace
 
@@ -233,14 +237,22 @@ class _Client:
         if reply.status != 401:
             return _Attempt(reply, None, "")
         realm, challenge = self._challenge(reply)
-        if self.credential is None:
+        if self.login.credential is None:
             return _Attempt(reply, realm, "login required; no credentials were sent")
-        if self._refused:
-            return _Attempt(reply, realm, "login required; the credentials were refused earlier and not sent again")
         if challenge is None:
             return _Attempt(reply, realm, "the device asks for a login scheme camaudit cannot answer")
-        authorization = self._authorization(challenge, method, uri)
-        answer = self._send(method, uri, {**extra, "Authorization": authorization})
+        if challenge.scheme == "basic" and not self.login.allows_basic(tls=False):
+            self.login.decline_basic(f"{method} {uri}")
+            return _Attempt(reply, realm, RTSP_BASIC_DECLINED, Reason.BASIC_IN_CLEAR)
+        with self.login.offer() as credential:
+            if credential is None or self._refused:
+                return _Attempt(reply, realm, "login required; the credentials were refused earlier and not sent again")
+            authorization = self._authorization(challenge, credential, method, uri)
+            answer = self._send(method, uri, {**extra, "Authorization": authorization})
+            if answer.status == 401:
+                self.login.refuse(f"{method} {uri}")  # no probe of this audit offers it to the device again
+            elif answer.status != 403:
+                self.login.accept()
         if answer.status in (401, 403):
             self._refused = True
             return _Attempt(answer, realm, "the device refused the supplied credentials")
@@ -259,11 +271,11 @@ class _Client:
             return realm, None
         return realm, chosen
 
-    def _authorization(self, challenge: Challenge, method: str, uri: str) -> str:
-        assert self.credential is not None
+    @staticmethod
+    def _authorization(challenge: Challenge, credential: Credential, method: str, uri: str) -> str:
         if challenge.scheme == "basic":
-            return basic_authorization(self.credential)
-        return digest_authorization(challenge, self.credential, method, uri, secrets.token_hex(8))
+            return basic_authorization(credential)
+        return digest_authorization(challenge, credential, method, uri, secrets.token_hex(8))
 
     def _send(self, method: str, uri: str, extra: dict[str, str]) -> RtspReply:
         self._cseq += 1
@@ -302,6 +314,7 @@ def _observe(client: _Client, probe: str, method: str, uri: str, extra: dict[str
         detail=detail.strip(),
         values=values,
         sent=sent,
+        stopped=attempt.stopped,
     )
 
 
@@ -357,14 +370,19 @@ def rtsp_probe(
     uris: Sequence[str],
     timeout: float,
     pace: HostPace = UNPACED,
+    login: DeviceLogin | None = None,
 ) -> tuple[Observation, ...]:
     """OPTIONS, then DESCRIBE on each candidate URI until one answers 200 or asks for (or refuses) a login.
 
     URIs are full rtsp:// URLs from ONVIF or vendor stream paths; only those on `port` are used, any
     other host is replaced by `address`, and `rtsp://address:port/` is tried when none remain. A 401
-    is answered once per request when a credential is given (never retried: cameras lock accounts).
+    is answered once per request when a credential is given (never retried: cameras lock accounts), Basic only
+    when the credentials entry allows it (RTSP is always in clear). Pass the audit's `login` (shared by every
+    probe of the device): once the device refused it anywhere, it is not offered here.
     """
-    client = _Client(address, port, credential, timeout, pace)
+    login = login or DeviceLogin(credential)
+    credential = login.credential
+    client = _Client(address, port, login, timeout, pace)
     base = f"rtsp://{url_host(address)}:{port}/"
     try:
         observations = [_observe(client, "rtsp.options", "OPTIONS", base, {})]

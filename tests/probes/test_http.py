@@ -7,7 +7,9 @@ import shutil
 import ssl
 import subprocess
 import threading
+import time
 import warnings
+from concurrent.futures import ThreadPoolExecutor
 from http.server import ThreadingHTTPServer
 from pathlib import Path
 
@@ -15,7 +17,9 @@ import pytest
 
 from scanner.matching.schema import RequestSpec
 from scanner.model import MAX_BODY, Credential
+from scanner.net.login import DeviceLogin
 from scanner.probes.http import HttpClient, auth_scheme, parse_title
+from scanner.vocabulary import Reason
 from tests.probes.servers import Reply, Seen, _handler, closed_port, digest_ok, http_server, read_request, tcp_server
 
 HTTP = Path(__file__).parent / "fixtures" / "http"
@@ -130,24 +134,77 @@ def test_refused_credentials_and_specs_that_need_none():
     assert "not-it" not in _everything(wrong)
 
 
-def test_basic_only_device_gets_basic_and_it_is_remembered():
-    token = "Basic " + base64.b64encode(f"{USER}:{SECRET}".encode()).decode()
+BASIC = "Basic " + base64.b64encode(f"{USER}:{SECRET}".encode()).decode()
+DEVTYPE = RequestSpec(
+    id="dahua.devtype", vendor="Dahua", method="GET", path="/cgi-bin/magicBox.cgi?action=getDeviceType"
+)
 
-    def dahua(request: Seen) -> Reply:
-        if request.headers.get("Authorization") != token:
-            return Reply(401, [("WWW-Authenticate", 'Basic realm="device"')], b"")
-        return Reply(200, [], b"type=IPC-HFW2431S-S-S2\r\n")
 
-    spec = RequestSpec(
-        id="dahua.devtype", vendor="Dahua", method="GET", path="/cgi-bin/magicBox.cgi?action=getDeviceType"
-    )
+def dahua(request: Seen) -> Reply:
+    """A device that wants HTTP Basic."""
+    if request.headers.get("Authorization") != BASIC:
+        return Reply(401, [("WWW-Authenticate", 'Basic realm="device"')], b"")
+    return Reply(200, [], b"type=IPC-HFW2431S-S-S2\r\n")
+
+
+def test_basic_only_device_gets_basic_when_allowed_and_it_is_remembered():
+    token, spec = BASIC, DEVTYPE
     with http_server(dahua) as server:
-        client = HttpClient("127.0.0.1", 3.0, Credential(USER, SECRET))
+        client = HttpClient("127.0.0.1", 3.0, Credential(USER, SECRET, allow_basic=True))
         first, second = client.run_request(server.port, False, spec), client.run_request(server.port, False, spec)
     assert first.outcome == second.outcome == "ok"
     assert [s.headers.get("Authorization") for s in server.seen] == [None, token, token]
     assert server.seen[0].path == spec.path
     assert token.split()[1] not in _everything(first)
+
+
+def test_basic_in_clear_is_not_sent_unless_the_entry_allows_it():
+    # Issue 13: any device that asked for Basic over plain HTTP got the password in clear.
+    with http_server(dahua) as server:
+        login = DeviceLogin(Credential(USER, SECRET))
+        client = HttpClient("127.0.0.1", 3.0, login.credential, login=login)
+        first, second = client.run_request(server.port, False, DEVTYPE), client.run_request(server.port, False, DEVTYPE)
+    assert all("Authorization" not in s.headers for s in server.seen)
+    for obs in (first, second):
+        assert (obs.outcome, obs.status, obs.stopped) == ("auth_required", 401, Reason.BASIC_IN_CLEAR)
+        assert "allow_basic = true" in obs.detail
+    assert login.basic_declined and login.refused is None
+
+
+@pytest.mark.parametrize("tls_server", [dahua], indirect=True)
+def test_basic_over_tls_is_answered(tls_server):
+    obs = HttpClient("127.0.0.1", 3.0, Credential(USER, SECRET)).run_request(tls_server, True, DEVTYPE)
+    assert obs.outcome == "ok" and obs.body.startswith(b"type=")
+
+
+def test_a_refused_login_is_never_offered_to_the_device_again():
+    # Issue 13: with a wrong password one device got 8 failed logins in 4 s; cameras lock accounts after a few.
+    with http_server(camera) as server:
+        login = DeviceLogin(Credential(USER, "not-it"))
+        web = HttpClient("127.0.0.1", 3.0, login.credential, login=login)
+        other_port = HttpClient("127.0.0.1", 3.0, login.credential, login=login)  # another line of the same audit
+        first = web.run_request(server.port, False, SPEC)
+        later = [web.run_request(server.port, False, SPEC), other_port.run_request(server.port, False, SPEC)]
+        public = web.fetch_root(server.port, False)  # what needs no login is still asked
+    assert sum("Authorization" in s.headers for s in server.seen) == 1
+    assert first.outcome == "auth_required" and login.refused == f"GET http://127.0.0.1:{server.port}{SPEC.path}"
+    for obs in later:
+        assert (obs.outcome, obs.stopped) == ("failed", Reason.LOGIN_REFUSED) and obs.detail.startswith("not sent")
+    assert public.outcome == "ok"
+
+
+def test_until_the_login_is_accepted_it_is_offered_by_one_request_at_a_time():
+    def slow_refusal(request: Seen) -> Reply:
+        if "Authorization" in request.headers:
+            time.sleep(0.3)  # both lines are in flight while the device decides
+        return camera(request)
+
+    login = DeviceLogin(Credential(USER, "not-it"))
+    with http_server(slow_refusal) as server, ThreadPoolExecutor(4) as pool:
+        clients = [HttpClient("127.0.0.1", 3.0, login.credential, login=login) for _ in range(4)]
+        results = list(pool.map(lambda c: c.run_request(server.port, False, SPEC), clients))
+    assert sum("Authorization" in s.headers for s in server.seen) == 1
+    assert sorted(o.outcome for o in results) == ["auth_required", "failed", "failed", "failed"]
 
 
 def test_post_with_body_and_content_type():
@@ -240,8 +297,9 @@ def test_a_device_echoing_the_password_is_redacted():
 
 
 @pytest.fixture
-def tls_server(tmp_path):
-    """A loopback HTTPS server with a fresh self-signed certificate, as cameras ship."""
+def tls_server(tmp_path, request):
+    """A loopback HTTPS server with a fresh self-signed certificate, as cameras ship (answering as `camera`, or
+    as the handler given by indirect parametrization)."""
     if shutil.which("openssl") is None:
         pytest.skip("openssl not installed: cannot make a self-signed certificate")
     key, cert = tmp_path / "key.pem", tmp_path / "cert.pem"
@@ -266,7 +324,7 @@ def tls_server(tmp_path):
         capture_output=True,
     )
     seen: list[Seen] = []
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(camera, seen))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(getattr(request, "param", camera), seen))
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(cert, key)
     server.socket = context.wrap_socket(server.socket, server_side=True)

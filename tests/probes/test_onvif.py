@@ -8,6 +8,7 @@ import sys
 import pytest
 
 from scanner.model import MAX_BODY, Credential
+from scanner.net.login import DeviceLogin
 from scanner.probes.onvif import onvif_probe
 from scanner.vocabulary import Reason
 from tests.probes.fake_onvif import ONVIF, SOAP, FakeOnvif
@@ -108,6 +109,23 @@ def test_a_refused_login_stops_further_queries():
     assert device.operations[-1] == "GetDeviceInformation"  # nothing after the refusal
     assert any(n.reason == Reason.LOGIN_REFUSED_STOP for n in result.not_checked)
     assert SECRET not in _everything(result)
+
+
+def test_a_login_refused_by_onvif_is_refused_for_the_device_and_one_refused_elsewhere_is_never_sent():
+    # Issue 13: the login is the device's, not one probe's: cameras lock the account whoever is refused.
+    refusing = FakeOnvif(user=USER, password="the-real-password")
+    login = DeviceLogin(Credential(USER, SECRET))
+    with http_server(refusing.respond) as server:
+        refusing.base = server.base
+        onvif_probe("127.0.0.1", server.base + "/onvif/device_service", login.credential, 3.0, login=login)
+    assert login.refused and "GetDeviceInformation" in login.refused
+    device = FakeOnvif(user=USER, password=SECRET)
+    with http_server(device.respond) as server:
+        device.base = server.base
+        result = onvif_probe("127.0.0.1", server.base + "/onvif/device_service", login.credential, 3.0, login=login)
+    assert not any(b"UsernameToken" in s.body or "Authorization" in s.headers for s in server.seen)
+    assert device.operations == ["GetSystemDateAndTime", "GetServices", "GetCapabilities", "GetServiceCapabilities"]
+    assert [(n.check, n.reason) for n in result.not_checked if n.check == "onvif"] == [("onvif", Reason.LOGIN_REFUSED)]
 
 
 def test_http_digest_devices_are_answered_and_the_header_is_not_recorded():

@@ -14,8 +14,10 @@ from urllib.parse import urlsplit
 import pytest
 
 from scanner.model import Credential
+from scanner.net.login import DeviceLogin
 from scanner.net.pace import DEVICE_BYTES, LEAN_BODY, Pace
 from scanner.probes.rtsp import rtsp_probe
+from scanner.vocabulary import Reason
 from tests.probes.servers import Seen, closed_port, digest_ok, parse_request, read_request, tcp_server
 
 RTSP = Path(__file__).parent / "fixtures" / "rtsp"
@@ -135,23 +137,54 @@ def test_empty_uri_list_describes_the_root():
     assert observations[1].outcome == "not_supported"
 
 
-def test_basic_challenge_is_answered_with_basic():
-    token = base64.b64encode(f"admin:{SECRET}".encode()).decode()
+TOKEN = base64.b64encode(f"admin:{SECRET}".encode()).decode()
 
-    def dahua(request: Seen) -> bytes:
-        if request.method == "OPTIONS":
-            return recorded("gst_options.bin", request)
-        if request.headers.get("Authorization") != f"Basic {token}":
-            return recorded("dahua_describe_401_basic.bin", request)
-        return recorded("uniview_describe_metadata.bin", request)
 
-    with serve(dahua) as server:
-        observations = rtsp_probe("127.0.0.1", server.port, Credential("admin", SECRET), [], 3.0)
+def basic_only(request: Seen) -> bytes:
+    if request.method == "OPTIONS":
+        return recorded("gst_options.bin", request)
+    if request.headers.get("Authorization") != f"Basic {TOKEN}":
+        return recorded("dahua_describe_401_basic.bin", request)
+    return recorded("uniview_describe_metadata.bin", request)
+
+
+def test_basic_challenge_is_answered_with_basic_when_the_entry_allows_it():
+    token = TOKEN
+    with serve(basic_only) as server:
+        observations = rtsp_probe("127.0.0.1", server.port, Credential("admin", SECRET, allow_basic=True), [], 3.0)
     describe = observations[-1]
     assert describe.outcome == "ok" and "Basic" in describe.detail
     assert describe.value("realm") == ("device",)
     assert "application vnd.onvif.metadata/90000" in describe.value("sdp_media")
     assert token not in _text(observations)
+
+
+def test_basic_in_clear_is_not_sent_unless_the_entry_allows_it():
+    # Issue 13: RTSP is always in clear; a device asking for Basic got the password base64-encoded.
+    with serve(basic_only) as server:
+        observations = rtsp_probe("127.0.0.1", server.port, Credential("admin", SECRET), [], 3.0)
+    assert not any("Authorization" in s.headers for s in server.seen)
+    describe = observations[-1]
+    assert (describe.outcome, describe.stopped) == ("auth_required", Reason.BASIC_IN_CLEAR)
+    assert "allow_basic = true" in describe.detail
+
+
+def test_a_login_the_device_refused_elsewhere_is_not_offered():
+    login = DeviceLogin(Credential("admin", SECRET))
+    login.refuse("GET http://127.0.0.1/ISAPI/System/deviceInfo")  # by the web interface, earlier in the audit
+    with serve(gstreamer()) as server:
+        uri = f"rtsp://127.0.0.1:{server.port}{MOUNT}"
+        observations = rtsp_probe("127.0.0.1", server.port, login.credential, [uri], 3.0, login=login)
+    assert not any("Authorization" in s.headers for s in server.seen)
+    assert "refused earlier" in observations[-1].detail
+
+
+def test_a_login_refused_over_rtsp_is_refused_for_the_device():
+    login = DeviceLogin(Credential("admin", SECRET))
+    with serve(gstreamer(password="the-real-one")) as server:
+        uri = f"rtsp://127.0.0.1:{server.port}{MOUNT}"
+        rtsp_probe("127.0.0.1", server.port, login.credential, [uri], 3.0, login=login)
+    assert login.refused == f"DESCRIBE {uri}"
 
 
 def test_a_device_echoing_our_authorization_is_redacted():
@@ -165,7 +198,7 @@ def test_a_device_echoing_our_authorization_is_redacted():
         return head.encode() + body
 
     with serve(echo) as server:
-        observations = rtsp_probe("127.0.0.1", server.port, Credential("admin", SECRET), [], 3.0)
+        observations = rtsp_probe("127.0.0.1", server.port, Credential("admin", SECRET, allow_basic=True), [], 3.0)
     assert token not in _text(observations) and SECRET not in _text(observations)
     assert "redacted" in observations[-1].detail
 
