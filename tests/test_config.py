@@ -43,7 +43,10 @@ def test_password_never_in_repr(tmp_path):
         ('[[credentials]]\ntargets = ["10.0.0.1"]\npassword = "b"', "needs a username"),
         ('[[credentials]]\ntargets = ["10.0.0.1"]\nusername = "a"', "needs a password"),
         ('[[credentials]]\ntargets = ["camera.local"]\nusername = "a"\npassword = "b"', "not an address"),
-        ('[[credentials]]\ntargets = ["10.0.0.1"]\nusername = "a"\npassword = "b"\nallow_basic = "yes"', "true or false"),
+        (
+            '[[credentials]]\ntargets = ["10.0.0.1"]\nusername = "a"\npassword = "b"\nallow_basic = "yes"',
+            "true or false",
+        ),
     ],
 )
 def test_malformed_files_get_one_clear_line(tmp_path, text, words):

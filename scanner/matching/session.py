@@ -57,24 +57,33 @@ def checked(obs: Observation, session: SessionSpec) -> Observation:
 
 
 def hide_token(obs: Observation, token: str | None) -> Observation:
-    """The observation with the session token replaced wherever it appears (URL, body, values)."""
+    """The observation with the session token replaced wherever it appears (URL, headers, body, values, detail):
+    a device may echo it anywhere, a header included."""
     if not token:
         return obs
     secrets = (token, quote(token, safe=""))
-    request, body = obs.request, obs.body
-    for secret in secrets:
-        request = request.replace(secret, HIDDEN)
-        body = body.replace(secret.encode(), HIDDEN.encode())
-    detail = obs.detail
-    if body != obs.body:
+
+    def hidden(text: str) -> str:
+        for secret in secrets:
+            text = text.replace(secret, HIDDEN)
+        return text
+
+    headers = tuple((hidden(k), hidden(v)) for k, v in obs.headers)
+    detail = hidden(obs.detail)
+    if _hidden_bytes(obs.body, secrets) != obs.body or headers != obs.headers:
         detail = (detail + "; " if detail else "") + "the session token in the answer was replaced by <session>"
     sent = obs.sent
     if sent is not None:
-        url, sent_body = sent.url, sent.body
-        for secret in secrets:
-            url, sent_body = url.replace(secret, HIDDEN), sent_body.replace(secret.encode(), HIDDEN.encode())
-        sent = dataclasses.replace(sent, url=url, body=sent_body)
-    return dataclasses.replace(obs, request=request, body=body, detail=detail, sent=sent)
+        sent = dataclasses.replace(sent, url=hidden(sent.url), body=_hidden_bytes(sent.body, secrets))
+    values = tuple((k, tuple(hidden(v) for v in items)) for k, items in obs.values)
+    return dataclasses.replace(obs, request=hidden(obs.request), headers=headers, body=_hidden_bytes(obs.body, secrets),
+                               detail=detail, values=values, sent=sent)  # fmt: skip
+
+
+def _hidden_bytes(data: bytes, secrets: tuple[str, ...]) -> bytes:
+    for secret in secrets:
+        data = data.replace(secret.encode(), HIDDEN.encode())
+    return data
 
 
 def _fill(template: str, token: str) -> str:

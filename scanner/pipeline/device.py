@@ -145,8 +145,8 @@ def login_notes(login: DeviceLogin) -> list[NotChecked]:
     notes = []
     if login.refused is not None:
         notes.append(NotChecked("login", Reason.LOGIN_REFUSED, login.refused))
-    elif login.basic_declined is not None:
-        notes.append(NotChecked("login", Reason.BASIC_IN_CLEAR, login.basic_declined))
+    if login.basic_declined is not None:
+        notes.append(NotChecked("login.basic", Reason.BASIC_IN_CLEAR, login.basic_declined))
     return notes
 
 

@@ -33,6 +33,10 @@ from scanner.probes import onvif_xml as ox
 from scanner.probes.http import NETWORK_ERRORS, USER_AGENT, CappedDigestAuth, device_session, send_capped
 from scanner.probes.onvif_calls import Call, Exchange, RawCall, classify, not_a_response
 
+# zeep logs a traceback for every value it cannot convert (a year of `²`); a device's garbage is the observation's
+# detail already, and must not spill onto the console. Records still reach the root logger when one is set up.
+logging.getLogger("zeep").addHandler(logging.NullHandler())
+
 
 @cache
 def onvif_zeep() -> ModuleType:

@@ -162,6 +162,15 @@ def test_the_token_is_read_checked_and_hidden() -> None:
     assert checked(obs(b"[]", outcome=NOT_SUPPORTED), session).outcome == NOT_SUPPORTED
 
 
+def test_a_token_echoed_in_a_header_or_a_value_is_hidden_too() -> None:
+    # Issue 13: a device echoing its session token in a header put it into the evidence bundle.
+    echoed = Observation("p", "POST http://h/api?token=5f1e9c", OK, headers=(("X-Session", "t=5f1e9c"),),
+                         body=b"{}", detail="saw 5f1e9c", values=(("echo", ("5f1e9c",)),))  # fmt: skip
+    hidden = hide_token(echoed, "5f1e9c")
+    assert "5f1e9c" not in repr((hidden.request, hidden.headers, hidden.detail, hidden.values, hidden.text))
+    assert hidden.headers == (("X-Session", "t=<session>"),) and "replaced by <session>" in hidden.detail
+
+
 # --- families, coverage, vendors without a face API ---
 
 

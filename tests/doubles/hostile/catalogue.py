@@ -26,7 +26,7 @@ class HostilePersona:
     tcp: tuple[tuple[str, TcpBehaviour], ...] = ()  # (port name: http, https, rtsp), behaviour
     udp: tuple[tuple[str, UdpBehaviour], ...] = ()  # (port name: wsd, sadp, dhip, ssdp, mdns), behaviour
     onvif: bool = False  # announce /onvif/device_service over WS-Discovery (an honest responder)
-    check: str = ""
+    check: str = ""  # empty: the persona's misbehaviour leaves nothing unchecked (its report is checked elsewhere)
     reason: str = ""
     found: bool = False  # a segment reply that is usable: what it names breaks a later step (a description)
 
@@ -343,6 +343,61 @@ HOSTILE: tuple[HostilePersona, ...] = (
         (("wsd", udp.responder(udp.wsd_xaddr_flood)),),
         check=_SOAP,
         reason=r"SOAP fault",
+    ),
+    # issue 13: harvesting the owner's login, hiding a camera, losing the report
+    HostilePersona(
+        "rtsp-http-unidentified",
+        "answers RTSP and serves a plain web page: a camera of no known maker (no vendor login may reach it)",
+        (("http", web.answering(web.page)), ("rtsp", wire.rtsp_camera)),
+        check="maker",
+        reason=r"could not be identified",
+    ),
+    HostilePersona(
+        "basic-harvester",
+        "an unbranded camera asking for HTTP and RTSP Basic (the password in clear) on everything",
+        (("http", web.answering(web.basic_everywhere)), ("rtsp", wire.rtsp_basic)),
+        check=r"login\.basic",
+        reason=r"password in clear .* allow_basic",
+    ),
+    HostilePersona(
+        "onvif-superscript-year",
+        "an ONVIF camera whose clock says the year is ², and whose other calls fault",
+        (("http", web.answering(web.superscript_clock)),),
+        onvif=True,
+        check=r"onvif\.device\.(services|capabilities)",
+        reason=r"SOAP fault",
+    ),
+    HostilePersona(
+        "rtsp-hostile-sdp",
+        "a camera whose SDP media ports are ² and a 5000-digit number",
+        (("rtsp", wire.rtsp_hostile_sdp),),
+        check="maker",
+        reason=r"could not be identified",
+    ),
+    HostilePersona(
+        "wsd-markup-scope",
+        "WS-Discovery scopes that decode to rich markup ([/]) and terminal escapes (ESC ] 0 ; ... BEL)",
+        (_page(),),
+        (
+            (
+                "wsd",
+                udp.responder(
+                    udp.wsd_scopes(
+                        "onvif://www.onvif.org/type/video_encoder",
+                        "onvif://www.onvif.org/hardware/Cam%5B%2F%5D",
+                        "onvif://www.onvif.org/name/%1b%5D0%3Bcamaudit%20owned%07%1b%5B2J",
+                    )
+                ),  # fmt: skip
+            ),
+        ),
+        check="maker",
+        reason=r"could not be identified",
+    ),
+    HostilePersona(
+        "reolink-token-echo",
+        "looks like a Reolink, accepts any login, and echoes its session token in every answer and header",
+        (("http", web.answering(web.reolink_echo)),),
+        # no check: what it does wrong is hidden in every record (its token), not something left unchecked
     ),
     # segment discovery only (multicast protocols: the segment tests send to these)
     HostilePersona(

@@ -21,10 +21,16 @@ class Context:
     ports: Mapping[str, int]
     trap: str  # an address that is not this device: redirects and XAddrs point there; it counts who comes
     counts: Counter[str] = field(default_factory=Counter)
+    received: dict[str, list[bytes]] = field(default_factory=dict)  # persona -> every request it got, raw
 
     def count(self, what: str) -> None:
         """Count an event under `<persona>:<what>` (runs on the lab's loop thread only)."""
         self.counts[f"{self.persona}:{what}"] += 1
+
+    def record(self, data: bytes) -> None:
+        """Keep what the scanner sent this device (a request head and body, a datagram): tests check that no
+        password, Basic token or session token left the scanner for it."""
+        self.received.setdefault(self.persona, []).append(data)
 
 
 TcpBehaviour = Callable[[asyncio.StreamReader, asyncio.StreamWriter, Context], Awaitable[None]]

@@ -30,6 +30,7 @@ class _Responder(asyncio.DatagramProtocol):
 
     def datagram_received(self, data: bytes, addr: tuple[str, int]) -> None:
         self.ctx.count("datagram")
+        self.ctx.record(data)
         for reply in self.answer(data, self.ctx)[:MAX_ANSWERS]:
             if self.transport is not None:
                 self.transport.sendto(reply, addr)
@@ -87,6 +88,16 @@ def wsd_spoofed(data: bytes, ctx: Context) -> list[bytes]:
 def wsd_entity(data: bytes, ctx: Context) -> list[bytes]:
     mid = _probe_id(data)
     return [payloads.entity_probe_matches(mid)] if mid else []
+
+
+def wsd_scopes(*scopes: str) -> Answer:
+    """A well-formed ProbeMatches announcing the device's own ONVIF address with these (hostile) scopes."""
+
+    def answer(data: bytes, ctx: Context) -> list[bytes]:
+        mid = _probe_id(data)
+        return [payloads.probe_matches(mid, f"urn:uuid:{ctx.persona}", [_own_xaddr(ctx)], list(scopes))] if mid else []
+
+    return answer
 
 
 def wsd_fake_devices(data: bytes, ctx: Context) -> list[bytes]:

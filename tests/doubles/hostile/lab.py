@@ -62,6 +62,7 @@ class HostileLab(LoopHost):
         self.trap = _trap(net)
         self.devices = tuple(HostileDevice(p, a, _ports(p, fixed)) for p, a in zip(chosen, addresses, strict=False))
         self.counts: Counter[str] = Counter()  # `<persona>:<event>`; `trap:visit` must stay 0
+        self.received: dict[str, list[bytes]] = {}  # persona -> the raw requests and datagrams it got
         self._fixed = fixed
         super().__init__()
         self._closers: list[asyncio.AbstractServer | asyncio.BaseTransport] = []
@@ -70,6 +71,10 @@ class HostileLab(LoopHost):
     def device(self, persona_id: str) -> HostileDevice:
         return next(d for d in self.devices if d.persona.id == persona_id)
 
+    def received_by(self, persona_id: str) -> bytes:
+        """Everything the scanner sent that persona, joined (read after the scan)."""
+        return b"\n".join(self.received.get(persona_id, []))
+
     def credentials_toml(self) -> str:
         """One [[credentials]] for every hostile device (the same lab-only login)."""
         targets = ", ".join(f'"{d.address}"' for d in self.devices)
@@ -77,9 +82,9 @@ class HostileLab(LoopHost):
 
     async def _bind_all(self) -> None:
         await self._tcp(self.trap, self._fixed["http"], web.trap, Context("trap", self.trap, self._fixed, self.trap,
-                                                                            self.counts))  # fmt: skip
+                                                                            self.counts, self.received))  # fmt: skip
         for device in self.devices:
-            ctx = Context(device.persona.id, device.address, device.ports, self.trap, self.counts)
+            ctx = Context(device.persona.id, device.address, device.ports, self.trap, self.counts, self.received)
             for name, behaviour in device.persona.tcp:
                 await self._tcp(device.address, device.ports[name], behaviour, ctx)
             for name, factory in device.persona.udp:

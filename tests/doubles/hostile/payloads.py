@@ -88,6 +88,25 @@ def device_information() -> bytes:
     return envelope(el("tds:GetDeviceInformationResponse", info))
 
 
+def superscript_clock() -> bytes:
+    """A GetSystemDateAndTime answer whose year is `²`: a digit to str.isdigit(), not to int()."""
+    utc = el("tt:UTCDateTime", el("tt:Time", el("tt:Hour", 12), el("tt:Minute", 0), el("tt:Second", 0)),
+             el("tt:Date", el("tt:Year", "\u00b2"), el("tt:Month", 1), el("tt:Day", 2)))  # fmt: skip
+    return envelope(el("tds:GetSystemDateAndTimeResponse", el("tds:SystemDateAndTime", utc)))
+
+
+def sdp_video() -> bytes:
+    """An ordinary SDP description of one H.264 video track."""
+    return b"v=0\r\no=- 1 1 IN IP4 0.0.0.0\r\ns=Media\r\nt=0 0\r\nm=video 0 RTP/AVP 96\r\na=rtpmap:96 H264/90000\r\n"
+
+
+def hostile_sdp() -> bytes:
+    """SDP media lines whose ports pass str.isdigit() and break int(): `²`, and 5000 digits."""
+    lines = ["v=0", "o=- 1 1 IN IP4 0.0.0.0", "s=Media", "t=0 0", "m=video \u00b2 RTP/AVP 96", "a=rtpmap:96 H264/90000",
+             f"m=audio {'9' * 5000} RTP/AVP 0"]  # fmt: skip
+    return ("\r\n".join(lines) + "\r\n").encode()
+
+
 def garbage_sdp() -> bytes:
     """What a broken DESCRIBE carries: neither SDP lines nor anything else usable."""
     return b"\x00\x01garbage\r\n<html>not sdp</html>\r\n" + bytes(range(256)) * 4
