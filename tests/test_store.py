@@ -171,6 +171,13 @@ def test_a_changed_face_verdict_is_reported_with_the_match():
     assert line == "人脸分析结论变化：Hikvision DS-2CD (127.0.0.10)：具备能力 → 正在使用"
 
 
+def test_device_strings_in_a_diff_never_reach_the_terminal_as_escapes():
+    # Issue 13: a percent-decoded WS-Discovery scope (`%1b%5D0%3B...`) put raw ESC sequences on the console.
+    hostile = {**HIK, "model": "DS\x1b]0;owned\x07\x1b[2J-2CD"}
+    lines = diff_lines(diff(report_with(), report_with(device("127.0.0.10", **hostile))), load_catalog("en"))
+    assert lines == ["New: Hikvision DS]0;owned[2J-2CD (127.0.0.10)"]
+
+
 def test_moved_and_changed_at_once():
     a = report_with(device("127.0.0.10", face_analytics="not_found", **HIK))
     b = report_with(device("127.0.0.20", face_analytics="configured", **HIK))

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from rich.console import Console
+from rich.markup import escape
 
 from scanner.cli.options import output_options
 from scanner.config import ScanConfig
@@ -51,7 +52,7 @@ def run_demo(args: argparse.Namespace) -> int:
         mismatches = compare(result, lab.devices, with_credentials=not args.no_credentials)
     err.print(f"Audit took {elapsed:.1f} s.")
     for line in mismatches:
-        err.print(f"[red]unexpected[/] {line}")
+        err.print(f"[red]unexpected[/] {escape(line)}")  # device words: text, never markup
     if mismatches:
         err.print(f"{len(mismatches)} result(s) differ from the lab's answer key.")
         return 1
