@@ -332,7 +332,7 @@ def _values(probe: str, reply: RtspReply, realm: str | None) -> tuple[tuple[str,
     elif reply.status == 200 and reply.body:
         try:
             values.append(("sdp_media", media_labels(parse_sdp(reply.body.decode("utf-8", errors="replace")))))
-        except ParseError:
+        except (ParseError, ValueError):
             pass  # a 200 without SDP: the observation still holds the raw body
     return tuple(values)
 

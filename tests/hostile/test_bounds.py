@@ -24,6 +24,7 @@ from scanner.net.pace import DEVICE_BYTES, LEAN_BODY, Pace
 from scanner.pipeline.device import audit_host
 from scanner.pipeline.scan import run_scan
 from scanner.probes.http import HttpClient
+from scanner.probes.rtsp import rtsp_probe
 from scanner.vocabulary import Reason
 from tests.discovery.test_multicast import LOOP
 from tests.discovery.udp_lab import serve_udp
@@ -105,6 +106,18 @@ def test_a_device_that_sent_a_lot_gets_a_lean_cap(lab):
     host_pace.spend(DEVICE_BYTES)
     obs = _root(lab, "http-endless-body", 5.0, pace)
     assert len(obs.body) == LEAN_BODY and f"body cut at {LEAN_BODY} bytes" in obs.detail
+
+
+def test_rtsp_answers_count_against_the_device_allowance_too(lab):
+    # Issue 13: RTSP answers were neither capped by nor counted in the device's allowance.
+    device = lab.device("rtsp-large-sdp")
+    fresh = Pace(per_host=2).host(device.address)
+    _, describe = rtsp_probe(device.address, device.ports["rtsp"], None, [], 5.0, fresh)
+    assert describe.outcome == "ok" and fresh.spent > 200 << 10
+    spent = Pace(per_host=2).host(device.address)
+    spent.spend(DEVICE_BYTES)
+    _, describe = rtsp_probe(device.address, device.ports["rtsp"], None, [], 5.0, spent)
+    assert describe.outcome == "failed" and f"larger than {LEAN_BODY} bytes" in describe.detail
 
 
 def test_stage_budgets_end_the_scan_with_a_partial_report(lab):

@@ -375,6 +375,13 @@ HOSTILE: tuple[HostilePersona, ...] = (
         reason=r"could not be identified",
     ),
     HostilePersona(
+        "rtsp-large-sdp",
+        "every DESCRIBE answer is a 200 KiB SDP: RTSP bytes count against the device's allowance",
+        (("rtsp", wire.rtsp_large_sdp),),
+        check="maker",
+        reason=r"could not be identified",
+    ),
+    HostilePersona(
         "wsd-markup-scope",
         "WS-Discovery scopes that decode to rich markup ([/]) and terminal escapes (ESC ] 0 ; ... BEL)",
         (_page(),),

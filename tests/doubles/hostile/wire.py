@@ -128,6 +128,7 @@ def _rtsp_camera(describe: bytes | None, challenge: str = "") -> TcpBehaviour:
 rtsp_camera = _rtsp_camera(payloads.sdp_video())
 rtsp_basic = _rtsp_camera(None, 'Basic realm="IPCAM"')
 rtsp_hostile_sdp = _rtsp_camera(payloads.hostile_sdp())
+rtsp_large_sdp = _rtsp_camera(payloads.sdp_video() + b"a=x-pad:" + b"p" * (200 << 10) + b"\r\n")  # 200 KiB
 
 
 async def rtsp_garbage(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, ctx: Context) -> None:
