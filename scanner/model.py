@@ -30,7 +30,8 @@ def utc_now() -> str:
 @dataclass(frozen=True)
 class Credential:
     """An owner-supplied login. Its repr never shows the password. `allow_basic`: the owner accepts that a device
-    asking for HTTP Basic over plain HTTP or RTSP gets the password in clear (base64 is no protection)."""
+    asking for HTTP Basic over plain HTTP or RTSP, or a maker's login form over plain HTTP (Reolink's), gets the
+    password in clear (base64 is no protection)."""
 
     username: str
     password: str = field(repr=False)

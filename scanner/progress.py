@@ -7,6 +7,7 @@ import threading
 from typing import Protocol
 
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -17,13 +18,16 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 
+from scanner.net.text import plain
+from scanner.report.i18n import Catalog, cached_catalog
+
 
 class ScanProgress(Protocol):
     """What the pipeline calls while it works. Implementations must be thread-safe."""
 
-    def stage(self, description: str, total: int | None = None) -> None: ...
+    def stage(self, stage: str, total: int | None = None, count: int = 0) -> None: ...
 
-    def advance(self, description: str | None = None) -> None: ...
+    def advance(self, address: str | None = None) -> None: ...
 
     def note(self, message: str) -> None: ...
 
@@ -33,17 +37,18 @@ class ScanProgress(Protocol):
 class NullProgress:
     """Draws nothing; notes still go to stderr (a user must hear once that nmap was missing)."""
 
-    def __init__(self, console: Console | None = None) -> None:
+    def __init__(self, console: Console | None = None, words: Catalog | None = None) -> None:
         self._console = console or Console(stderr=True, highlight=False)
+        self._words = words or cached_catalog("en")
 
-    def stage(self, description: str, total: int | None = None) -> None:
+    def stage(self, stage: str, total: int | None = None, count: int = 0) -> None:
         return None
 
-    def advance(self, description: str | None = None) -> None:
+    def advance(self, address: str | None = None) -> None:
         return None
 
     def note(self, message: str) -> None:
-        self._console.print(f"note: {message}", markup=False)
+        self._console.print(f"{self._words.t('console.note')}: {plain(message)}", markup=False)
 
     def close(self) -> None:
         return None
@@ -52,8 +57,9 @@ class NullProgress:
 class RichProgress:
     """A spinner and bar per stage on stderr."""
 
-    def __init__(self, console: Console | None = None) -> None:
+    def __init__(self, console: Console | None = None, words: Catalog | None = None) -> None:
         self._console = console or Console(stderr=True, highlight=False)
+        self._words = words or cached_catalog("en")
         self._lock = threading.Lock()
         self._progress = Progress(
             SpinnerColumn(),
@@ -67,22 +73,24 @@ class RichProgress:
         self._task: TaskID | None = None
         self._progress.start()
 
-    def stage(self, description: str, total: int | None = None) -> None:
+    def stage(self, stage: str, total: int | None = None, count: int = 0) -> None:
         with self._lock:
             if self._task is not None:
                 self._finish_current()
+            description = escape(self._words.t(f"progress.{stage}", count=count))
             self._task = self._progress.add_task(description, total=total)
 
-    def advance(self, description: str | None = None) -> None:
+    def advance(self, address: str | None = None) -> None:
         with self._lock:
             if self._task is None:
                 return
             self._progress.advance(self._task)
-            if description:
+            if address:
+                description = escape(self._words.t("progress.audited", address=plain(address)))
                 self._progress.update(self._task, description=description)
 
     def note(self, message: str) -> None:
-        self._progress.console.print(f"note: {message}", markup=False)
+        self._progress.console.print(f"{self._words.t('console.note')}: {plain(message)}", markup=False)
 
     def close(self) -> None:
         with self._lock:
@@ -97,8 +105,9 @@ class RichProgress:
         self._task = None
 
 
-def make_progress(enabled: bool | None = None) -> ScanProgress:
-    """RichProgress when stderr is a terminal (or when forced), NullProgress otherwise."""
+def make_progress(enabled: bool | None = None, lang: str = "en") -> ScanProgress:
+    """RichProgress when stderr is a terminal (or when forced), NullProgress otherwise; words in `lang`."""
     if enabled is None:
         enabled = sys.stderr.isatty()
-    return RichProgress() if enabled else NullProgress()
+    words = cached_catalog(lang)
+    return RichProgress(words=words) if enabled else NullProgress(words=words)

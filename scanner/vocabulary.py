@@ -97,6 +97,7 @@ class Reason(StrEnum):
     NEEDS_LOGIN = "needs_login"
     LOGIN_REFUSED = "login_refused"  # refused once: nothing more is sent with it to the device (accounts lock)
     BASIC_IN_CLEAR = "basic_in_clear"  # the device wants the password in clear; the entry does not allow_basic
+    LOGIN_IN_CLEAR = "login_in_clear"  # a maker's login form over plain HTTP; the entry does not allow_basic
     LOGIN_REFUSED_STOP = "login_refused_stop"  # ONVIF: no further queries, to avoid locking the account
     NO_LOGIN_ONVIF = "no_login_onvif"
     OBSERVE_LOGIN = "observe_login"
@@ -142,7 +143,8 @@ REASON_PRIORITY = (
     Reason.INTERRUPTED, Reason.STAGE_BUDGET, Reason.BUDGET_SPENT, Reason.AUDIT_FAILED, Reason.MAKER_UNKNOWN,
     Reason.FACE_API_NONE_PUBLIC, Reason.FACE_API_UNDOCUMENTED, Reason.FACE_API_NEEDS_KEY, Reason.FACE_CAPS_UNDOCUMENTED,
     Reason.NEEDS_LOGIN, Reason.NO_LOGIN_ONVIF, Reason.SESSION_NEEDS_LOGIN, Reason.LOGIN_REFUSED,
-    Reason.LOGIN_REFUSED_STOP, Reason.SESSION_LOGIN_REFUSED, Reason.NO_MANAGEMENT, Reason.CHANNELS_UNREAD,
+    Reason.LOGIN_REFUSED_STOP, Reason.SESSION_LOGIN_REFUSED, Reason.BASIC_IN_CLEAR, Reason.LOGIN_IN_CLEAR,
+    Reason.NO_MANAGEMENT, Reason.CHANNELS_UNREAD,
     Reason.NO_ANSWER, Reason.NO_ANSWER_TO, Reason.SESSION_NO_ANSWER, Reason.NOT_OFFERED, Reason.SESSION_NOT_OFFERED,
     Reason.NOT_ASKED, Reason.NOT_RECORDED, Reason.MEDIA2_ONLY, Reason.ANSWER_CUT, Reason.OBSERVE_LOGIN,
     Reason.SUBSCRIPTION_UNUSABLE,

@@ -51,3 +51,26 @@ def loopback_only(monkeypatch: pytest.MonkeyPatch) -> None:
 def private_history(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
     """Scans stored by tests go to a throwaway history, never the user's own."""
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path_factory.mktemp("xdg-data")))
+
+
+_LAB_LOCK = "/tmp/camaudit-test-lab.lock"  # noqa: S108 - one machine-wide lock, by design
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """The lab tests listen on fixed loopback networks (127.77.x): two test runs on one machine (two checkouts)
+    would take each other's addresses. A run that includes lab tests waits for the other to finish; xdist workers
+    run under their controller's lock."""
+    if hasattr(config, "workerinput") or "not lab" in (config.option.markexpr or ""):
+        return
+    import fcntl
+
+    try:
+        handle = open(_LAB_LOCK, "a+")  # noqa: SIM115 - held for the whole run
+    except OSError:
+        return  # another user's lock file: run without it
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        print(f"waiting for another camaudit test run on this machine to free the lab networks ({_LAB_LOCK})")
+        fcntl.flock(handle, fcntl.LOCK_EX)
+    config._camaudit_lab_lock = handle  # type: ignore[attr-defined]

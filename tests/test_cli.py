@@ -186,7 +186,7 @@ def test_files_are_written_before_anything_is_printed_and_the_manifest_has_the_w
     from scanner.store.history import History
     from tests.report.sample import sample_scan
 
-    def broken_table(result, console):
+    def broken_table(result, console, catalog=None):
         raise RuntimeError("the console broke")
 
     monkeypatch.setattr(deliver_module, "print_table", broken_table)

@@ -33,7 +33,7 @@ ALLOWED: dict[str, set[str]] = {
     "report": BASE | {"net", "datafile", "declared"},
     "store": BASE | {"report", "declared"},
     "lab": BASE | {"datafile"},
-    "progress": set(),
+    "progress": {"net", "report"},  # its words come from the report's catalogue
     "cli": {"*"},
     "__main__": {"cli"},
     "__init__": set(),

@@ -23,8 +23,7 @@ from scanner.report.bundle.params import BundleParams, bundle_params
 from scanner.report.bundle.sign import check_signing_key
 from scanner.report.bundle.write import check_bundle_target, write_bundle
 from scanner.report.formats import HtmlFormat, RenderContext
-from scanner.report.html import summary_sentence
-from scanner.report.i18n import cached_catalog
+from scanner.report.i18n import Catalog, cached_catalog
 from scanner.report.json_report import check_file_target, render, write_atomic
 from scanner.report.redacted import redact_result
 from scanner.report.table import print_table
@@ -76,6 +75,7 @@ def deliver(result: ScanResult, config: ScanConfig, signature_digest: str, optio
 
     Everything but the console table and the bundle's raw exchanges is made from the redacted records.
     """
+    words = cached_catalog(options.lang)
     secrets = secrets_of(e.credential for e in config.credentials.entries)
     clean = redact_result(result, secrets)
     report_text = render(clean)
@@ -84,7 +84,7 @@ def deliver(result: ScanResult, config: ScanConfig, signature_digest: str, optio
     done, failed = [], []
     outputs: list[tuple[bool, Callable[[], str]]] = [
         (options.store, lambda: _store(options, clean, params)),
-        (options.json_path is not None, lambda: _write_json(options.json_path, report_text)),
+        (options.json_path is not None, lambda: _write_json(options.json_path, report_text, words)),
         (
             options.bundle is not None,
             lambda: _bundle(options.bundle, result, clean, params, secrets, options, declared),
@@ -100,15 +100,13 @@ def deliver(result: ScanResult, config: ScanConfig, signature_digest: str, optio
     if options.fmt == "json":
         sys.stdout.write(report_text)
     else:
-        print_table(result, Console(highlight=False))
-        if options.lang != "en":
-            print(summary_sentence(clean, cached_catalog(options.lang)))
+        print_table(result, Console(highlight=False), words)
         if declared is not None:  # device and inventory words: never a terminal escape
             lines = reconciliation_lines(declared, cached_catalog(options.lang))
             print("\n".join(["", *(plain(line) for line in lines)]))
     if result.partial:
         why = result.errors[-1].message if result.errors else "stopped"  # the pipeline says why last
-        print(f"note: the scan did not finish ({why}); the report is marked partial", file=sys.stderr)
+        print(words.t("console.partial", why=why), file=sys.stderr)
     for line in done:
         print(line, file=sys.stderr)
     if failed:
@@ -120,13 +118,13 @@ def _store(options: OutputOptions, clean: ScanResult, params: BundleParams) -> s
         scan_id = history.add(clean, params)
         if options.declared is not None:
             history.add_declaration(scan_id, options.declared)
-    return f"Stored as scan {scan_id} in the history (camaudit history)"
+    return cached_catalog(options.lang).t("console.stored", id=scan_id)
 
 
-def _write_json(path: Path | None, text: str) -> str:
+def _write_json(path: Path | None, text: str, words: Catalog) -> str:
     assert path is not None
     write_atomic(path, text)
-    return f"JSON report written to {path}"
+    return words.t("console.json_written", path=path)
 
 
 def _bundle(
@@ -148,4 +146,4 @@ def _bundle(
         extra[INVENTORY_COPY.format(kind=inventory.kind)] = inventory.original
         extra[RECONCILIATION] = render_reconciliation(declared, clean).encode()
     write_bundle(result, params, directory, secrets=secrets, extra_files=extra, signing_key=options.sign_key)
-    return f"Evidence bundle written to {directory} (check it with: camaudit verify {directory})"
+    return cached_catalog(options.lang).t("console.bundle_written", path=directory)

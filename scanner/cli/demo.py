@@ -10,6 +10,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -21,6 +22,7 @@ from scanner.config import ScanConfig
 from scanner.credentials import Credentials, load_credentials
 from scanner.errors import LabError
 from scanner.model import DeviceReport, ScanResult
+from scanner.report.i18n import cached_catalog
 
 if TYPE_CHECKING:  # the lab (its servers, asyncio) loads only when `demo` or `lab` runs
     from scanner.lab import Lab, LabDevice
@@ -28,35 +30,42 @@ if TYPE_CHECKING:  # the lab (its servers, asyncio) loads only when `demo` or `l
 
 def run_demo(args: argparse.Namespace) -> int:
     """Start the lab, scan it (with the lab's logins unless told not to), print and write the report."""
-    from dataclasses import replace
-
     from scanner.cli.deliver import check_outputs, deliver
     from scanner.matching.loader import load_signatures
     from scanner.pipeline.scan import run_scan
     from scanner.progress import make_progress
 
-    err = Console(stderr=True, highlight=False)
-    check_outputs(output_options(args))  # before the lab starts: the default bundle name is made after the scan
+    err = Console(stderr=True, highlight=False, soft_wrap=True)  # a path is never cut by a line break
+    words = cached_catalog(args.lang)
+    folder = args.output_dir or Path(tempfile.mkdtemp(prefix="camaudit-demo-"))
+    options = replace(
+        output_options(args),
+        json_path=args.output or folder / "report.json",
+        bundle=args.bundle or folder / "bundle",
+        db=args.db or folder / "history.db",  # the demo never lands in the user's own scan history
+    )
+    folder.mkdir(parents=True, exist_ok=True)
+    check_outputs(options)  # before the lab starts
     with start_lab(args.network) as lab, tempfile.TemporaryDirectory(prefix="camaudit-demo-") as tmp:
-        err.print(f"Emulated premises: {len(lab.devices)} devices on {lab.network} (loopback only).")
+        err.print(escape(words.t("demo.premises", count=len(lab.devices), network=lab.network)))
         credentials = Credentials()
         if not args.no_credentials:
             credentials = load_credentials(_write_private(Path(tmp) / "lab-credentials.toml", lab.credentials_toml()))
         config = ScanConfig(targets=(lab.network,), credentials=credentials)
         sigset = load_signatures()
         started = time.monotonic()
-        result = run_scan(config, make_progress(False if args.no_progress else None), sigset)
+        result = run_scan(config, make_progress(False if args.no_progress else None, args.lang), sigset)
         elapsed = time.monotonic() - started
-        bundle = args.bundle or Path(f"camaudit-demo-{result.started_at[:19].replace(':', '')}Z")
-        deliver(result, config, sigset.digest, replace(output_options(args), bundle=bundle))
+        deliver(result, config, sigset.digest, options)
         mismatches = compare(result, lab.devices, with_credentials=not args.no_credentials)
-    err.print(f"Audit took {elapsed:.1f} s.")
+    err.print(escape(words.t("demo.took", seconds=f"{elapsed:.1f}")))
+    err.print(escape(words.t("demo.files", folder=folder)))
     for line in mismatches:
         err.print(f"[red]unexpected[/] {escape(line)}")  # device words: text, never markup
     if mismatches:
-        err.print(f"{len(mismatches)} result(s) differ from the lab's answer key.")
+        err.print(escape(words.t("demo.differ", count=len(mismatches))))
         return 1
-    err.print(f"All {len(lab.devices)} emulated devices were identified and judged as the lab expects.")
+    err.print(escape(words.t("demo.as_expected", count=len(lab.devices))))
     return 0
 
 

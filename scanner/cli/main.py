@@ -66,15 +66,12 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--network", help="loopback network for the lab (default: a free one of 127.77.x.0/24)")
     demo.add_argument("--format", choices=("table", "json"), default="table")
     demo.add_argument(
-        "-o",
-        "--output",
+        "--output-dir",
         type=Path,
-        default=Path("camaudit-demo-report.json"),
-        help="where to write the JSON report (default: %(default)s)",
+        help="where the demo's report, evidence bundle and history go (default: a new temporary folder)",
     )
-    demo.add_argument(
-        "--bundle", type=Path, default=None, help="evidence bundle directory (default: camaudit-demo-<time>/)"
-    )
+    demo.add_argument("-o", "--output", type=Path, help="the JSON report (default: report.json in the output folder)")
+    demo.add_argument("--bundle", type=Path, help="evidence bundle directory (default: bundle/ in the output folder)")
     demo.add_argument("--no-progress", action="store_true")
     report_options(demo)
 

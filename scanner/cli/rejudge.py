@@ -17,6 +17,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from scanner.cli.exits import exit_code
+from scanner.cli.options import lang_option
 from scanner.errors import UsageError
 from scanner.judge.rejudged import Change, changes, rejudge_device
 from scanner.matching.loader import load_signatures
@@ -24,7 +25,7 @@ from scanner.model import ScanResult, utc_now
 from scanner.report.bundle.read import read_bundle
 from scanner.report.bundle.verify import verify_bundle
 from scanner.report.html import render_html
-from scanner.report.i18n import cached_catalog
+from scanner.report.i18n import Catalog, cached_catalog
 from scanner.report.json_report import to_dict, write_atomic
 from scanner.report.table import print_table
 
@@ -50,7 +51,7 @@ def run_rejudge(args: argparse.Namespace) -> int:
     if args.format == "json":
         sys.stdout.write(text)
     else:
-        _print(result, found, recorded.params.signature_digest, sigset.digest)
+        _print(result, found, recorded.params.signature_digest, sigset.digest, cached_catalog(args.lang))
     return exit_code(result)
 
 
@@ -84,14 +85,18 @@ def _write(path: Path, text: str) -> None:
         raise UsageError(f"cannot write {path}: {exc.strerror}") from None
 
 
-def _print(result: ScanResult, found: tuple[Change, ...], before: str, after: str) -> None:
+def _print(result: ScanResult, found: tuple[Change, ...], before: str, after: str, catalog: Catalog) -> None:
     console = Console(highlight=False)
-    print_table(result, console)
-    same = "the same signature set" if before == after else f"signatures {after[:12]} (the bundle's: {before[:12]})"
+    print_table(result, console, catalog)
+    same = (
+        catalog.t("rejudge.same")
+        if before == after
+        else catalog.t("rejudge.other", after=after[:12], before=before[:12])
+    )
     if not found:
-        console.print(f"Judged again under {same}: no verdict changes.")
+        console.print(escape(catalog.t("rejudge.unchanged", signatures=same)))
         return
-    console.print(f"Judged again under {same}: {len(found)} device(s) changed.")
+    console.print(escape(catalog.t("rejudge.changed", signatures=same, count=len(found))))
     for change in found:
         rules = ", ".join([*(f"+{r}" for r in change.rules_added), *(f"-{r}" for r in change.rules_removed)])
         line = f"  {change.address}: {change.before} -> {change.after}" + (f" ({rules})" if rules else "")
@@ -104,4 +109,4 @@ def add_parser(sub: argparse._SubParsersAction[Any]) -> None:
     rejudge.add_argument("--signatures", type=Path, default=None, help="signature directory (default: built-in)")
     rejudge.add_argument("--format", choices=("table", "json"), default="table", help="what to print on stdout")
     rejudge.add_argument("-o", "--output", type=Path, help="also write the new report: JSON, or HTML for a .html name")
-    rejudge.add_argument("--lang", default="en", choices=("en", "zh"), help="language of an HTML report")
+    lang_option(rejudge)

@@ -16,6 +16,7 @@ from scanner.cli.options import output_options, parse_ports
 from scanner.config import ScanConfig
 from scanner.credentials import Credentials, exposed_mode, load_credentials
 from scanner.declared.read import read_declared
+from scanner.report.i18n import cached_catalog
 
 
 def run_scan_command(args: argparse.Namespace) -> int:
@@ -28,8 +29,8 @@ def run_scan_command(args: argparse.Namespace) -> int:
     credentials = load_credentials(args.credentials) if args.credentials else Credentials()
     declared = read_declared(args.declared) if args.declared else None  # a bad inventory stops before any traffic
     if args.credentials and (mode := exposed_mode(args.credentials)) is not None:
-        print(f"camaudit: warning: the credentials file {args.credentials} can be read by other users (mode "
-              f"{mode:o}); make it yours only: chmod 600 {args.credentials}", file=sys.stderr)  # fmt: skip
+        warning = cached_catalog(args.lang).t("console.readable_credentials", path=args.credentials, mode=f"{mode:o}")
+        print(f"camaudit: {warning}", file=sys.stderr)
     config = ScanConfig(
         targets=tuple(args.targets),
         ports=parse_ports(args.ports),
@@ -52,7 +53,7 @@ def run_scan_command(args: argparse.Namespace) -> int:
     check_outputs(outputs)  # before any traffic: a scan is never run only for its report to be lost
     stop = threading.Event()
     with stop_on_signals(stop):  # delivery too: a late Ctrl-C must not cut the report short
-        result = run_scan(config, make_progress(False if args.no_progress else None), sigset, stop)
+        result = run_scan(config, make_progress(False if args.no_progress else None, args.lang), sigset, stop)
         deliver(result, config, sigset.digest, outputs)
     return EXIT_INTERRUPTED if stop.is_set() else exit_code(result)
 

@@ -22,6 +22,11 @@ FIRST_HOST = 11  # device i listens on network address + 11 + i
 log = logging.getLogger(__name__)
 
 
+# Reolink's documented login carries the password in its body, and the lab's Reolinks have no HTTPS port: the
+# owner of these lab-only logins allows the password in clear, as the README says to do knowingly.
+_CLEAR_LOGIN = "allow_basic = true  # Reolink's login form over plain HTTP\n"
+
+
 @dataclass(frozen=True)
 class LabDevice:
     """One running persona: where it listens and on which ports (`{"http": 80, "rtsp": 554, ...}`)."""
@@ -87,6 +92,7 @@ class Lab(LoopHost):
             parts.append(
                 f"[[credentials]]\n# {d.persona.id}\ntargets = [{_toml(d.address)}]\n"
                 f"username = {_toml(d.persona.username)}\npassword = {_toml(d.persona.password)}\n"
+                + (_CLEAR_LOGIN if d.persona.reolink is not None else "")
             )
         return "\n".join(parts)
 

@@ -70,14 +70,14 @@ def run_scan(
     started = utc_now()
     errors: list[ScanError] = []
 
-    progress.stage(f"Looking for devices on {len(addresses)} addresses", total=None)
+    progress.stage("discover", total=None, count=len(addresses))
     found, why = _discover(addresses, config, sigset, stop)
     devices: tuple[DeviceReport, ...] = ()
     if found is not None:
         for note in found.notes:
             progress.note(note)
             errors.append(ScanError("discover", note))
-        progress.stage(f"Auditing {len(found.hosts)} devices", total=len(found.hosts))
+        progress.stage("audit", total=len(found.hosts), count=len(found.hosts))
         devices, why = _audit_all(found.hosts, config, sigset, progress, stop)
         if why:
             errors.append(ScanError("audit", why.text))
@@ -192,5 +192,5 @@ def _collect(
                 continue
             report = replace(future.result(), discovery=futures[future].facts)
             reports[report.address] = report
-            progress.advance(f"Audited {report.address}")
+            progress.advance(report.address)
     return None

@@ -82,7 +82,9 @@ def vendor_round(device: DeviceAudit, web_ports: Sequence[tuple[int, bool]], fou
     pairs = [(spec, ch.id) for spec in plain if spec.per_channel for ch in channels]
     per_channel = _in_parallel(device, asker, pairs, "vendor.channel")
     in_session = [spec for spec in chosen if spec.session is not None]
-    sessions = device.here("vendor.session", AFTER, partial(_session_round, asker, in_session, vendors))
+    secure = next(((port, tls) for port, tls in web_ports if tls), web_ports[0])  # a login form goes over TLS if it can
+    session_asker = _Asker(device, *secure, vendors)
+    sessions = device.here("vendor.session", AFTER, partial(_session_round, session_asker, in_session, vendors))
     observations = tuple(first) + tuple(per_channel) + sessions.observations
     return Part(observations=observations, skipped=skipped + sessions.skipped, channels=channels)
 
@@ -156,7 +158,11 @@ def _session_round(asker: _Asker, specs: Sequence[RequestSpec], vendors: Sequenc
 
 def _one_session(asker: _Asker, session: SessionSpec, members: Sequence[RequestSpec], vendors: Sequence[str]) -> Part:
     """One login, its requests (per channel too), and the logout; the token is never recorded. No login is sent
-    once the device refused the owner's login (here or to any other probe): accounts lock."""
+    once the device refused the owner's login (here or to any other probe): accounts lock. The login form carries
+    the password itself, so over plain HTTP it goes only when the owner's entry allows the password in clear."""
+    owner = asker.device.credential
+    if not asker.tls and owner is not None and not owner.allow_basic:
+        return Part(skipped=tuple(NotChecked(s.id, Reason.LOGIN_IN_CLEAR, session.vendor or "") for s in members))
     with asker.device.login.offer() as credential:
         if credential is None:
             return Part(skipped=tuple(NotChecked(s.id, Reason.LOGIN_REFUSED) for s in members))

@@ -1,4 +1,4 @@
-"""The console table: one row per device, the face-analytics verdict in plain words and colour."""
+"""The console table: one row per device, the verdict in the report's words and colour, in the report's language."""
 
 from __future__ import annotations
 
@@ -8,105 +8,122 @@ from rich.table import Table
 
 from scanner.model import LEVELS, DeviceReport, Finding, ScanResult, cut_short, main_reason
 from scanner.net.text import plain
-from scanner.report.i18n import cached_catalog
+from scanner.report.html.tally import summary_sentence, tone
+from scanner.report.i18n import Catalog, cached_catalog
+from scanner.vocabulary import Reason
 
-VERDICT_WORDS = {
-    "active": "[bold red]IN USE[/]",
-    "configured": "[red]SET UP[/]",
-    "capable": "[yellow]CAPABLE[/]",
-    "not_found": "[green]none found[/]",
-    "unknown": "[dim]unknown[/]",
+# The colour of each verdict (its words are the catalog's `verdict.<v>.word`, as in the HTML, PDF and CSV).
+VERDICT_STYLE = {
+    "active": "bold red",
+    "configured": "red",
+    "capable": "yellow",
+    "not_found": "green",
+    "unknown": "dim",
+    "none": "dim",
 }
-LEVEL_WORDS = {"active": "in use", "configured": "set up", "capable": "capable"}
-ROLE_WORDS = {"recorder": "recorder", "face_terminal": "face terminal", "platform": "platform"}
+LOGIN_REASONS = frozenset({Reason.NEEDS_LOGIN, Reason.NO_LOGIN_ONVIF, Reason.SESSION_NEEDS_LOGIN})
 
 
-def explain(device: DeviceReport) -> str:
+def explain(device: DeviceReport, catalog: Catalog | None = None) -> str:
     """One short plain-words reason for the verdict."""
+    catalog = catalog or cached_catalog("en")
     if device.findings:
         strongest: dict[str, Finding] = {}
         for finding in device.findings:
             known = strongest.get(finding.feature)
             if known is None or LEVELS.index(finding.level) > LEVELS.index(known.level):
                 strongest[finding.feature] = finding
-        return ", ".join(_finding_words(f) for _, f in sorted(strongest.items()))
-    if not device.is_camera:
-        return "not a camera"
+        return catalog.t("list.separator").join(_finding_words(f, catalog) for _, f in sorted(strongest.items()))
+    if not device.is_camera and device.face_analytics != "unknown":
+        return ""  # the verdict column already says "Not a camera"
     if device.face_analytics == "not_found":
-        return "face settings read: no face function"
+        return catalog.t("console.no_face")
     note = main_reason(device)
     if note is not None:
-        return cached_catalog("en").reason(note.reason, note.detail)
-    return "could not be checked"
+        return catalog.reason(note.reason, note.detail)
+    return catalog.t("console.not_checked")
 
 
-def _finding_words(finding: Finding) -> str:
-    where = f", channel {finding.channel}" if finding.channel is not None else ""
-    return f"{finding.feature.replace('_', ' ')} ({LEVEL_WORDS[finding.level]}{where})"
+def _finding_words(finding: Finding, catalog: Catalog) -> str:
+    words = [catalog.t(f"level.{finding.level}")]
+    if finding.channel is not None:
+        words.append(catalog.t("findings.channel", channel=finding.channel))
+    return f"{catalog.t(f'feature.{finding.feature}')} ({catalog.t('list.separator').join(words)})"
 
 
-def device_name(device: DeviceReport) -> str:
+def device_name(device: DeviceReport, catalog: Catalog | None = None) -> str:
     """`Vendor Model`, without saying the vendor twice when the model already starts with it."""
     vendor, model = device.identity.vendor, device.identity.model
     if vendor and model and model.lower().startswith(vendor.lower()):
         vendor = None
-    return " ".join(x for x in (vendor, model) if x) or "unidentified"
+    return " ".join(x for x in (vendor, model) if x) or (catalog or cached_catalog("en")).t("console.unidentified")
 
 
-def build_table(result: ScanResult) -> Table:
-    """A rich Table of the devices found."""
-    table = Table(title="Devices found", title_justify="left")
-    table.add_column("Address", no_wrap=True)
-    table.add_column("Device")
-    table.add_column("Face analytics", no_wrap=True)
-    table.add_column("Why", ratio=1)
+def build_table(result: ScanResult, catalog: Catalog | None = None) -> Table:
+    """A rich Table of the devices found; the verdict column never wraps, the reason takes what is left."""
+    catalog = catalog or cached_catalog("en")
+    table = Table(title=catalog.t("console.title"), title_justify="left")
+    table.add_column(catalog.t("overview.address"), no_wrap=True)
+    table.add_column(catalog.t("overview.device"), overflow="fold")
+    table.add_column(catalog.t("overview.verdict"), no_wrap=True)
+    table.add_column(catalog.t("overview.why"), ratio=1, overflow="fold")
     for device in result.devices:
-        name = device_name(device)
-        if not device.is_camera:
-            name += " (not a camera)"
-        elif device.role in ROLE_WORDS:
-            name += f" ({ROLE_WORDS[device.role]})"
+        name = device_name(device, catalog)
+        if device.role in ("recorder", "face_terminal", "platform"):
+            name += f" ({catalog.t(f'role_short.{device.role}')})"
         services = " ".join(f"{s.protocol}/{s.port}" for s in device.services)
+        verdict = tone(device)
         table.add_row(
             shown(device.address),
             f"{shown(name)}\n[dim]{shown(services)}[/]",
-            VERDICT_WORDS[device.face_analytics],
-            shown(explain(device)),
+            f"[{VERDICT_STYLE[verdict]}]{escape(catalog.t(f'verdict.{verdict}.word'))}[/]",
+            shown(explain(device, catalog)),
         )
     return table
 
 
-def summary_line(result: ScanResult) -> str:
-    """One plain sentence: how many cameras, how many with face analytics."""
+def summary_line(result: ScanResult, catalog: Catalog | None = None) -> str:
+    """One plain sentence with one count per verdict (never one number mixing them)."""
+    return summary_sentence(result, catalog or cached_catalog("en"))
+
+
+def login_hint(result: ScanResult, catalog: Catalog | None = None) -> str | None:
+    """When most cameras are unknown for lack of a login: one line saying what would let camaudit check them."""
     cameras = [d for d in result.devices if d.is_camera]
-    face = [d for d in cameras if d.face_analytics in ("active", "configured", "capable")]
-    unknown = [d for d in cameras if d.face_analytics == "unknown"]
-    text = f"{len(cameras)} camera(s) among {len(result.devices)} device(s); {len(face)} with face analytics"
-    if unknown:
-        text += f"; {len(unknown)} could not be checked (see the Why column)"
-    return text + "."
+    waiting = [d for d in cameras if d.face_analytics == "unknown" and _needs_login(d)]
+    if not cameras or len(waiting) * 2 <= len(cameras):
+        return None
+    return (catalog or cached_catalog("en")).t("console.login_hint", count=len(waiting), cameras=len(cameras))
 
 
-def incomplete_line(result: ScanResult) -> str | None:
+def _needs_login(device: DeviceReport) -> bool:
+    return any(note.reason in LOGIN_REASONS for note in device.not_checked)
+
+
+def incomplete_line(result: ScanResult, catalog: Catalog | None = None) -> str | None:
     """A warning for the top of the output when the scan stopped early or a device's checks were cut short."""
+    catalog = catalog or cached_catalog("en")
     cut = [d for d in result.devices if cut_short(d)]
     if not result.partial and not cut:
         return None
-    said = "The scan is incomplete"
-    if cut:
-        said += f": {len(cut)} device(s) could not be fully checked; their verdict is 'unknown', never 'none found'"
-    return said + "."
+    said = catalog.t("console.incomplete")
+    return f"{said} {catalog.t('console.cut', count=len(cut))}" if cut else said
 
 
-def print_table(result: ScanResult, console: Console) -> None:
-    """Print the table and the summary sentence; an incomplete scan says so first."""
-    warning = incomplete_line(result)
+def print_table(result: ScanResult, console: Console, catalog: Catalog | None = None) -> None:
+    """Print the table and the summary sentence; an incomplete scan says so first; a scan mostly without logins
+    ends with what would let camaudit check."""
+    catalog = catalog or cached_catalog("en")
+    warning = incomplete_line(result, catalog)
     if warning:
-        console.print(f"[bold yellow]{warning}[/]")
-    console.print(build_table(result))
-    console.print(summary_line(result))
+        console.print(f"[bold yellow]{escape(warning)}[/]")
+    console.print(build_table(result, catalog))
+    console.print(escape(summary_line(result, catalog)))
     for error in result.errors:
-        console.print(f"[yellow]note[/] ({shown(error.stage)}): {shown(error.message)}")
+        console.print(f"[yellow]{escape(catalog.t('console.note'))}[/] ({shown(error.stage)}): {shown(error.message)}")
+    hint = login_hint(result, catalog)
+    if hint:
+        console.print(f"[bold]{escape(hint)}[/]")
 
 
 def shown(text: str) -> str:

@@ -40,7 +40,9 @@ def scan(tmp_path_factory):
     with HostileLab(NETWORK, personas=chosen) as lab:
         tmp: Path = tmp_path_factory.mktemp("issue13")
         credentials = tmp / "logins.toml"
-        credentials.write_text(lab.credentials_toml(), encoding="utf-8")
+        reolink = lab.device("reolink-token-echo").address  # its login form goes in clear: the owner allows it
+        clear = f'[[credentials]]\ntargets = ["{reolink}"]\nusername = "{USERNAME}"\npassword = "{PASSWORD}"\n'
+        credentials.write_text(clear + "allow_basic = true\n\n" + lab.credentials_toml(), encoding="utf-8")
         credentials.chmod(0o600)
         out, err = io.StringIO(), io.StringIO()
         argv = ["scan", *(d.address for d in lab.devices), "--credentials", str(credentials), "--no-nmap",
@@ -123,3 +125,23 @@ def test_no_secret_or_session_token_reaches_any_file(scan):
     for text in [printed, errors, *(p.read_bytes().decode("utf-8", "replace") for p in files)]:
         for secret in (*SECRETS, REOLINK_TOKEN):
             assert secret not in text
+
+
+def test_a_login_form_in_clear_is_not_sent_unless_the_owner_allows_it(tmp_path):
+    """A device identified as Reolink on plain HTTP only: its documented login would carry the password in clear.
+    Without allow_basic on the entry, nothing carrying the password reaches it and the report says why."""
+    chosen = [p for p in HOSTILE if p.id == "reolink-token-echo"]
+    with HostileLab("127.77.67.0/24", personas=chosen) as lab:  # trap at .68.254
+        credentials = tmp_path / "logins.toml"
+        credentials.write_text(lab.credentials_toml(), encoding="utf-8")
+        credentials.chmod(0o600)
+        argv = ["scan", lab.devices[0].address, "--credentials", str(credentials), "--no-nmap", "--no-progress",
+                "--timeout", "1.5", "--device-budget", "12", "-o", str(tmp_path / "report.json"),
+                "--no-history"]  # fmt: skip
+        with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+            main(argv)
+        received = lab.received_by("reolink-token-echo")
+    assert received and PASSWORD.encode() not in received and b"cmd=Login" not in received
+    device = json.loads((tmp_path / "report.json").read_text(encoding="utf-8"))["devices"][0]
+    assert device["face_analytics"] == "unknown"
+    assert "login_in_clear" in {n["code"] for n in device["not_checked"]}
