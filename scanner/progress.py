@@ -37,9 +37,10 @@ class ScanProgress(Protocol):
 class NullProgress:
     """Draws nothing; notes still go to stderr (a user must hear once that nmap was missing)."""
 
-    def __init__(self, console: Console | None = None, words: Catalog | None = None) -> None:
+    def __init__(self, console: Console | None = None, words: Catalog | None = None, quiet: bool = False) -> None:
         self._console = console or Console(stderr=True, highlight=False)
         self._words = words or cached_catalog("en")
+        self._quiet = quiet
 
     def stage(self, stage: str, total: int | None = None, count: int = 0) -> None:
         return None
@@ -48,7 +49,8 @@ class NullProgress:
         return None
 
     def note(self, message: str) -> None:
-        self._console.print(f"{self._words.t('console.note')}: {plain(message)}", markup=False)
+        if not self._quiet:
+            self._console.print(f"{self._words.t('console.note')}: {plain(message)}", markup=False)
 
     def close(self) -> None:
         return None
@@ -105,9 +107,10 @@ class RichProgress:
         self._task = None
 
 
-def make_progress(enabled: bool | None = None, lang: str = "en") -> ScanProgress:
-    """RichProgress when stderr is a terminal (or when forced), NullProgress otherwise; words in `lang`."""
+def make_progress(enabled: bool | None = None, lang: str = "en", quiet: bool = False) -> ScanProgress:
+    """RichProgress when stderr is a terminal (or when forced), NullProgress otherwise; words in `lang`; `quiet`:
+    nothing at all, not even the notes."""
     if enabled is None:
-        enabled = sys.stderr.isatty()
+        enabled = sys.stderr.isatty() and not quiet
     words = cached_catalog(lang)
-    return RichProgress(words=words) if enabled else NullProgress(words=words)
+    return RichProgress(words=words) if enabled else NullProgress(words=words, quiet=quiet)

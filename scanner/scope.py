@@ -7,6 +7,8 @@ Decisions:
   addresses of a /24; the two it adds are never a camera.
 - A range (`a.b.c.d-e.f.g.h` or the last-octet form `127.0.0.1-20`) yields every address in it, both ends
   included: the user named them.
+- A link-local IPv6 address needs its interface (fe80::1%eth0): without one it cannot be reached, so it is refused
+  before any traffic.
 - Without `allow_public` only private, loopback and link-local addresses pass; shared (CGNAT) and every
   global address is refused. Multicast, unspecified, "this network" (0.0.0.0/8), reserved (240.0.0.0/4) and
   broadcast addresses are always refused. An IPv4-mapped IPv6 address is judged (and returned) as IPv4.
@@ -53,7 +55,7 @@ def expand_targets(
             _check(target, address, allow_public)
             found.add(address)
         if len(found) > limit.hosts:
-            raise ScopeError(f"target {target} brings the scan to more than {limit.hosts} hosts {limit.what()}")
+            raise limit.refuse(f"{target} (with the targets before it)", len(found))
     return tuple(str(a) for a in sorted(found, key=lambda a: (a.version, a)))
 
 
@@ -84,10 +86,21 @@ class _Limit:
     def __init__(self, hosts: int, confirmed: bool) -> None:
         self.hosts, self.confirmed = hosts, confirmed
 
-    def what(self) -> str:
+    def refuse(self, target: str, count: int) -> ScopeError:
+        """The refusal of a target of `count` addresses (or that brings the scan to that many): --yes is offered
+        only when it would help, never beyond HARD_MAX_HOSTS."""
+        if count > HARD_MAX_HOSTS:
+            return ScopeError(
+                f"target {target} has {count} addresses; camaudit scans at most {HARD_MAX_HOSTS} (a /12) at once: "
+                "name the networks of the premises, or scan them in parts"
+            )
+        limit = self.hosts
         if self.confirmed:
-            return "(the limit: camaudit scans at most that many at once)"
-        return "(the limit without confirmation: pass --yes if you mean to scan more than a /16)"
+            return ScopeError(f"target {target} has {count} addresses, more than {limit}, the most camaudit scans")
+        size = " (a /16)" if limit == CONFIRM_ABOVE else ""
+        return ScopeError(
+            f"target {target} has {count} addresses, more than {limit}{size}: pass --yes to scan that many"
+        )
 
 
 def _addresses(target: str, limit: _Limit) -> Iterator[IPAddress]:
@@ -98,7 +111,7 @@ def _addresses(target: str, limit: _Limit) -> Iterator[IPAddress]:
         first, last = _range_ends(target)
         count = int(last) - int(first) + 1
         if count > limit.hosts:
-            raise ScopeError(f"target {target} has {count} addresses, more than {limit.hosts} {limit.what()}")
+            raise limit.refuse(target, count)
         return (type(first)(n) for n in range(int(first), int(last) + 1))
     return iter([_address(target, target)])
 
@@ -111,8 +124,7 @@ def _network_hosts(target: str, limit: _Limit) -> Iterator[IPAddress]:
             raise ScopeError(f"target {target} names a host: give an address (camaudit does no DNS)") from None
         raise ScopeError(f"target {target} is not a valid CIDR (example: 127.77.0.0/24)") from None
     if network.num_addresses > limit.hosts + 2:  # +2: hosts() drops network and broadcast
-        count = network.num_addresses
-        raise ScopeError(f"target {target} has {count} addresses, more than {limit.hosts} {limit.what()}")
+        raise limit.refuse(target, network.num_addresses)
     hosts = network.hosts() if network.num_addresses > 1 else iter([network.network_address])
     return (_plain(address) for address in hosts)
 
@@ -179,6 +191,11 @@ def _check(target: str, address: IPAddress, allow_public: bool) -> None:
 
 def _never(address: IPAddress) -> str | None:
     """Why an address can never be a scan target, or None."""
+    if isinstance(address, ipaddress.IPv6Address) and address.is_link_local and not address.scope_id:
+        return (
+            "a link-local IPv6 address without its interface: write it with the interface that reaches it "
+            "(fe80::1%eth0), or give the device's IPv4 address"
+        )
     if address.is_multicast:
         return "a multicast address"
     if address.is_unspecified:

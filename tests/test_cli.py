@@ -69,7 +69,8 @@ def test_report_re_renders_a_report_file(tmp_path, capsys, fmt, start):
     out = tmp_path / f"out.{fmt}"
     assert main(["report", str(source), "--format", fmt, "-o", str(out), "--lang", "en"]) == 0
     assert out.read_bytes().startswith(start)
-    assert f"{fmt.upper()} report written to {out}" in capsys.readouterr().out
+    printed = capsys.readouterr()
+    assert f"{fmt.upper()} report written to {out}" in printed.err and printed.out == ""  # notes go to stderr
 
 
 def test_history_diff_and_report_on_the_stored_scans(tmp_path, capsys):
@@ -87,7 +88,7 @@ def test_history_diff_and_report_on_the_stored_scans(tmp_path, capsys):
         history.add(from_dict(report_with(device("127.0.0.6", serial="A1", face_analytics="active"))))
     assert main(["history", "--db", str(db), "--lang", "en"]) == 0
     assert "127.77.0.0/24" in capsys.readouterr().out
-    assert main(["diff", "-2", "latest", "--db", str(db), "--lang", "en"]) == 0
+    assert main(["diff", "-2", "latest", "--db", str(db), "--lang", "en"]) == 1  # changes: 1, as diff(1)
     printed = capsys.readouterr().out
     assert "Moved: 127.0.0.6 from 127.0.0.5 to 127.0.0.6 (same serial number)" in printed
     out = tmp_path / "r.csv"

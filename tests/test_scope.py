@@ -57,7 +57,7 @@ def test_overlapping_targets_merge() -> None:
 
 
 def test_private_and_link_local_pass() -> None:
-    got = expand_targets(["10.1.2.3", "172.16.0.1", "192.168.1.1", "169.254.3.4", "fe80::1", "fd12::1"])
+    got = expand_targets(["10.1.2.3", "172.16.0.1", "192.168.1.1", "169.254.3.4", "fe80::1%eth0", "fd12::1"])
     assert len(got) == 6
 
 
@@ -142,7 +142,7 @@ def test_malformed_targets_are_refused_naming_the_target(target: str, words: str
 
 def test_max_hosts_is_enforced_across_targets() -> None:
     assert len(expand_targets(["127.0.0.1-100"], max_hosts=100)) == 100
-    with pytest.raises(ScopeError, match="more than 150 hosts"):
+    with pytest.raises(ScopeError, match="more than 150: pass --yes"):
         expand_targets(["127.0.0.1-100", "127.0.1.1-100"], max_hosts=150)
 
 
@@ -155,7 +155,7 @@ def test_huge_networks_are_refused_before_expansion() -> None:
         expand_targets(["10.0.0.0/8"])
     with pytest.raises(ScopeError, match="addresses"):
         expand_targets(["fd00::/64"])
-    with pytest.raises(ScopeError, match="limit"):
+    with pytest.raises(ScopeError, match="at most 1048576"):
         expand_targets(["10.0.0.0-10.255.255.255"])
 
 
@@ -177,3 +177,19 @@ def test_covers_says_whether_the_targets_name_an_address_without_expanding_them(
     assert covers(["10.0.0.7"], "::ffff:10.0.0.7") is True
     assert covers(["127.77.0.0/24"], "fe80::1") is False
     assert covers(["camera.example"], "10.0.0.7") is None
+
+
+def test_a_link_local_ipv6_address_needs_its_interface() -> None:
+    with pytest.raises(ScopeError, match=r"link-local IPv6 address without its interface.*fe80::1%eth0"):
+        expand_targets(["fe80::1"])
+    assert expand_targets(["fe80::1%eth0"]) == ("fe80::1%eth0",)
+
+
+def test_a_target_beyond_the_hard_limit_does_not_offer_yes() -> None:
+    """0.0.0.0/0 is more than camaudit ever scans: the message must not suggest --yes, which would not help."""
+    for confirmed in (False, True):
+        with pytest.raises(ScopeError, match="at most 1048576") as refused:
+            expand_targets(["0.0.0.0/0"], confirmed=confirmed)
+        assert "--yes" not in str(refused.value)
+    with pytest.raises(ScopeError, match=r"more than 65536 \(a /16\): pass --yes"):
+        expand_targets(["10.0.0.0/15"])

@@ -42,6 +42,7 @@ class OutputOptions:
     jurisdiction: str = "all"
     db: Path | None = None
     store: bool = True
+    quiet: bool = False  # -q: no notes on stderr (warnings and errors still)
     declared: Declaration | None = None  # the operator's inventory (`scan --declared`), reconciled with the scan
 
 
@@ -107,7 +108,7 @@ def deliver(result: ScanResult, config: ScanConfig, signature_digest: str, optio
     if result.partial:
         why = result.errors[-1].message if result.errors else "stopped"  # the pipeline says why last
         print(words.t("console.partial", why=why), file=sys.stderr)
-    for line in done:
+    for line in done if not options.quiet else ():
         print(line, file=sys.stderr)
     if failed:
         raise UsageError("; ".join(failed))

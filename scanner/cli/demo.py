@@ -37,6 +37,11 @@ def run_demo(args: argparse.Namespace) -> int:
 
     err = Console(stderr=True, highlight=False, soft_wrap=True)  # a path is never cut by a line break
     words = cached_catalog(args.lang)
+
+    def say(line: str) -> None:  # a note: not with -q
+        if not args.quiet:
+            err.print(escape(line))
+
     folder = args.output_dir or Path(tempfile.mkdtemp(prefix="camaudit-demo-"))
     options = replace(
         output_options(args),
@@ -47,25 +52,29 @@ def run_demo(args: argparse.Namespace) -> int:
     folder.mkdir(parents=True, exist_ok=True)
     check_outputs(options)  # before the lab starts
     with start_lab(args.network) as lab, tempfile.TemporaryDirectory(prefix="camaudit-demo-") as tmp:
-        err.print(escape(words.t("demo.premises", count=len(lab.devices), network=lab.network)))
+        say(words.t("demo.premises", count=len(lab.devices), network=lab.network))
         credentials = Credentials()
         if not args.no_credentials:
             credentials = load_credentials(_write_private(Path(tmp) / "lab-credentials.toml", lab.credentials_toml()))
         config = ScanConfig(targets=(lab.network,), credentials=credentials)
         sigset = load_signatures()
         started = time.monotonic()
-        result = run_scan(config, make_progress(False if args.no_progress else None, args.lang), sigset)
+        result = run_scan(
+            config,
+            make_progress(False if args.no_progress or args.quiet else None, args.lang, quiet=args.quiet),
+            sigset,
+        )
         elapsed = time.monotonic() - started
         deliver(result, config, sigset.digest, options)
         mismatches = compare(result, lab.devices, with_credentials=not args.no_credentials)
-    err.print(escape(words.t("demo.took", seconds=f"{elapsed:.1f}")))
-    err.print(escape(words.t("demo.files", folder=folder)))
+    say(words.t("demo.took", seconds=f"{elapsed:.1f}"))
+    say(words.t("demo.files", folder=folder))
     for line in mismatches:
         err.print(f"[red]unexpected[/] {escape(line)}")  # device words: text, never markup
     if mismatches:
         err.print(escape(words.t("demo.differ", count=len(mismatches))))
         return 1
-    err.print(escape(words.t("demo.as_expected", count=len(lab.devices))))
+    say(words.t("demo.as_expected", count=len(lab.devices)))
     return 0
 
 

@@ -6,6 +6,7 @@ from scanner.model import ScanResult
 from scanner.vocabulary import FACE_VERDICTS
 
 EXIT_CLEAN, EXIT_FACE, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+EXIT_DIFFERENT = 1  # `diff`: the two scans differ (as diff(1))
 
 
 def exit_code(result: ScanResult) -> int:

@@ -1,7 +1,7 @@
 """The camaudit command line: parse arguments, pick the subcommand's handler from an explicit table, run it.
 
-Exit codes: 0 clean, 1 face analytics found, 2 bad input (one line on stderr), 130 stopped by Ctrl-C or SIGTERM
-(the report written is valid and marked partial).
+Exit codes: 0 clean, 1 face analytics found (diff: changes found), 2 bad input (one line on stderr), 130 stopped by
+Ctrl-C or SIGTERM (the report written is valid and marked partial).
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import NoReturn
 
 from scanner import __version__
+from scanner.cli.completion import print_completion
 from scanner.cli.demo import run_demo, run_lab
 from scanner.cli.exits import EXIT_INTERRUPTED, EXIT_USAGE
 from scanner.cli.options import db_option, lang_option, report_options, scan_options
@@ -40,7 +41,33 @@ COMMANDS: Mapping[str, Handler] = {
     "report": run_report,
     "rejudge": run_rejudge,
     "reconcile": run_reconcile,
+    "completion": lambda args: print_completion(build_parser(), args.shell),
 }
+
+
+DESCRIPTION = """Find the IP cameras and recorders on a premises network and show, with evidence,
+which do face detection, face capture or face recognition. Only the addresses you
+name are contacted, and nothing on a device is changed."""
+
+EXAMPLES = """examples:
+  camaudit demo                                  try it on an emulated premises (loopback only)
+  camaudit scan 192.168.1.0/24                   audit a network without logins (what answers freely)
+  camaudit scan 192.168.1.0/24 --credentials logins.toml --bundle evidence/
+                                                 with the owner's logins, keeping an evidence bundle
+  camaudit scan -iL targets.txt 10.0.0.5,10.0.0.9 -o report.json
+  camaudit report latest --format pdf -o audit.pdf --lang zh
+  camaudit diff -2 latest                        what changed since the previous scan (exit 1 if anything)
+  camaudit verify evidence/                      check a bundle's hashes and signature
+
+exit codes: 0 no face analytics found, 1 face analytics found, 2 bad input, 130 interrupted"""
+
+SCAN_EXAMPLES = """examples:
+  camaudit scan 192.168.1.0/24
+  camaudit scan 192.168.1.10-40 10.0.0.5,10.0.0.9 --credentials logins.toml -o report.json
+  camaudit scan -iL targets.txt --bundle evidence/ --lang zh
+  camaudit scan 192.168.1.0/24 --format json -o - > report.json
+
+targets: addresses, CIDR networks, ranges (a.b.c.1-20), comma lists, or -iL FILE (one or more per line, # comments)"""
 
 
 class _Parser(argparse.ArgumentParser):
@@ -50,14 +77,52 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_USAGE, f"camaudit: error: {message} (see camaudit --help)\n")
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="camaudit", description=__doc__)
-    parser.add_argument("--version", action="version", version=f"camaudit {__version__}")
-    parser.add_argument("-v", "--verbose", action="store_true", help="show tracebacks on errors")
-    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+class _Version(argparse.Action):
+    """`--version`: the tool's version and the signature set's (its digest, the one reports record)."""
 
-    scan = sub.add_parser("scan", help="audit addresses, ranges or networks for cameras and face analytics")
-    scan.add_argument("targets", nargs="+", metavar="TARGET", help="address, range (a.b.c.1-20) or CIDR")
+    def __init__(self, option_strings: Sequence[str], dest: str = argparse.SUPPRESS, **kwargs: object) -> None:
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, help="print the versions and exit")
+
+    def __call__(self, parser: argparse.ArgumentParser, *args: object, **kwargs: object) -> None:
+        from scanner.matching.loader import load_signatures
+
+        try:
+            sigset = load_signatures()
+            rules = len(sigset.rules) + len(sigset.identifies)
+            signatures = f"signature set {sigset.digest[:12]} ({rules} rules in {len(sigset.files)} files)"
+        except CamauditError as exc:
+            signatures = f"signatures unreadable: {exc}"
+        sys.stdout.write(f"camaudit {__version__}\n{signatures}\n")
+        parser.exit(0)
+
+
+def _common(parser: argparse.ArgumentParser, top: bool) -> None:
+    """-v and -q, accepted before or after the subcommand (after it, they default to nothing, so that the
+    top-level value stands)."""
+    default = False if top else argparse.SUPPRESS
+    parser.add_argument("-v", "--verbose", action="store_true", default=default, help="show tracebacks on errors")
+    parser.add_argument("-q", "--quiet", action="store_true", default=default, help="no progress, no notes")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="camaudit",
+        description=DESCRIPTION,
+        epilog=EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action=_Version)
+    _common(parser, top=True)
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser, metavar="COMMAND")
+
+    scan = sub.add_parser(
+        "scan",
+        help="audit addresses, ranges or networks for cameras and face analytics",
+        epilog=SCAN_EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    scan.add_argument("targets", nargs="*", metavar="TARGET", help="address, CIDR, range (a.b.c.1-20) or a comma list")
+    scan.add_argument("-iL", dest="target_file", type=Path, metavar="FILE", help="read targets from FILE (as nmap)")
     scan_options(scan)
     declared_option(scan)
 
@@ -107,6 +172,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_rejudge_parser(sub)
     reconcile_parser(sub)
+    completion = sub.add_parser(
+        "completion",
+        help="print a shell completion script (bash or zsh)",
+        epilog="example: camaudit completion bash > ~/.local/share/bash-completion/completions/camaudit",
+    )
+    completion.add_argument("shell", choices=("bash", "zsh"))
+    for command in sub.choices.values():
+        _common(command, top=False)
     return parser
 
 

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from scanner.cli.deliver import OutputOptions
+from scanner.cli.written import to_stdout
 from scanner.config import CAMERA_PORTS, MAX_OBSERVE
 from scanner.errors import UsageError
 from scanner.report.i18n import JURISDICTION_CHOICES, LANGS, default_lang
@@ -36,7 +37,7 @@ def report_options(parser: argparse.ArgumentParser) -> None:
 def scan_options(scan: argparse.ArgumentParser) -> None:
     scan.add_argument("--credentials", type=Path, help="TOML file of owner-supplied logins ([[credentials]])")
     scan.add_argument("--format", choices=("table", "json"), default="table", help="what to print on stdout")
-    scan.add_argument("-o", "--output", type=Path, help="also write the JSON report to this file (atomically)")
+    scan.add_argument("-o", "--output", type=Path, help="also write the JSON report to this file (- : to stdout)")
     scan.add_argument("--ports", help="TCP ports to look at, e.g. 80,554,8000-8100 (default: camera ports)")
     scan.add_argument("--allow-public", action="store_true", help="allow public (internet) addresses")
     scan.add_argument("--no-nmap", action="store_true", help="use the built-in TCP connect scan instead of nmap")
@@ -136,9 +137,11 @@ def parse_ports(text: str | None) -> tuple[int, ...]:
 
 def output_options(args: argparse.Namespace) -> OutputOptions:
     """The delivery options common to `scan` and `demo`."""
+    stdout = to_stdout(args.output)  # `-o -`: the JSON report on stdout, instead of the table
     return OutputOptions(
-        fmt=args.format,
-        json_path=args.output,
+        fmt="json" if stdout else args.format,
+        json_path=None if stdout else args.output,
+        quiet=args.quiet,
         bundle=args.bundle,
         sign_key=args.sign_key,
         lang=args.lang,

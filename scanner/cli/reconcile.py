@@ -14,6 +14,7 @@ from typing import Any
 from scanner.cli.exits import EXIT_CLEAN, EXIT_FACE
 from scanner.cli.options import db_option, lang_option
 from scanner.cli.reconcile_text import reconciliation_lines
+from scanner.cli.written import emit, to_stdout
 from scanner.declared.export import INVENTORY_COPY, render_reconciliation
 from scanner.declared.read import parse_declared, read_declared
 from scanner.declared.reconcile import reconcile
@@ -26,7 +27,7 @@ from scanner.report.bundle.params import BundleParams, params_from_dict
 from scanner.report.bundle.verify import verify_bundle
 from scanner.report.formats import RenderContext, format_named
 from scanner.report.i18n import JURISDICTION_CHOICES, cached_catalog
-from scanner.report.json_report import read_report, write_atomic
+from scanner.report.json_report import read_report
 from scanner.store.history import History, default_db_path
 
 FORMATS = ("table", "json", "html", "pdf")
@@ -145,8 +146,7 @@ def _output(args: argparse.Namespace, scanned: Scanned, rec: Reconciliation) -> 
         fmt = format_named(args.format)
         output = args.output or Path(f"camaudit-reconcile{fmt.suffix}")
         context = RenderContext(catalog, args.jurisdiction, scanned.params, rec)
-        write_atomic(output, fmt.render(scanned.result, context))
-        print(f"{fmt.name.upper()} report written to {output}", file=sys.stderr)
+        emit(output, fmt.render(scanned.result, context), f"{fmt.name.upper()} report written to {output}", args.quiet)
         return
     if args.format == "json":
         text = render_reconciliation(rec, scanned.result)
@@ -155,8 +155,7 @@ def _output(args: argparse.Namespace, scanned: Scanned, rec: Reconciliation) -> 
     if args.output is None:
         sys.stdout.write(text)
     else:
-        write_atomic(args.output, text)
-        print(f"Written to {args.output}", file=sys.stderr)
+        emit(args.output, text, f"Written to {args.output}", args.quiet)
 
 
 def _print_inventory(args: argparse.Namespace) -> int:
@@ -167,9 +166,8 @@ def _print_inventory(args: argparse.Namespace) -> int:
     else:
         demo = resources.files("scanner").joinpath("lab", "demo-inventory.csv").read_text(encoding="utf-8-sig")
         text = with_headers(demo, args.lang)
-    if args.output is None:
+    if args.output is None or to_stdout(args.output):
         sys.stdout.write(text)
     else:
-        write_atomic(args.output, "\ufeff" + text)
-        print(f"Written to {args.output}", file=sys.stderr)
+        emit(args.output, "\ufeff" + text, f"Written to {args.output}", args.quiet)
     return EXIT_CLEAN

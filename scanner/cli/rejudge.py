@@ -18,6 +18,7 @@ from rich.markup import escape
 
 from scanner.cli.exits import exit_code
 from scanner.cli.options import lang_option
+from scanner.cli.written import to_stdout
 from scanner.errors import UsageError
 from scanner.judge.rejudged import Change, changes, rejudge_device
 from scanner.matching.loader import load_signatures
@@ -46,6 +47,9 @@ def run_rejudge(args: argparse.Namespace) -> int:
         "rejudge": _section(args.bundle, recorded.params.signature_digest, sigset.digest, found)
     }
     text = json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    if to_stdout(args.output):
+        sys.stdout.write(text)
+        return exit_code(result)
     if args.output is not None:
         _write(args.output, text if args.output.suffix.lower() != ".html" else _html(result, args.lang))
     if args.format == "json":
@@ -108,5 +112,10 @@ def add_parser(sub: argparse._SubParsersAction[Any]) -> None:
     rejudge.add_argument("bundle", type=Path, metavar="BUNDLE")
     rejudge.add_argument("--signatures", type=Path, default=None, help="signature directory (default: built-in)")
     rejudge.add_argument("--format", choices=("table", "json"), default="table", help="what to print on stdout")
-    rejudge.add_argument("-o", "--output", type=Path, help="also write the new report: JSON, or HTML for a .html name")
+    rejudge.add_argument(
+        "-o",
+        "--output",
+        type=Path,
+        help="also write the new report: JSON, or HTML for a .html name (- : JSON to stdout)",
+    )
     lang_option(rejudge)

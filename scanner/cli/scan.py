@@ -13,6 +13,7 @@ from dataclasses import replace
 from scanner.cli.deliver import check_outputs, deliver
 from scanner.cli.exits import EXIT_INTERRUPTED, exit_code
 from scanner.cli.options import output_options, parse_ports
+from scanner.cli.targets import gather_targets
 from scanner.config import ScanConfig
 from scanner.credentials import Credentials, exposed_mode, load_credentials
 from scanner.declared.read import read_declared
@@ -26,13 +27,14 @@ def run_scan_command(args: argparse.Namespace) -> int:
     from scanner.pipeline.scan import run_scan
     from scanner.progress import make_progress
 
+    targets = gather_targets(args.targets, args.target_file)
     credentials = load_credentials(args.credentials) if args.credentials else Credentials()
     declared = read_declared(args.declared) if args.declared else None  # a bad inventory stops before any traffic
     if args.credentials and (mode := exposed_mode(args.credentials)) is not None:
         warning = cached_catalog(args.lang).t("console.readable_credentials", path=args.credentials, mode=f"{mode:o}")
         print(f"camaudit: {warning}", file=sys.stderr)
     config = ScanConfig(
-        targets=tuple(args.targets),
+        targets=targets,
         ports=parse_ports(args.ports),
         credentials=credentials,
         allow_public=args.allow_public,
@@ -53,7 +55,12 @@ def run_scan_command(args: argparse.Namespace) -> int:
     check_outputs(outputs)  # before any traffic: a scan is never run only for its report to be lost
     stop = threading.Event()
     with stop_on_signals(stop):  # delivery too: a late Ctrl-C must not cut the report short
-        result = run_scan(config, make_progress(False if args.no_progress else None, args.lang), sigset, stop)
+        result = run_scan(
+            config,
+            make_progress(False if args.no_progress or args.quiet else None, args.lang, quiet=args.quiet),
+            sigset,
+            stop,
+        )
         deliver(result, config, sigset.digest, outputs)
     return EXIT_INTERRUPTED if stop.is_set() else exit_code(result)
 

@@ -9,11 +9,13 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from scanner.cli.exits import EXIT_DIFFERENT
+from scanner.cli.written import emit
 from scanner.net.text import plain
 from scanner.report.bundle.verify import verification_lines, verify_bundle
 from scanner.report.formats import RenderContext, format_named
 from scanner.report.i18n import Catalog, cached_catalog
-from scanner.report.json_report import read_report, write_atomic
+from scanner.report.json_report import read_report
 from scanner.store.diff import DeviceRef, ScanDiff, diff
 from scanner.store.history import History, LoadedScan, default_db_path
 
@@ -40,7 +42,10 @@ def run_history(args: argparse.Namespace) -> int:
         return 0
     table = Table(title_justify="left")
     for key in ("id", "started", "targets", "devices", "cameras", "face"):
-        table.add_column(catalog.t(f"history.{key}"))
+        if key == "targets":
+            table.add_column(catalog.t(f"history.{key}"), overflow="fold", min_width=18, ratio=1)
+        else:
+            table.add_column(catalog.t(f"history.{key}"), no_wrap=key in ("id", "started"))
     for scan in scans:
         targets = escape(plain(" ".join(scan.targets)))  # as stored: shown as text, never as markup
         table.add_row(str(scan.id), escape(plain(scan.started_at)), targets, str(scan.devices), str(scan.cameras),
@@ -59,14 +64,15 @@ def _load(ref: str, db: Path | None) -> LoadedScan:
 
 
 def run_diff(args: argparse.Namespace) -> int:
-    """Print what changed from scan A to scan B; exit 0 (no change is not an error)."""
+    """Print what changed from scan A to scan B; exit 1 when anything did, 0 when nothing did (as diff(1))."""
     catalog = cached_catalog(args.lang)
     before = _load(args.scan_a, args.db).result
     after = _load(args.scan_b, args.db).result
-    print(catalog.t("diff.title", a=args.scan_a, b=args.scan_b))
-    for line in diff_lines(diff(before, after), catalog):
+    changes = diff(before, after)
+    print(catalog.t("diff.title", a=plain(args.scan_a), b=plain(args.scan_b)))
+    for line in diff_lines(changes, catalog):
         print(line)
-    return 0
+    return EXIT_DIFFERENT if any((changes.added, changes.removed, changes.moved, changes.verdict_changed)) else 0
 
 
 def run_report(args: argparse.Namespace) -> int:
@@ -75,8 +81,7 @@ def run_report(args: argparse.Namespace) -> int:
     fmt = format_named(args.format)
     context = RenderContext(cached_catalog(args.lang), args.jurisdiction, loaded.params)
     output = args.output or Path(f"camaudit-report{fmt.suffix}")
-    write_atomic(output, fmt.render(loaded.result, context))
-    print(f"{fmt.name.upper()} report written to {output}")
+    emit(output, fmt.render(loaded.result, context), f"{fmt.name.upper()} report written to {output}", args.quiet)
     return 0
 
 
