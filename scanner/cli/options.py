@@ -67,6 +67,12 @@ def scan_options(scan: argparse.ArgumentParser) -> None:
     scan.add_argument("--bundle", type=Path, help="write an evidence bundle (report, raw answers, hashes) here")
     scan.add_argument("--yes", action="store_true", help="confirm a scan of more than a /16 (65536 addresses)")
     scan.add_argument(
+        "--resume",
+        metavar="SCAN",
+        help="finish a stored partial scan (history id, latest, -2, or its JSON report): audit again only the "
+        "devices it did not finish, with its targets and ports",
+    )
+    scan.add_argument(
         "--rate",
         type=_positive,
         metavar="PER_SECOND",

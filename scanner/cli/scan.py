@@ -8,15 +8,18 @@ import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from scanner.cli.deliver import check_outputs, deliver
 from scanner.cli.exits import EXIT_INTERRUPTED, exit_code
 from scanner.cli.options import output_options, parse_ports
 from scanner.cli.targets import gather_targets
-from scanner.config import ScanConfig
+from scanner.config import CAMERA_PORTS, ScanConfig
 from scanner.credentials import Credentials, exposed_mode, load_credentials
 from scanner.declared.read import read_declared
+from scanner.errors import UsageError
+from scanner.model import ScanResult
+from scanner.pipeline.resume import merged, unfinished
 from scanner.report.i18n import cached_catalog
 
 
@@ -27,7 +30,8 @@ def run_scan_command(args: argparse.Namespace) -> int:
     from scanner.pipeline.scan import run_scan
     from scanner.progress import make_progress
 
-    targets = gather_targets(args.targets, args.target_file)
+    resumed = _resumed(args) if args.resume else None
+    targets = gather_targets(args.targets, args.target_file) if resumed is None else resumed.targets
     credentials = load_credentials(args.credentials) if args.credentials else Credentials()
     declared = read_declared(args.declared) if args.declared else None  # a bad inventory stops before any traffic
     if args.credentials and (mode := exposed_mode(args.credentials)) is not None:
@@ -35,7 +39,7 @@ def run_scan_command(args: argparse.Namespace) -> int:
         print(f"camaudit: {warning}", file=sys.stderr)
     config = ScanConfig(
         targets=targets,
-        ports=parse_ports(args.ports),
+        ports=parse_ports(args.ports) if args.ports or resumed is None else resumed.ports,
         credentials=credentials,
         allow_public=args.allow_public,
         use_nmap=not args.no_nmap,
@@ -55,12 +59,12 @@ def run_scan_command(args: argparse.Namespace) -> int:
     check_outputs(outputs)  # before any traffic: a scan is never run only for its report to be lost
     stop = threading.Event()
     with stop_on_signals(stop):  # delivery too: a late Ctrl-C must not cut the report short
-        result = run_scan(
-            config,
-            make_progress(False if args.no_progress or args.quiet else None, args.lang, quiet=args.quiet),
-            sigset,
-            stop,
-        )
+        progress = make_progress(False if args.no_progress or args.quiet else None, args.lang, quiet=args.quiet)
+        if resumed is None:
+            result = run_scan(config, progress, sigset, stop)
+        else:  # only the devices the stored scan did not finish (all of it when its discovery did not finish)
+            again = replace(config, targets=resumed.redo) if resumed.redo is not None else config
+            result = merged(resumed.stored, run_scan(again, progress, sigset, stop), resumed.redo, resumed.ref)
         deliver(result, config, sigset.digest, outputs)
     return EXIT_INTERRUPTED if stop.is_set() else exit_code(result)
 
@@ -88,3 +92,28 @@ def stop_on_signals(stop: threading.Event) -> Iterator[None]:
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
+
+
+@dataclass(frozen=True)
+class _Resumed:
+    """A stored partial scan to finish: its targets and ports, and the addresses to audit again (None: all)."""
+
+    ref: str
+    stored: ScanResult
+    targets: tuple[str, ...]
+    ports: tuple[int, ...]
+    redo: tuple[str, ...] | None
+
+
+def _resumed(args: argparse.Namespace) -> _Resumed:
+    """`--resume SCAN`: the stored scan (history reference or JSON report), checked to have something to finish."""
+    from scanner.cli.stored import load_scan
+
+    if args.targets or args.target_file:
+        raise UsageError("--resume audits the stored scan's own targets: give no targets with it")
+    loaded = load_scan(args.resume, args.db)
+    redo = unfinished(loaded.result)
+    if redo == ():
+        raise UsageError(f"scan {args.resume} finished: every device was audited, there is nothing to resume")
+    ports = tuple(loaded.params.ports) if loaded.params is not None else CAMERA_PORTS
+    return _Resumed(args.resume, loaded.result, tuple(loaded.result.targets), ports, redo)

@@ -54,7 +54,7 @@ def run_history(args: argparse.Namespace) -> int:
     return 0
 
 
-def _load(ref: str, db: Path | None) -> LoadedScan:
+def load_scan(ref: str, db: Path | None) -> LoadedScan:
     """A scan by history reference (id, `latest`, `-2`) or a JSON report file."""
     path = Path(ref)
     if path.suffix == ".json" or path.is_file():
@@ -66,8 +66,8 @@ def _load(ref: str, db: Path | None) -> LoadedScan:
 def run_diff(args: argparse.Namespace) -> int:
     """Print what changed from scan A to scan B; exit 1 when anything did, 0 when nothing did (as diff(1))."""
     catalog = cached_catalog(args.lang)
-    before = _load(args.scan_a, args.db).result
-    after = _load(args.scan_b, args.db).result
+    before = load_scan(args.scan_a, args.db).result
+    after = load_scan(args.scan_b, args.db).result
     changes = diff(before, after)
     print(catalog.t("diff.title", a=plain(args.scan_a), b=plain(args.scan_b)))
     for line in diff_lines(changes, catalog):
@@ -77,7 +77,7 @@ def run_diff(args: argparse.Namespace) -> int:
 
 def run_report(args: argparse.Namespace) -> int:
     """Re-render a stored scan (no rescanning) in one of the report formats (HTML, PDF, CSV, JSON)."""
-    loaded = _load(args.scan, args.db)
+    loaded = load_scan(args.scan, args.db)
     fmt = format_named(args.format)
     context = RenderContext(cached_catalog(args.lang), args.jurisdiction, loaded.params)
     output = args.output or Path(f"camaudit-report{fmt.suffix}")
