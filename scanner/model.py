@@ -98,13 +98,17 @@ class Sent:
     """What a request was, precisely enough to serve its answer again (replay, issue 12): never a credential.
 
     `body` is the request body without anything secret: for SOAP only the Body element (the WS-Security header
-    stays out); for a vendor login nothing at all."""
+    stays out); for a vendor login nothing at all. `login` says how the request proved the owner's login, so a
+    replay can ask for one as the device did: `basic` or `digest` (an HTTP or RTSP challenge answered, in
+    `realm`), `wsse` (a WS-Security UsernameToken alone), or "" (none was sent)."""
 
     protocol: str  # http | https | onvif | rtsp
     method: str
     url: str  # as sent: the device's address, port, path and query
     action: str = ""  # the SOAP operation (ONVIF)
     body: bytes = b""
+    login: str = ""  # "" | basic | digest | wsse
+    realm: str = ""  # the realm of the challenge that was answered
 
 
 @dataclass(frozen=True)

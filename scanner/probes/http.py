@@ -273,7 +273,7 @@ class HttpClient:
         self._pace = pace
         self._session = device_session()  # one connection pool: keep-alive across every request to the device
         self._digest = CappedDigestAuth(credential.username, credential.password, timeout) if credential else None
-        self._basic_ports: set[int] = set()  # ports whose device asked for Basic instead of Digest
+        self._basic_realms: dict[int, str] = {}  # ports whose device asked for Basic instead of Digest: its realm
 
     def __repr__(self) -> str:
         return f"HttpClient({self._address!r})"
@@ -326,6 +326,8 @@ class HttpClient:
             return scrub(obs, self._credential)
         if answer.url != url:
             line = printable(f"{method} {url} (redirected to {answer.url})", 400)
+        login, realm = login_used(answer.response, self._basic_realms.get(port, ""))
+        sent = dataclasses.replace(sent, login=login, realm=realm)
         obs = dataclasses.replace(self._observation(probe, line, at, answer), sent=sent)
         if answer.declined:
             obs = dataclasses.replace(obs, stopped=Reason.BASIC_IN_CLEAR)
@@ -375,7 +377,7 @@ class HttpClient:
         with self._login.offer():
             credential = self._login.require()  # refused before: not sent at all (ProbeError, LOGIN_REFUSED)
             basic = HTTPBasicAuth(credential.username, credential.password)
-            if port in self._basic_ports:
+            if port in self._basic_realms:
                 sent = _Sent(*self._paced(method, url, body, headers, basic))
             else:
                 sent = _Sent(*self._paced(method, url, body, headers, self._digest))
@@ -383,7 +385,8 @@ class HttpClient:
                     if not self._login.allows_basic(tls):
                         self._login.decline_basic(f"{method} {url}")
                         return _Sent(sent.response, sent.truncated, BASIC_DECLINED)
-                    self._basic_ports.add(port)  # the device wants Basic: answer it once, and remember
+                    # the device wants Basic: answer it once, and remember (with its realm, for the record)
+                    self._basic_realms[port] = auth_scheme(_challenge_text(sent.response))[1] or ""
                     sent = _Sent(*self._paced(method, url, body, headers, basic))
             self._judge_login(sent.response, f"{method} {url}")
             return sent
@@ -441,6 +444,21 @@ class HttpClient:
             values=tuple(values),
             truncated=answer.truncated,
         )
+
+
+def login_used(response: Any, basic_realm: str) -> tuple[str, str]:
+    """How the final request proved the login (`digest`, `basic` or ""), and the realm it answered: recorded so a
+    replay can ask for a login where the device did. The Authorization header itself never leaves this function."""
+    authorization = str(response.request.headers.get("Authorization") or "")
+    scheme = authorization.partition(" ")[0].lower()
+    if scheme == "basic":
+        return "basic", basic_realm
+    if scheme != "digest":
+        return "", ""
+    try:
+        return "digest", parse_challenges(authorization)[0].realm or ""
+    except ParseError:
+        return "digest", ""
 
 
 def _challenge_text(response: Any) -> str:

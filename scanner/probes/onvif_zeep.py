@@ -30,7 +30,14 @@ from scanner.net.redact import scrub
 from scanner.net.urls import same_host
 from scanner.net.xmlsafe import Element
 from scanner.probes import onvif_xml as ox
-from scanner.probes.http import NETWORK_ERRORS, USER_AGENT, CappedDigestAuth, device_session, send_capped
+from scanner.probes.http import (
+    NETWORK_ERRORS,
+    USER_AGENT,
+    CappedDigestAuth,
+    device_session,
+    login_used,
+    send_capped,
+)
 from scanner.probes.onvif_calls import Call, Exchange, RawCall, classify, not_a_response
 
 # zeep logs a traceback for every value it cannot convert (a year of `²`); a device's garbage is the observation's
@@ -129,6 +136,7 @@ class _Transport(Transport):
         self.last: Exchange | None = None
         self.sent = b""  # the last request's SOAP Body element, without the WS-Security header
         self.url = ""  # where it went
+        self.login: tuple[str, str] = ("", "")  # the HTTP login the last request answered with, and its realm
 
     def load(self, url: str) -> bytes:
         raise ExternalReferenceForbidden(url)  # the WsdlCache loaded every document; a device gives none
@@ -137,7 +145,7 @@ class _Transport(Transport):
         raise ProbeError("SOAP over HTTP GET is not used")
 
     def post(self, address: str, message: Any, headers: Any) -> Any:
-        self.last = None
+        self.last, self.login = None, ("", "")
         self.sent, self.url = ox.soap_body(message), address
         if not same_host(urlsplit(address).hostname, self._address):
             raise ProbeError("refused to contact a host other than the audited address")
@@ -147,6 +155,7 @@ class _Transport(Transport):
         )
         raw = tuple((str(k), str(v)) for k, v in response.raw.headers.items())
         self.last = Exchange(response.status_code, raw, response.content)
+        self.login = login_used(response, "")
         if truncated:
             size = len(response.content)  # the cap: 1 MiB, less once a device has sent a lot
             cap = f"{size >> 20} MiB" if size >= 1 << 20 else f"{size} bytes"
@@ -269,6 +278,12 @@ class Caller:
             detail=detail,
             values=values,
             stopped=cause_of(error) if error is not None and outcome == FAILED else None,
-            sent=Sent("onvif", "POST", transport.url, operation, transport.sent),
+            sent=Sent("onvif", "POST", transport.url, operation, transport.sent, *self._login(transport)),
         )
         return scrub(obs, self.device.credential), root if outcome == OK else None
+
+    def _login(self, transport: _Transport) -> tuple[str, str]:
+        """The HTTP login the request answered, else `wsse` when it carried only a UsernameToken, else none."""
+        if transport.login[0] or transport is not self.device.authed or self.device.credential is None:
+            return transport.login
+        return "wsse", ""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import secrets
 import select
@@ -217,6 +218,7 @@ class _Attempt:
     realm: str | None
     note: str
     stopped: Reason | None = None  # the login was not offered for a reason of the scan's own (Basic in clear)
+    login: str = ""  # the scheme of the challenge answered (basic, digest), "" when none was
 
 
 class _Client:
@@ -255,8 +257,10 @@ class _Client:
                 self.login.accept()
         if answer.status in (401, 403):
             self._refused = True
-            return _Attempt(answer, realm, "the device refused the supplied credentials")
-        return _Attempt(answer, realm, f"answered the {challenge.scheme.capitalize()} challenge")
+            return _Attempt(answer, realm, "the device refused the supplied credentials", login=challenge.scheme)
+        return _Attempt(
+            answer, realm, f"answered the {challenge.scheme.capitalize()} challenge", login=challenge.scheme
+        )
 
     def _challenge(self, reply: RtspReply) -> tuple[str | None, Challenge | None]:
         try:
@@ -298,6 +302,8 @@ def _observe(client: _Client, probe: str, method: str, uri: str, extra: dict[str
     except (OSError, ProbeError, ParseError, ValueError) as exc:
         return Observation(probe, line, FAILED, at=at, detail=_failure(exc), stopped=cause_of(exc), sent=sent)
     reply = attempt.reply
+    if attempt.login:
+        sent = dataclasses.replace(sent, login=attempt.login, realm=attempt.realm or "")
     values = _values(probe, reply, attempt.realm)
     detail = attempt.note or ("" if reply.status == 200 else f"RTSP {reply.status} {printable(reply.reason, 80)}")
     outcome = outcome_of_status(reply.status)

@@ -147,7 +147,8 @@ def observation_file(address: str, obs: Observation, secrets: Sequence[str] = ()
     if sent is not None:
         encoded = base64.b64encode(redact_bytes(sent.body, secrets)).decode("ascii")
         lines += [f"sent-protocol: {sent.protocol}", f"sent-method: {sent.method}", f"sent-url: {sent.url}",
-                  f"sent-action: {sent.action}", f"sent-body-base64: {encoded}"]  # fmt: skip
+                  f"sent-action: {sent.action}", f"sent-body-base64: {encoded}", f"sent-login: {sent.login}",
+                  f"sent-realm: {sent.realm}"]  # fmt: skip
     lines += [f"value.{name}: {' | '.join(items)}" for name, items in obs.values]
     lines.append("values-json: " + json.dumps({name: list(items) for name, items in obs.values}, ensure_ascii=False))
     lines += ["", "--- headers ---"]
@@ -199,4 +200,12 @@ def _sent(fields: Mapping[str, str]) -> Sent | None:
     if "sent-method" not in fields:
         return None
     body = base64.b64decode(fields.get("sent-body-base64") or "", validate=True)
-    return Sent(fields["sent-protocol"], fields["sent-method"], fields["sent-url"], fields.get("sent-action", ""), body)
+    return Sent(
+        fields["sent-protocol"],
+        fields["sent-method"],
+        fields["sent-url"],
+        fields.get("sent-action", ""),
+        body,
+        fields.get("sent-login", ""),
+        fields.get("sent-realm", ""),
+    )
