@@ -33,6 +33,7 @@ ALLOWED: dict[str, set[str]] = {
     "report": BASE | {"net", "datafile", "declared"},
     "store": BASE | {"report", "declared"},
     "lab": BASE | {"datafile"},
+    "replay": BASE | {"datafile", "config", "lab", "report"},
     "progress": {"net", "report"},  # its words come from the report's catalogue
     "cli": {"*"},
     "__main__": {"cli"},

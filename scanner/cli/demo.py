@@ -55,7 +55,7 @@ def run_demo(args: argparse.Namespace) -> int:
         say(words.t("demo.premises", count=len(lab.devices), network=lab.network))
         credentials = Credentials()
         if not args.no_credentials:
-            credentials = load_credentials(_write_private(Path(tmp) / "lab-credentials.toml", lab.credentials_toml()))
+            credentials = load_credentials(write_private(Path(tmp) / "lab-credentials.toml", lab.credentials_toml()))
         config = ScanConfig(targets=(lab.network,), credentials=credentials)
         sigset = load_signatures()
         started = time.monotonic()
@@ -123,7 +123,7 @@ def _differences(device: LabDevice, report: DeviceReport, with_credentials: bool
     return lines
 
 
-def _write_private(path: Path, text: str) -> Path:
+def write_private(path: Path, text: str) -> Path:
     """Write a file only the current user can read (it holds the lab's logins)."""
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
@@ -137,7 +137,7 @@ def run_lab(args: argparse.Namespace) -> int:
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     with start_lab(args.network) as lab, tempfile.TemporaryDirectory(prefix="camaudit-lab-") as tmp:
-        creds = _write_private(Path(tmp) / "lab-credentials.toml", lab.credentials_toml())
+        creds = write_private(Path(tmp) / "lab-credentials.toml", lab.credentials_toml())
         for device in lab.devices:
             ports = ", ".join(f"{name} {port}" for name, port in sorted(device.ports.items()))
             out.print(f"{device.address:<15} {device.persona.id:<14} {device.persona.name} [{ports}]")

@@ -15,12 +15,13 @@ from typing import NoReturn
 
 from scanner import __version__
 from scanner.cli.completion import print_completion
-from scanner.cli.demo import run_demo, run_lab
+from scanner.cli.demo import run_demo
 from scanner.cli.exits import EXIT_INTERRUPTED, EXIT_USAGE
 from scanner.cli.options import db_option, lang_option, report_options, scan_options
 from scanner.cli.reconcile import declared_option, reconcile_parser, run_reconcile
 from scanner.cli.rejudge import add_parser as add_rejudge_parser
 from scanner.cli.rejudge import run_rejudge
+from scanner.cli.replay import add_replay_option, run_lab_command
 from scanner.cli.scan import run_scan_command
 from scanner.cli.signatures import run_signatures
 from scanner.cli.stored import run_diff, run_history, run_report, run_verify
@@ -33,7 +34,7 @@ Handler = Callable[[argparse.Namespace], int]
 COMMANDS: Mapping[str, Handler] = {
     "scan": run_scan_command,
     "demo": run_demo,
-    "lab": run_lab,
+    "lab": run_lab_command,
     "signatures": run_signatures,
     "verify": run_verify,
     "history": run_history,
@@ -140,8 +141,9 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--no-progress", action="store_true")
     report_options(demo)
 
-    lab = sub.add_parser("lab", help="run the emulated premises until Ctrl-C (for trying camaudit by hand)")
-    lab.add_argument("--network", help="loopback network for the lab (default: a free one of 127.77.x.0/24)")
+    lab = sub.add_parser("lab", help="run the emulated premises, or replay a recording, until Ctrl-C")
+    lab.add_argument("--network", help="loopback network (default: a free one of 127.77.x.0/24, replay 127.78.x.0/24)")
+    add_replay_option(lab)
 
     sig = sub.add_parser("signatures", help="check or list the face-analytics signatures")
     sig.add_argument("action", choices=("validate", "list"))

@@ -1,0 +1,109 @@
+"""The replay: every recorded device on its own loopback address, served by one asyncio loop in a thread."""
+
+from __future__ import annotations
+
+import asyncio
+import errno
+import json
+import logging
+from collections.abc import Sequence
+
+from scanner.errors import LabError
+from scanner.lab.device import ServeTcp, TcpListener, UdpListener
+from scanner.lab.loop import LoopHost
+from scanner.lab.ports import can_bind_privileged
+from scanner.replay.device import listeners
+from scanner.replay.plan import Placed, place, replay_network
+from scanner.replay.records import RecordedDevice
+
+REPLAY_LOGIN = ("replay", "any password")  # the replay accepts any login; a credentials file needs one
+log = logging.getLogger(__name__)
+
+_REASONS = {
+    errno.EADDRINUSE: "address already in use",
+    errno.EACCES: "permission denied (ports below 1024 need root; pass standard_ports=False)",
+    errno.EADDRNOTAVAIL: "address not available",
+}
+
+
+class Replay(LoopHost):
+    """Context manager serving recorded devices: `with Replay(load_recordings(path)) as replay: ...`."""
+
+    _thread_name = "camaudit-replay"
+
+    def __init__(
+        self, devices: Sequence[RecordedDevice], network: str = "127.77.200.0/24", standard_ports: bool | None = None
+    ) -> None:
+        net = replay_network(network)
+        standard = can_bind_privileged(str(net.network_address + 1)) if standard_ports is None else standard_ports
+        self.devices: tuple[Placed, ...] = place(devices, network, standard)
+        self.network = str(net)
+        super().__init__()
+        self._servers: list[asyncio.AbstractServer] = []
+        self._transports: list[asyncio.BaseTransport] = []
+        self._connections: dict[asyncio.Task[object], asyncio.StreamWriter] = {}
+
+    def credentials_toml(self) -> str:
+        """A camaudit credentials file for the replay network (any login is accepted)."""
+        user, password = (json.dumps(part) for part in REPLAY_LOGIN)
+        return (
+            "# camaudit credentials for a replay: it accepts any login, the recording holds no password\n"
+            f"[[credentials]]\ntargets = [{json.dumps(self.network)}]\nusername = {user}\npassword = {password}\n"
+        )
+
+    async def _bind_all(self) -> None:
+        for placed in self.devices:
+            for listener in listeners(placed):
+                try:
+                    await self._bind(placed.address, listener)
+                except OSError as exc:
+                    await self._close_all()
+                    reason = _REASONS.get(exc.errno or 0, exc.strerror or str(exc))
+                    kind = "udp" if isinstance(listener, UdpListener) else "tcp"
+                    raise LabError(
+                        f"cannot listen on {placed.address}:{listener.port}/{kind} ({placed.device.name}): {reason}"
+                    ) from None
+
+    async def _bind(self, address: str, listener: TcpListener | UdpListener) -> None:
+        loop = asyncio.get_running_loop()
+        if isinstance(listener, UdpListener):
+            transport, _ = await loop.create_datagram_endpoint(listener.protocol, local_addr=(address, listener.port))
+            self._transports.append(transport)
+            return
+        server = await asyncio.start_server(
+            self._tracked(listener.serve), host=address, port=listener.port, limit=listener.limit, reuse_address=True
+        )
+        self._servers.append(server)
+
+    def _tracked(self, serve: ServeTcp) -> ServeTcp:
+        async def on_connect(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            task = asyncio.current_task()
+            assert task is not None
+            self._connections[task] = writer
+            try:
+                await serve(reader, writer)
+            except asyncio.CancelledError:
+                pass  # stop() gave up waiting for this connection
+            except Exception:  # a replay bug must not take the loop down; say where it happened
+                log.exception("replay connection handler failed")
+                writer.close()
+            finally:
+                self._connections.pop(task, None)
+
+        return on_connect
+
+    async def _close_all(self) -> None:
+        for server in self._servers:
+            server.close()
+        for transport in self._transports:
+            transport.close()
+        for writer in list(self._connections.values()):
+            writer.transport.abort()
+        pending = set(self._connections)
+        if pending:
+            _, pending = await asyncio.wait(pending, timeout=2.0)
+        for task in pending:
+            task.cancel()
+        for server in self._servers:
+            await server.wait_closed()
+        self._servers, self._transports = [], []
