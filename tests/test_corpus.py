@@ -58,6 +58,17 @@ def test_each_recorded_device_is_judged_as_its_expectation_says(name, corpus, sc
         assert reason is not None, "an unknown verdict always says why"
 
 
+@pytest.mark.lab
+def test_onvif_analytics_are_not_taken_for_absent_when_the_profiles_were_not_read(scanned):
+    """go2rtc's Dahua answered GetCapabilities only: its analytics service is listed, its profiles and the service's
+    capabilities were never answered, so nothing says the analytics checks are absent: they are unread."""
+    report = scanned["dahua-onvif-camera-go2rtc"]
+    assert report.coverage.absent == ()
+    assert "onvif.analytics.rules" in report.coverage.unread
+    notes = {(n.check, n.reason, n.detail) for n in report.not_checked}
+    assert ("onvif.analytics", "no_answer_to", "GetProfiles") in notes
+
+
 def test_the_corpus_has_twenty_real_devices_of_four_makers_with_their_provenance(corpus):
     assert len(corpus) >= 20
     assert {d.vendor for d in corpus.values()} >= {"Axis", "Reolink", "Hikvision", "Dahua"}

@@ -60,6 +60,9 @@ class _Sequence:
         self.absent: set[str] = set()
         self.xaddrs: dict[str, str] = {}
         self.offset: float | None = None
+        # What a service's absence may be concluded from: the service list, and the media profiles, as read.
+        self.services_read = False
+        self.profiles_read = False
 
     @property
     def refused(self) -> bool:
@@ -130,11 +133,13 @@ class _Sequence:
         params = {"IncludeCapability": False}
         services = Call("device", "onvif.device.services", "GetServices", params, "IncludeCapability=false")
         root = self.pre_auth(services)
+        self.services_read = root is not None
         found = list(ox.service_xaddrs(root)) if root is not None else []
         capabilities = Call(
             "device", "onvif.device.capabilities", "GetCapabilities", {"Category": "All"}, "Category=All"
         )
         root = self.pre_auth(capabilities)
+        self.services_read = self.services_read or root is not None
         found += list(ox.capability_xaddrs(root)) if root is not None else []
         for namespace, xaddr in found:  # GetServices first: its XAddrs win
             try:
@@ -189,6 +194,7 @@ def _media(seq: _Sequence) -> tuple[tuple[str, ...], tuple[str, ...]]:
         seq.skipped.append(NotChecked("onvif.media", reason))
         return (), ()
     root = seq.authed(Call("media", "onvif.media.profiles", "GetProfiles"), url)
+    seq.profiles_read = root is not None
     uris: list[str] = []
     setup = {"Stream": "RTP-Unicast", "Transport": {"Protocol": "RTSP"}}
     for token in _values(root, "onvif.media.profiles", "profiles")[:MAX_PROFILES]:
@@ -205,10 +211,18 @@ def _media(seq: _Sequence) -> tuple[tuple[str, ...], tuple[str, ...]]:
 
 
 def _analytics(seq: _Sequence, tokens: tuple[str, ...]) -> None:
+    # Absence is concluded only from what was read: the service list, the profiles, the service's capabilities.
     url = seq.xaddrs.get(ox.NS_ANALYTICS)
+    if url is None and not seq.services_read:
+        seq.skipped.append(NotChecked("onvif.analytics", Reason.NO_ANSWER_TO, "GetServices, GetCapabilities"))
+        return
     if url is None:
         seq.skipped.append(NotChecked("onvif.analytics", Reason.NO_ANALYTICS))
         seq.absent.update(ANALYTICS_PROBES)
+        return
+    if not tokens and not seq.profiles_read:  # the profiles name the configurations: unread, nothing is known
+        asked = "GetProfiles" if ox.NS_MEDIA in seq.xaddrs else "GetProfiles (no Media service listed)"
+        seq.skipped.append(NotChecked("onvif.analytics", Reason.NO_ANSWER_TO, asked))
         return
     if not tokens:  # no analytics configuration in any profile: no rule or module runs
         seq.skipped.append(NotChecked("onvif.analytics", Reason.NO_ANALYTICS_CONFIG))
@@ -216,7 +230,9 @@ def _analytics(seq: _Sequence, tokens: tuple[str, ...]) -> None:
         return
     for flag, probe in (("RuleOptionsSupported", "onvif.analytics.rule_options"),
                         ("SupportedMetadata", "onvif.analytics.supported_metadata")):  # fmt: skip
-        if not _offers(seq, flag):
+        if seq.analytics_caps is None:
+            seq.skipped.append(NotChecked(probe, Reason.NO_ANSWER_TO, "GetServiceCapabilities"))
+        elif not _offers(seq, flag):
             seq.absent.add(probe)  # the service's capabilities do not offer it
     for token in tokens[:MAX_PROFILES]:
         params, label = {"ConfigurationToken": token}, f"ConfigurationToken={token}"
@@ -239,6 +255,9 @@ def _offers(seq: _Sequence, flag: str) -> bool:
 
 def _events(seq: _Sequence) -> None:
     url = seq.xaddrs.get(ox.NS_EVENTS)
+    if url is None and not seq.services_read:
+        seq.skipped.append(NotChecked("onvif.events", Reason.NO_ANSWER_TO, "GetServices, GetCapabilities"))
+        return
     if url is None:
         seq.skipped.append(NotChecked("onvif.events", Reason.NO_EVENTS))
         seq.absent.add("onvif.events.properties")
