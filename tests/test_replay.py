@@ -1,9 +1,14 @@
-"""Replay (issue 12): the demo premises scanned, their evidence bundle served again on another loopback network
-(`camaudit lab --replay`), and scanned through the whole pipeline: every device gets the verdict, identity, findings,
-notes and coverage of the original scan, whether the replay runs on the recorded ports or the lab's high ports."""
+"""Replay and shareable recordings (issue 12): the demo premises scanned, their evidence bundle served again on
+another loopback network (`camaudit lab --replay`) and scanned through the whole pipeline: every device gets the
+verdict, identity, findings, notes and coverage of the original scan, on the recorded ports or the lab's high ports.
+A shareable recording of the bundle (`camaudit share`) holds none of the demo's serials, MACs or addresses, and its
+replay is judged the same."""
 
 from __future__ import annotations
 
+import hashlib
+import json
+import shutil
 import subprocess
 import sys
 import time
@@ -11,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from scanner.cli.main import main
 from scanner.config import ScanConfig
 from scanner.credentials import load_credentials
 from scanner.lab import Lab, load_personas
@@ -21,6 +27,7 @@ from scanner.pipeline.scan import run_scan
 from scanner.replay.host import Replay
 from scanner.replay.load import load_recordings
 from scanner.report.bundle.params import bundle_params
+from scanner.report.bundle.share import share_bundle
 from scanner.report.bundle.write import write_bundle
 
 pytestmark = pytest.mark.lab
@@ -111,3 +118,61 @@ def test_camaudit_lab_replay_serves_the_bundle_until_stopped(demo, tmp_path):
         _, err = process.communicate(timeout=15)
     assert process.returncode == 0
     assert "replay stopped" in err
+
+
+def _spellings(mac: str) -> set[str]:
+    digits = mac.replace(":", "").replace("-", "").lower()
+    pairs = [digits[i : i + 2] for i in range(0, 12, 2)]
+    found = {sep.join(pairs) for sep in (":", "-", "")}
+    return found | {s.upper() for s in found}
+
+
+def test_a_shareable_recording_of_the_demo_keeps_none_of_its_serials_macs_addresses_or_names(demo, tmp_path, capsys):
+    directory, original = demo
+    shared = tmp_path / "shared"
+    assert main(["share", str(directory), "-o", str(shared)]) == 0
+    assert "Shareable recording written" in capsys.readouterr().out
+    personas = load_personas()
+    secrets = {p.serial for p in personas} | {s for p in personas for s in _spellings(p.mac)}
+    secrets |= {d.address for d in original.devices} | {NETWORK.split("/")[0].rsplit(".", 1)[0] + "."}
+    secrets |= {d.identity.serial for d in original.devices if d.identity.serial}
+    secrets |= {p.device_name for p in personas if " " in p.device_name}  # the names owners gave (Lobby Entrance)
+    everything = b"".join(p.read_bytes() for p in sorted(shared.rglob("*")) if p.is_file())
+    assert [s for s in sorted(secrets) if s and s.encode() in everything] == []
+    assert not any(p.name for p in shared.rglob("*") if "127.77." in str(p))
+    assert main(["verify", str(shared)]) == 0
+    manifest = json.loads((shared / "manifest.json").read_text(encoding="utf-8"))
+    original_hash = hashlib.sha256((directory / "manifest.json").read_bytes()).hexdigest()
+    assert manifest["derived_from"]["manifest_sha256"] == original_hash
+    assert manifest["params"]["host"] == "not shared"
+
+
+def test_a_shareable_recording_replays_to_the_same_verdicts(demo, tmp_path):
+    """Only identifiers changed: a replay of the shareable recording is judged as the demo was."""
+    directory, original = demo
+    shared = tmp_path / "shared"
+    share_bundle(directory, shared)
+    with Replay(load_recordings(shared), network=REPLAY_NETWORK) as replay:
+        replayed = _scan(replay.network, tmp_path, replay.credentials_toml())
+
+    def summary(result: ScanResult) -> list[tuple[object, ...]]:
+        return sorted(
+            (d.identity.vendor or "", d.identity.model or "", d.role, d.face_analytics,
+             tuple(sorted(f.rule for f in d.findings)), tuple(sorted((n.check, n.reason) for n in d.not_checked)))
+            for d in result.devices
+        )  # fmt: skip
+
+    assert summary(replayed) == summary(original)
+
+
+def test_a_tampered_bundle_is_neither_shared_nor_replayed(demo, tmp_path, capsys):
+    directory, _ = demo
+    copy = tmp_path / "copy"
+    shutil.copytree(directory, copy)
+    victim = sorted((copy / "evidence").rglob("*.txt"))[0]
+    victim.write_bytes(victim.read_bytes().replace(b"probe:", b"probe;", 1))
+    assert main(["share", str(copy), "-o", str(tmp_path / "out")]) == 2
+    assert main(["lab", "--replay", str(copy), "--network", REPLAY_NETWORK]) == 2
+    err = capsys.readouterr().err
+    assert err.count(str(victim.relative_to(copy))) == 2
+    assert not (tmp_path / "out").exists()

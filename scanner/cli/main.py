@@ -23,6 +23,8 @@ from scanner.cli.rejudge import add_parser as add_rejudge_parser
 from scanner.cli.rejudge import run_rejudge
 from scanner.cli.replay import add_replay_option, run_lab_command
 from scanner.cli.scan import run_scan_command
+from scanner.cli.share import add_parser as add_share_parser
+from scanner.cli.share import run_share
 from scanner.cli.signatures import run_signatures
 from scanner.cli.stored import run_diff, run_history, run_report, run_verify
 from scanner.errors import CamauditError
@@ -42,6 +44,7 @@ COMMANDS: Mapping[str, Handler] = {
     "report": run_report,
     "rejudge": run_rejudge,
     "reconcile": run_reconcile,
+    "share": run_share,
     "completion": lambda args: print_completion(build_parser(), args.shell),
 }
 
@@ -174,6 +177,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_rejudge_parser(sub)
     reconcile_parser(sub)
+    add_share_parser(sub)
     completion = sub.add_parser(
         "completion",
         help="print a shell completion script (bash or zsh)",

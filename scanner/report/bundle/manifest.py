@@ -31,10 +31,17 @@ class EvidenceFile:
     cited_by: tuple[str, ...]
 
 
-def build_manifest(files: Mapping[str, bytes], params: BundleParams, evidence: Sequence[EvidenceFile]) -> bytes:
-    """The manifest's exact bytes (what a signature covers): sorted, deterministic JSON."""
+def build_manifest(
+    files: Mapping[str, bytes],
+    params: BundleParams,
+    evidence: Sequence[EvidenceFile],
+    derived_from: Mapping[str, Any] | None = None,
+) -> bytes:
+    """The manifest's exact bytes (what a signature covers): sorted, deterministic JSON. A bundle made from another
+    one (a shareable recording) says so in `derived_from`: the original manifest's hash and what was changed."""
     listing = [{"path": p, "sha256": hashlib.sha256(d).hexdigest(), "size": len(d)} for p, d in sorted(files.items())]
-    document = {
+    extra = {"derived_from": dict(derived_from)} if derived_from is not None else {}
+    document = extra | {
         "manifest_version": MANIFEST_VERSION,
         "tool": {"name": TOOL_NAME, "version": __version__},
         "created_at": utc_now(),

@@ -37,7 +37,7 @@ def write_bundle(
     """
     if signing_key is not None:
         check_signing_key(signing_key)  # a bad key is said before anything is written, not after
-    _prepare(directory)
+    prepare(directory)
     files: dict[str, bytes] = {REPORT: render(redact_result(result, secrets)).encode("utf-8")}
     evidence = []
     for number, device in enumerate(result.devices, start=1):
@@ -49,12 +49,12 @@ def write_bundle(
             raise UsageError(f"bundle: {name!r} cannot be added as a top-level file")
         files[name] = data
     for path, data in files.items():
-        _write_new(directory, path, data)
+        write_new(directory, path, data)
     manifest = build_manifest(files, params, evidence)
     signature = sign(manifest, signing_key) if signing_key is not None else None  # a bad key: before the manifest
-    _write_new(directory, MANIFEST, manifest)
+    write_new(directory, MANIFEST, manifest)
     if signature is not None:
-        _write_new(directory, SIGNATURE, signature)
+        write_new(directory, SIGNATURE, signature)
     return directory / MANIFEST
 
 
@@ -78,7 +78,8 @@ def check_bundle_target(directory: Path) -> None:
         raise UsageError(f"bundle: cannot create {directory}: {ancestor} is not writable")
 
 
-def _prepare(directory: Path) -> None:
+def prepare(directory: Path) -> None:
+    """Create the bundle's directory (new, or empty), owner-only; UsageError when a bundle cannot be written there."""
     check_bundle_target(directory)
     try:
         directory.mkdir(parents=True, exist_ok=True, mode=DIRECTORY_MODE)
@@ -86,7 +87,7 @@ def _prepare(directory: Path) -> None:
         raise UsageError(f"bundle: cannot create {directory}: {exc.strerror or exc}") from None
 
 
-def _write_new(directory: Path, relative: str, data: bytes) -> None:
+def write_new(directory: Path, relative: str, data: bytes) -> None:
     """A new owner-only file in the bundle, in owner-only folders; never through a link, never over a file."""
     target = directory
     try:
