@@ -145,7 +145,10 @@ def _transform(
         changed = _pseudonymised(obs, pseudo)
         hashes[obs.sha256] = changed.sha256
         new_path = f"{rename.get(folder, folder)}/{name}"
-        out.files[new_path], _ = observation_file(address, changed)
+        data, _ = observation_file(address, changed)
+        if b"\nbody-redacted: yes\n" in files[path]:  # the original body had a credential removed: still true
+            data = data.replace(b"\nbody-redacted: no\n", b"\nbody-redacted: yes\n", 1)
+        out.files[new_path] = data
         entry = evidence.get(path, {})
         cited = tuple(str(rule) for rule in entry.get("cited_by") or ())
         out.evidence.append(
