@@ -11,6 +11,9 @@ from scanner.model import DeviceReport, Observation, Sent
 from scanner.replay.records import DEFAULT_PORTS, Exchange, RecordedDevice, operation_name
 from scanner.report.bundle.read import read_bundle
 from scanner.report.bundle.verify import verify_bundle
+from scanner.vocabulary import Reason
+
+IN_CLEAR = frozenset({Reason.BASIC_IN_CLEAR, Reason.LOGIN_IN_CLEAR})  # the scan declined to send the login in clear
 
 
 def load_bundle(directory: Path) -> tuple[RecordedDevice, ...]:
@@ -26,7 +29,9 @@ def load_bundle(directory: Path) -> tuple[RecordedDevice, ...]:
         host = device.inputs.host
         exchanges = tuple(exchange(obs.sent, obs) for obs in device.observations if obs.sent is not None)
         name = _name(reports.get(host.address), host.address)
-        devices.append(RecordedDevice(name, host.address, host.open_ports, exchanges, host.wsd))
+        declined = [n.reason for n in device.inputs.skipped] + [o.stopped for o in device.observations]
+        clear = not any(reason in IN_CLEAR for reason in declined)
+        devices.append(RecordedDevice(name, host.address, host.open_ports, exchanges, host.wsd, clear))
     if not devices:
         raise UsageError(f"bundle {directory} records no audited device to replay")
     return tuple(devices)

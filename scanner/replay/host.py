@@ -44,12 +44,18 @@ class Replay(LoopHost):
         self._connections: dict[asyncio.Task[object], asyncio.StreamWriter] = {}
 
     def credentials_toml(self) -> str:
-        """A camaudit credentials file for the replay network (any login is accepted)."""
+        """A camaudit credentials file for the replayed devices: any login is accepted. Each device's entry lets the
+        login go in clear (`allow_basic`) where the recording's scan did, and only there, so a replay is asked and
+        answers as the original was."""
         user, password = (json.dumps(part) for part in REPLAY_LOGIN)
-        return (
-            "# camaudit credentials for a replay: it accepts any login, the recording holds no password\n"
-            f"[[credentials]]\ntargets = [{json.dumps(self.network)}]\nusername = {user}\npassword = {password}\n"
-        )
+        parts = ["# camaudit credentials for a replay: it accepts any login, the recording holds no password\n"]
+        for placed in self.devices:
+            clear = "true" if placed.device.clear_login else "false"
+            parts.append(
+                f"[[credentials]]\ntargets = [{json.dumps(placed.address)}]\nusername = {user}\n"
+                f"password = {password}\nallow_basic = {clear}\n"
+            )
+        return "\n".join(parts)
 
     async def _bind_all(self) -> None:
         for placed in self.devices:

@@ -45,13 +45,15 @@ class Exchange:
 @dataclass(frozen=True)
 class RecordedDevice:
     """One device of a recording: a name to show, the address it had (None when the recording does not say), the
-    TCP ports it had open, its WS-Discovery replies and its exchanges in the order they happened."""
+    TCP ports it had open, its exchanges in the order they happened, its WS-Discovery replies, and whether the scan
+    that recorded it sent the login in clear where the device asked for that (False: it declined to)."""
 
     name: str
     address: str | None
     ports: tuple[int, ...]
     exchanges: tuple[Exchange, ...]
     wsd: tuple[WsdReply, ...] = ()
+    clear_login: bool = True  # the recording's scan let the login go in clear (Basic, a login form over HTTP)
 
     @property
     def all_ports(self) -> tuple[int, ...]:
