@@ -131,7 +131,7 @@ def test_a_shareable_recording_of_the_demo_keeps_none_of_its_serials_macs_addres
     directory, original = demo
     shared = tmp_path / "shared"
     assert main(["share", str(directory), "-o", str(shared)]) == 0
-    assert "Shareable recording written" in capsys.readouterr().out
+    assert "Shareable recording written" in capsys.readouterr().err
     personas = load_personas()
     secrets = {p.serial for p in personas} | {s for p in personas for s in _spellings(p.mac)}
     secrets |= {d.address for d in original.devices} | {NETWORK.split("/")[0].rsplit(".", 1)[0] + "."}
