@@ -208,7 +208,9 @@ def _answer(t: AnswerTable, ctx: _Context) -> AnswerMeaning:
 
 
 def _channels(t: ChannelsTable, ctx: _Context) -> ChannelSource:
-    return ChannelSource(**t.model_dump(exclude={"vendor"}), vendor=t.vendor or ctx.vendor or "", source=ctx.label)
+    fields = t.model_dump(exclude={"vendor", "require"})
+    vendor = t.vendor or ctx.vendor or ""
+    return ChannelSource(**fields, vendor=vendor, require=tuple(t.require.items()), source=ctx.label)
 
 
 def _vendor(t: VendorTable, ctx: _Context) -> VendorInfo:

@@ -32,7 +32,9 @@ MATCHER_KEYS: dict[str, tuple[str | None, tuple[str, ...]]] = {
     "kv": ("key", ("sibling", "unless", *COMPARISONS, *PROOFS)),
     "json": ("path", (*COMPARISONS, *PROOFS)),
 }
-ANSWER_MEANINGS = ("absent",)  # what a vendor's `[[answer]]` says an answer means
+# What a vendor's `[[answer]]` says an answer means: "absent" (the device lacks the function: the check concludes),
+# "error" (the vendor's own error answer, sent with HTTP 200: the check is not read, and no rule reads the answer).
+ANSWER_MEANINGS = ("absent", "error")
 
 
 @dataclass(frozen=True)
@@ -189,8 +191,9 @@ class StreamPath:
 
 @dataclass(frozen=True)
 class AnswerMeaning:
-    """How a vendor says, in answers to its own requests, that it lacks a function (`[[answer]]`): such an
-    answer concludes its check as absent instead of leaving it unread."""
+    """How a vendor words, in answers to its own requests, that it lacks a function (`[[answer]]`, meaning
+    "absent": the check concludes as absent instead of staying unread) or that a request failed although the HTTP
+    status says 200 (meaning "error": the answer is not a read, and no rule reads it)."""
 
     id: str
     vendor: str
@@ -206,8 +209,11 @@ class AnswerMeaning:
 class ChannelSource:
     """Where a vendor lists a device's video channels and the cameras behind them (`[[channels]]`).
 
-    `item` selects one element per channel (an xml path, or a json path to a list's items); the other fields are
-    paths relative to it. A device that does not list channels (a camera) has the `default` ones.
+    `item` selects one element per channel: an xml path, a json path to a list's items, or (`kv:`) a regex that
+    full-matches the part of a `key=value` key before its last dot, with a named group that `channel` names (the
+    slot number). The other fields are paths relative to the item (kv: the key's last component). An item is a
+    channel only when every `require` field matches its regex (an enabled slot). A device that does not list
+    channels (a camera) has the `default` ones.
     """
 
     id: str
@@ -223,6 +229,7 @@ class ChannelSource:
     default: tuple[str, ...] = ("1",)
     sources: tuple[str, ...] = ()
     source: str = ""
+    require: tuple[tuple[str, str], ...] = ()  # (field, regex) that must hold for an item to be a channel
 
 
 @dataclass(frozen=True)

@@ -348,7 +348,7 @@ class ChannelsTable(Table):
     id: Ident
     vendor: StrictStr | None = None
     probe: Text
-    item: StrictStr
+    item: Annotated[StrictStr, Matches("^(xml|json|kv):", "must start with xml:, json: or kv:")]
     channel: StrictStr
     name: StrictStr | None = None
     address: StrictStr | None = None
@@ -356,7 +356,22 @@ class ChannelsTable(Table):
     serial: StrictStr | None = None
     maker: StrictStr | None = None
     default: Names = ("1",)
+    require: dict[StrictStr, Regex] = {}
     sources: Sources
+
+    @model_validator(mode="after")
+    def _kv_item_numbers_its_slot(self) -> ChannelsTable:
+        """A kv item is a key regex whose named group `channel` names; its fields are key components."""
+        if not self.item.startswith("kv:"):
+            return self
+        pattern = _regex(self.item.removeprefix("kv:"))
+        if self.channel not in re.compile(pattern).groupindex:
+            raise fail(f"a kv item needs a named group (?P<{self.channel}>...): channel names it")
+        fields = [self.name, self.address, self.model, self.serial, self.maker, *self.require]
+        for field in filter(None, fields):
+            if not re.fullmatch(r"[\w\[\]]+", field):
+                raise fail(f"'{field}' is not a key component (the part after a kv key's last dot)")
+        return self
 
 
 class VendorTable(Table):

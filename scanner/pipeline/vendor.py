@@ -2,7 +2,8 @@
 per channel, and the vendor sessions behind a login.
 
 Requests that open a server-side search are always closed; answer lines holding secrets are dropped before they
-are recorded; each answer the vendor documents as "I lack this" is read as absent (`[[answer]]`).
+are recorded; each answer the vendor documents as "I lack this" is read as absent, and its own error answers sent
+with HTTP 200 as not read (`[[answer]]`).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from dataclasses import replace
 from functools import partial
 
 from scanner.judge.identify import IdentityHints
-from scanner.matching.answers import read_as_absent
+from scanner.matching.answers import read_answer
 from scanner.matching.channels import default_channels, read_channels
 from scanner.matching.engine import with_families
 from scanner.matching.schema import RequestSpec, SessionSpec, SignatureSet
@@ -65,7 +66,7 @@ class _Asker:
     def finish(self, obs: Observation, spec: RequestSpec, channel: str | None) -> Observation:
         obs = drop_lines(obs if obs.probe.startswith(spec.id) else replace(obs, probe=spec.id), spec.drop)
         obs = replace(obs, channel=channel) if channel is not None else obs
-        return read_as_absent(obs, self.device.sigset.answers, self.vendors)
+        return read_answer(obs, self.device.sigset.answers, self.vendors)
 
 
 def vendor_round(device: DeviceAudit, web_ports: Sequence[tuple[int, bool]], found: IdentityHints) -> Part:
