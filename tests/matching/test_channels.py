@@ -10,6 +10,7 @@ import pytest
 from scanner.matching.channels import default_channels, read_channels
 from scanner.matching.loader import load_signatures
 from scanner.matching.schema import ChannelSource
+from scanner.matching.templates import drop_lines
 from scanner.model import AUTH_REQUIRED, OK, Channel, Observation
 from tests.matching.test_loader import error_of, valid
 
@@ -134,3 +135,18 @@ def test_a_kv_channel_table_loads_with_its_require_filter(tmp_path: Path) -> Non
 def test_a_bad_kv_channel_table_is_refused_in_one_line(tmp_path: Path, table: str, message: str) -> None:
     error = error_of(valid(tmp_path, extra={"remote.toml": "schema = 1\nvendor = 'Acme'\n" + table}))
     assert re.search(message, error) and "channels[0]" in error
+
+
+def test_the_shipped_dahua_remote_device_request_drops_camera_logins_and_lists_enabled_slots() -> None:
+    sigset = load_signatures()
+    spec = next(r for r in sigset.requests if r.id == "dahua.cgi.remote_device")
+    body = (Path(__file__).parents[2] / "signatures/cases/dahua/remote-device-nvr.txt").read_bytes()
+    kept = drop_lines(answer("dahua.cgi.remote_device", body), spec.drop)
+    assert b"case-camera-secret" not in kept.body and b".UserName=" not in kept.body and b".Password=" not in kept.body
+    assert "6 line(s) holding secrets were dropped" in kept.detail
+    (source,) = [c for c in sigset.channels if c.vendor == "Dahua"]
+    listed = read_channels([kept], source)
+    assert listed is not None and [(c.id, c.address, c.model) for c in listed] == [
+        ("0", "192.168.2.13", "IPC-HDW1025C"),
+        ("2", "192.168.252.25", "DS-2CD1143G0-I"),
+    ]
