@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from html import escape
 
-from scanner.lab import isapi, isapi_face
+from scanner.lab import isapi, isapi_channels, isapi_face
 from scanner.lab.auth import Authenticator
 from scanner.lab.httpd import Request, Response
 from scanner.lab.personas import IsapiSpec, Persona
@@ -89,9 +89,10 @@ class HikvisionSite(VendorSite):
         build = documents.get(request.path)
         if build is not None and request.method in ("GET", "HEAD"):
             return Response(200, build(), XML_TYPE, self._headers())
-        face = isapi_face.document(spec, request.path) if request.method in ("GET", "HEAD") else None
-        if face is not None:
-            return Response(200, face[0], face[1], self._headers())
+        if request.method in ("GET", "HEAD"):
+            found = isapi_face.document(spec, request.path) or isapi_channels.document(spec, request.path)
+            if found is not None:
+                return Response(200, found[0], found[1], self._headers())
         if build is not None:
             # The lab is read-only: a write is refused the way firmware refuses unsupported methods.
             body = isapi.response_status(spec, request.target, 4, "Invalid Operation", "methodNotAllowed")

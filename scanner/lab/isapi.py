@@ -65,7 +65,7 @@ def device_info(persona: Persona, spec: IsapiSpec) -> bytes:
                 [
                     ("deviceName", persona.device_name),
                     ("deviceID", device_id),
-                    ("deviceDescription", "IPCamera"),
+                    ("deviceDescription", spec.device_type),
                     ("deviceLocation", "hangzhou"),
                     ("systemContact", "Hikvision.China"),
                     ("model", persona.model),
@@ -78,7 +78,7 @@ def device_info(persona: Persona, spec: IsapiSpec) -> bytes:
                     ("bootVersion", "V1.3.4"),
                     ("bootReleasedDate", "100316"),
                     ("hardwareVersion", "0x0"),
-                    ("deviceType", "IPCamera"),
+                    ("deviceType", spec.device_type),
                     ("telecontrolID", "88"),
                     ("supportBeep", False),
                     ("supportVideoLoss", False),
@@ -193,40 +193,40 @@ def capabilities(spec: IsapiSpec) -> bytes:
     )
 
 
-def _trigger(event_type: str) -> etree._Element:
-    trigger_id = TRIGGER_IDS.get(event_type, f"{event_type}-1")
-    notifications = [
-        el(
-            "EventTriggerNotification",
-            el("id", "center"),
-            el("notificationMethod", "center"),
-            el("notificationRecurrence", "beginning"),
-        )
-    ]
-    if event_type not in ("VMD", "tamperdetection"):
-        notifications.insert(
-            0,
-            el(
-                "EventTriggerNotification",
-                el("id", "record-1"),
-                el("notificationMethod", "record"),
-                el("notificationRecurrence", "beginning"),
-                el("videoInputID", 1),
-            ),
-        )
+def _notification(method: str, channel: str | None = None) -> etree._Element:
+    return el(
+        "EventTriggerNotification",
+        el("id", f"{method}-1" if method == "record" else method),
+        el("notificationMethod", method),
+        el("notificationRecurrence", "beginning"),
+        el("videoInputID", channel) if channel is not None else None,
+    )
+
+
+def _trigger(event_type: str, channel: str = "1", methods: Sequence[str] | None = None) -> etree._Element:
+    """One trigger: by default channel 1's, linked to the center (and to record, for all but VMD and tamper)."""
+    if methods is None:
+        methods = ("center",) if event_type in ("VMD", "tamperdetection") else ("record", "center")
+    trigger_id = TRIGGER_IDS.get(event_type, f"{event_type}-1") if channel == "1" else f"{event_type}-{channel}"
+    notifications = [_notification(m, channel if m == "record" else None) for m in methods]
     return el(
         "EventTrigger",
         el("id", trigger_id),
         el("eventType", event_type),
         el("eventDescription", f"{TRIGGER_TEXT.get(event_type, event_type)} Event trigger Information"),
-        el("videoInputChannelID", 1),
-        el("dynVideoInputChannelID", 1),
+        el("videoInputChannelID", channel),
+        el("dynVideoInputChannelID", channel),
         el("EventTriggerNotificationList", notifications),
     )
 
 
 def triggers(spec: IsapiSpec) -> bytes:
-    return _doc(spec, el("EventTriggerList", [_trigger(t) for t in spec.triggers]))
+    """Channel 1's triggers, then the `<eventType>-<channel>` ones a recorder links to record by default."""
+    linked = [_trigger(t) for t in spec.triggers]
+    for trigger in spec.record_triggers:
+        event_type, _, channel = trigger.rpartition("-")
+        linked.append(_trigger(event_type, channel, ("record",)))
+    return _doc(spec, el("EventTriggerList", linked))
 
 
 def response_status(spec: IsapiSpec, url: str, code: int, text: str, sub: str) -> bytes:

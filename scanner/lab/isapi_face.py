@@ -1,4 +1,5 @@
-"""Hikvision ISAPI face documents: face library capabilities and counts, and a face terminal's access control.
+"""Hikvision ISAPI face documents: face library capabilities and counts, the face detection switch, and a
+terminal's access control and user counts.
 
 Shapes follow the sources the signatures cite: FDLibCap element names from Hikvision's official schema,
 `FDRecordDataInfo` counts as terminal clients read them (counts only: the lab holds no faces), and the
@@ -11,6 +12,7 @@ import json
 
 from lxml import etree
 
+from scanner.lab.isapi_channels import channel_ids
 from scanner.lab.personas import IsapiSpec
 from scanner.lab.xmlgen import default_ns, el, serialize
 
@@ -38,8 +40,38 @@ def _doc(spec: IsapiSpec, root: etree._Element) -> bytes:
     return serialize(default_ns(root, spec.namespace))
 
 
+# A fingerprint and card terminal (FingerPrint Terminals Pro Series): the same document without a face reader. No
+# public dump exists; CONSTRUCTED from the face terminal's flags with the face ones false (research note 1.9).
+FINGERPRINT_FLAGS = (
+    ("isSupportIdentityTerminal", True),
+    ("isSupportFaceCompareCond", False),
+    ("isSupportUserInfo", True),
+    ("isSupportCardInfo", True),
+    ("isSupportFDLib", False),
+    ("isSupportFingerPrintCfg", True),
+    ("isSupportAcsEvent", True),
+    ("isSupportCaptureCardInfo", True),
+    ("isSupportCaptureFingerPrint", True),
+    ("isSupportCaptureFace", False),
+    ("isSupportFaceRecognizeMode", False),
+)
+
+
 def access_control(spec: IsapiSpec) -> bytes:
-    return _doc(spec, el("AccessControl", [el(name, value) for name, value in TERMINAL_FLAGS]))
+    flags = FINGERPRINT_FLAGS if spec.fingerprint else TERMINAL_FLAGS
+    return _doc(spec, el("AccessControl", [el(name, value) for name, value in flags]))
+
+
+def user_count(spec: IsapiSpec) -> bytes:
+    """A terminal's users and how many have a face, a fingerprint or a card bound: numbers only."""
+    counts = {
+        "userNumber": spec.users,
+        "bindFaceUserNumber": spec.face_users,
+        "bindFingerprintUserNumber": spec.users - spec.face_users,
+        "bindCardUserNumber": 0,
+        "bindRemoteControlNumber": 0,
+    }
+    return json.dumps({"UserInfoCount": counts}, indent="\t").encode()
 
 
 def fdlib_capabilities(spec: IsapiSpec) -> bytes:
@@ -77,10 +109,13 @@ def face_detect(spec: IsapiSpec, channel: str) -> bytes:
 
 def document(spec: IsapiSpec, path: str) -> tuple[bytes, str] | None:
     """The face document at `path` for this device, or None when it has none (the site answers notSupport)."""
-    if path.startswith("/ISAPI/Smart/FaceDetect/") and spec.face_detect:
-        return face_detect(spec, path.rsplit("/", 1)[1]), XML_TYPE
+    channel = path.rsplit("/", 1)[1]
+    if path.startswith("/ISAPI/Smart/FaceDetect/") and spec.face_detect and channel in channel_ids(spec):
+        return face_detect(spec, channel), XML_TYPE
     if path == "/ISAPI/AccessControl/capabilities" and spec.access_control:
         return access_control(spec), XML_TYPE
+    if path == "/ISAPI/AccessControl/UserInfo/Count" and spec.access_control:
+        return user_count(spec), JSON_TYPE
     if path == "/ISAPI/Intelligent/FDLib/capabilities" and spec.fdlib:
         return fdlib_capabilities(spec), XML_TYPE
     if path == "/ISAPI/Intelligent/FDLib/Count" and spec.fdlib:
