@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from scanner.lab import dahua_face
 from scanner.lab.auth import Authenticator
 from scanner.lab.httpd import Request, Response
 from scanner.lab.personas import CgiSpec, DahuaRule, Persona
@@ -46,12 +47,10 @@ AMCREST_INDEX = b"""<!DOCTYPE html>
 BAD_REQUEST = b"Error\r\nBad Request!\r\n"
 UNAUTHORIZED = b"<html><head><title>401 Unauthorized</title></head><body><h1>401 Unauthorized</h1></body></html>\r\n"
 NOT_FOUND = b"<html><head><title>404 Not Found</title></head><body><h1>404 Not Found</h1></body></html>\r\n"
-# Rule Class per rule Type, as the IVS tables pair them.
-RULE_CLASS = {"FaceRecognition": "FaceRecognition", "FaceDetection": "FaceDetection"}
-
-
-def _lines(pairs: list[tuple[str, object]]) -> bytes:
-    return "".join(f"{k}={v}\r\n" for k, v in pairs).encode("utf-8")
+# Rule Class per rule Type, as the IVS tables pair them (FaceAttribute and FaceCompare: an IVSS's face classes).
+RULE_CLASS = {name: name for name in ("FaceRecognition", "FaceDetection", "FaceAttribute", "FaceCompare")}
+JSON_TYPE = "application/json; charset=utf-8"
+_lines = dahua_face.lines
 
 
 def _bool(value: bool) -> str:
@@ -73,7 +72,7 @@ def video_analyse_global(spec: CgiSpec) -> bytes:
 
 
 def _rule_lines(index: int, rule: DahuaRule) -> list[tuple[str, object]]:
-    prefix = f"table.VideoAnalyseRule[0][{index}]"
+    prefix = f"table.VideoAnalyseRule[{rule.channel}][{index}]"
     if rule.type == "CrossLineDetection":
         config = [
             (f"{prefix}.Config.DetectLine[0][0]", 0),
@@ -105,7 +104,12 @@ def _rule_lines(index: int, rule: DahuaRule) -> list[tuple[str, object]]:
 
 
 def video_analyse_rule(spec: CgiSpec) -> bytes:
-    return _lines([pair for i, rule in enumerate(spec.rules) for pair in _rule_lines(i, rule)])
+    """Each channel's rules, numbered from 0 within the channel."""
+    pairs: list[tuple[str, object]] = []
+    for channel in sorted({rule.channel for rule in spec.rules}):
+        rules = [rule for rule in spec.rules if rule.channel == channel]
+        pairs += [pair for i, rule in enumerate(rules) for pair in _rule_lines(i, rule)]
+    return _lines(pairs)
 
 
 class DahuaSite(VendorSite):
@@ -117,6 +121,7 @@ class DahuaSite(VendorSite):
         assert persona.web is not None
         auth = Authenticator(persona.web.realm, persona.username, persona.password, style="dahua", qop=True)
         super().__init__(persona, auth)
+        self.searches = dahua_face.FaceSearches()
 
     def _headers(self, extra: tuple[tuple[str, str], ...] = ()) -> tuple[tuple[str, str], ...]:
         return ((("Server", self.server),) if self.server else ()) + (("X-Frame-Options", "SAMEORIGIN"),) + extra
@@ -137,7 +142,8 @@ class DahuaSite(VendorSite):
         body = answer() if answer else None
         if body is None or request.method not in ("GET", "HEAD"):
             return Response(400, BAD_REQUEST, TEXT_TYPE, self._headers())
-        return Response(200, body, TEXT_TYPE, self._headers())
+        kind = JSON_TYPE if body.startswith(b"{") else TEXT_TYPE
+        return Response(200, body, kind, self._headers())
 
     def _answers(self, request: Request) -> dict[tuple[str, str], Callable[[], bytes | None]]:
         p, spec = self.persona, self.persona.cgi
@@ -159,10 +165,29 @@ class DahuaSite(VendorSite):
             (magic, "getMachineName"): lambda: _lines([("name", p.device_name)]),
             (magic, "getHardwareVersion"): lambda: _lines([("version", "1.00")]),
             ("/cgi-bin/configManager.cgi", "getConfig"): lambda: self._config(request.params.get("name", "")),
+            **self._face_answers(request),
         }
+
+    def _face_answers(self, request: Request) -> dict[tuple[str, str], Callable[[], bytes | None]]:
+        spec, faces = self.persona.cgi, "/cgi-bin/FaceInfoManager.cgi"
+        if spec is None:
+            return {}
+        return {
+            ("/cgi-bin/devVideoAnalyse.cgi", "getCaps"): lambda: dahua_face.video_analyse_caps(spec),
+            ("/cgi-bin/faceRecognitionServer.cgi", "findGroup"): lambda: dahua_face.face_groups(spec),
+            (faces, "startFind"): lambda: self.searches.start(spec.face_info) if spec.face_info is not None else None,
+            (faces, "stopFind"): lambda: self.searches.stop(request.params.get("token", "")),
+            (faces, "doFind"): self._photos,
+        }
+
+    def _photos(self) -> None:
+        """doFind returns the stored photos: the lab refuses it (400) and notes that it was asked."""
+        self.searches.refuse_photos()
 
     def _config(self, name: str) -> bytes | None:
         spec = self.persona.cgi
+        if spec is not None and name == "RemoteDevice":
+            return dahua_face.remote_device(spec)
         if spec is None or spec.analyse_status != 200:
             return None  # firmware without the IVS tables answers them with 400 Bad Request
         tables = {"VideoAnalyseGlobal": video_analyse_global, "VideoAnalyseRule": video_analyse_rule}
