@@ -15,11 +15,13 @@ from scanner.lab.dahua import DahuaSite
 from scanner.lab.hanwha import HanwhaSite
 from scanner.lab.hikvision import HikvisionSite
 from scanner.lab.httpd import Request, Response
+from scanner.lab.huawei import HuaweiSite
 from scanner.lab.nginx import NginxSite
 from scanner.lab.onvif import OnvifEndpoint
 from scanner.lab.onvif_context import OnvifContext
 from scanner.lab.personas import Persona
 from scanner.lab.reolink import ReolinkSite
+from scanner.lab.uniview import UniviewSite
 from scanner.lab.wsd import WsdResponder
 from scanner.lab.zkteco import ZktecoSite
 
@@ -44,6 +46,7 @@ class TcpListener:
     service: str  # e.g. "http+onvif", "rtsp", "sdk"
     serve: ServeTcp
     limit: int = httpd.MAX_HEAD  # longest request head the protocol accepts
+    site: Site | None = None  # the vendor web server behind a web listener (its state is what tests may read)
 
 
 @dataclass(frozen=True)
@@ -64,6 +67,8 @@ def _site(persona: Persona) -> Site | None:
         "hanwha": HanwhaSite,
         "reolink": ReolinkSite,
         "zkteco": ZktecoSite,
+        "uniview": UniviewSite,
+        "huawei": HuaweiSite,
     }
     return sites[persona.web.flavor](persona)
 
@@ -127,7 +132,7 @@ def listeners(persona: Persona, address: str, ports: Mapping[str, int]) -> list[
     if web_port is not None:
         shared = onvif if onvif_port == web_port else None
         service = "http+onvif" if shared else "http"
-        found.append(TcpListener(web_port, service, _http_serve(_http_handler(site, shared))))
+        found.append(TcpListener(web_port, service, _http_serve(_http_handler(site, shared)), site=site))
     if onvif is not None and onvif_port is not None and onvif_port != web_port:
         found.append(TcpListener(onvif_port, "onvif", _http_serve(_http_handler(None, onvif))))
     if persona.rtsp is not None:

@@ -1,4 +1,5 @@
-"""The Hanwha (Wisenet) web server: the Wisenet WEBVIEWER page and SUNAPI's Digest-protected attributes.cgi.
+"""The Hanwha (Wisenet) web server: the Wisenet WEBVIEWER page and SUNAPI's Digest-protected attributes.cgi and
+face detection configuration (eventsources.cgi).
 
 attributes.cgi/cgis is written in the shape networkoptix/nx_open's Hanwha plugin parses: cgi / submenu / action /
 parameter, each parameter with a dataType whose enum (or csv) entries are the possible values.
@@ -6,15 +7,26 @@ parameter, each parameter with a dataType whose enum (or csv) entries are the po
 
 from __future__ import annotations
 
+import json
+
 from lxml import etree
 
 from scanner.lab.auth import Authenticator
 from scanner.lab.httpd import Request, Response
 from scanner.lab.personas import Persona, SunapiSpec
 from scanner.lab.site import VendorSite
-from scanner.lab.xmlgen import el, serialize
+from scanner.lab.xmlgen import default_ns, el, serialize
 
 XML_TYPE = "text/xml; charset=utf-8"
+JSON_TYPE = "application/json"
+TEXT_TYPE = "text/plain"
+ATTRIBUTES_NS = "http://www.samsungtechwin.com/AttributesSchema"
+# SUNAPI error codes and their words (SUNAPI reference, Introduction), all sent with HTTP 200.
+ERRORS = {
+    600: "Submenu Not Found",
+    601: "Action Not Found",
+    608: "Feature(s) Not Implemented OR Not Supported",
+}
 VIEWER = b"""<!DOCTYPE html>
 <html>
 <head>
@@ -47,14 +59,54 @@ class HanwhaSite(VendorSite):
         if path.startswith("/stw-cgi/"):
             if not self.auth.check(request.header("Authorization"), request.method, request.target):
                 return self.unauthorized(tuple(self.auth.challenges()))
-            if path == "/stw-cgi/attributes.cgi/cgis" and request.method in ("GET", "HEAD"):
+            if request.method not in ("GET", "HEAD"):
+                return Response(404, NOT_FOUND, "text/html", self._headers())
+            if path == "/stw-cgi/attributes.cgi/cgis":
                 return Response(200, attributes(self.spec), XML_TYPE, self._headers())
+            if path == "/stw-cgi/attributes.cgi/attributes":
+                return Response(200, attribute_values(self.spec), XML_TYPE, self._headers())
+            if path == "/stw-cgi/eventsources.cgi":
+                return self._event_source(request)
             return Response(404, NOT_FOUND, "text/html", self._headers())
         if request.method in ("GET", "HEAD") and path in ("/", "/index.html"):
             return Response(302, b"", None, self._headers((("Location", "/wmf/index.html"),)))
         if request.method in ("GET", "HEAD") and path == "/wmf/index.html":
             return Response(200, VIEWER, "text/html", self._headers())
         return Response(404, NOT_FOUND, "text/html", self._headers())
+
+    def _event_source(self, request: Request) -> Response:
+        """eventsources.cgi: the face detection configuration (JSON when asked for it); SUNAPI's errors keep 200."""
+        json_wanted = "application/json" in (request.header("Accept") or "")
+        params = request.params
+        if (params.get("msubmenu"), params.get("action")) != ("facedetection", "view"):
+            return self._error(600 if params.get("action") == "view" else 601, json_wanted)
+        if not self.spec.face_support:
+            return self._error(608, json_wanted)
+        if json_wanted:
+            body = {"FaceDetection": [{"Channel": 0, "Enable": self.spec.face_enabled, "Sensitivity": 70}]}
+            return Response(200, json.dumps(body, indent=4).encode(), JSON_TYPE, self._headers())
+        text = f"Channel.0.Enable={'True' if self.spec.face_enabled else 'False'}\r\nChannel.0.Sensitivity=70\r\n"
+        return Response(200, text.encode(), TEXT_TYPE, self._headers())
+
+    def _error(self, code: int, json_wanted: bool) -> Response:
+        details = ERRORS[code]
+        if json_wanted:
+            body = json.dumps({"Response": "Fail", "Error": {"Code": code, "Details": details}}).encode()
+            return Response(200, body, JSON_TYPE, self._headers())
+        return Response(200, f"NG\r\nError Code: {code}\r\nError Details:\r\n{details}\r\n".encode(), TEXT_TYPE,
+                        self._headers())  # fmt: skip
+
+
+def attribute_values(spec: SunapiSpec) -> bytes:
+    """attributes.cgi/attributes: group / category / attribute name and value, as nx_open's parser reads them."""
+    support = [
+        el("attribute", {"accesslevel": "guest", "value": "True" if on else "False", "type": "bool", "name": name})
+        for name, on in (("MotionDetection", True), ("Tampering", True), ("FaceDetection", spec.face_support))
+    ]
+    channels = el("attribute", {"accesslevel": "guest", "value": 1, "type": "int", "name": "MaxChannel"})
+    system = el("group", {"name": "System"}, el("category", {"name": "Limit"}, channels))
+    eventsource = el("group", {"name": "Eventsource"}, el("category", {"name": "Support"}, support))
+    return serialize(default_ns(el("capabilities", el("attributes", system, eventsource)), ATTRIBUTES_NS))
 
 
 def _parameter(name: str, values: tuple[str, ...], kind: str = "enum") -> etree._Element:

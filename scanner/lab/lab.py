@@ -84,6 +84,11 @@ class Lab(LoopHost):
         self._servers: list[asyncio.AbstractServer] = []
         self._transports: list[asyncio.BaseTransport] = []
         self._connections: dict[asyncio.Task[object], asyncio.StreamWriter] = {}
+        self._sites: dict[str, device_mod.Site] = {}
+
+    def site(self, address: str) -> device_mod.Site | None:
+        """The vendor web server of the device at `address` (None: it has none), e.g. to see what a scan left open."""
+        return self._sites.get(address)
 
     def credentials_toml(self) -> str:
         """A camaudit credentials file with one [[credentials]] per device (its address, its login)."""
@@ -99,6 +104,8 @@ class Lab(LoopHost):
     async def _bind_all(self) -> None:
         for lab_device in self.devices:
             for listener in device_mod.listeners(lab_device.persona, lab_device.address, lab_device.ports):
+                if isinstance(listener, device_mod.TcpListener) and listener.site is not None:
+                    self._sites[lab_device.address] = listener.site
                 try:
                     await self._bind(lab_device.address, listener)
                 except OSError as exc:
