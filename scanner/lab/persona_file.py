@@ -8,7 +8,7 @@ from typing import Annotated
 
 from pydantic import Field, StrictBool, StrictInt, StrictStr, model_validator
 
-from scanner.datafile import NonEmpty, OneOf, Strings, Table, fail, load_toml, say
+from scanner.datafile import Matches, NonEmpty, OneOf, Strings, Table, fail, load_toml, say
 from scanner.errors import LabError
 from scanner.lab.analytics_catalog import CATALOG
 from scanner.lab.personas import (
@@ -19,9 +19,13 @@ from scanner.lab.personas import (
     DahuaRule,
     EventSpec,
     Expectation,
+    FaceLibrary,
     IsapiSpec,
     OnvifSpec,
+    PeopleLibrary,
     Persona,
+    ProxyChannel,
+    RemoteCamera,
     ReolinkSpec,
     RtspSpec,
     SegmentSpec,
@@ -30,8 +34,9 @@ from scanner.lab.personas import (
     WebSpec,
 )
 from scanner.model import VERDICTS
+from scanner.vocabulary import Role
 
-WEB_FLAVORS = ("hikvision", "dahua", "nginx", "axis", "hanwha", "reolink", "zkteco")
+WEB_FLAVORS = ("hikvision", "dahua", "nginx", "axis", "hanwha", "reolink", "zkteco", "uniview", "huawei")
 WEB_PAGES = ("", "amcrest")
 RTSP_FLAVORS = ("hikvision", "dahua", "generic", "hipcam")
 SCHEMES = ("digest", "basic")
@@ -46,12 +51,27 @@ Scheme = Annotated[StrictStr, OneOf(SCHEMES)]
 Pairs = Annotated[dict[StrictStr, StrictStr], say("values must be strings")]
 
 
+_FINDING = r"^[a-z_]+:(capable|configured|active)(@[^\s@]+)?$"
+
+
 class ExpectTable(Table):
     model: StrictStr | None = None
     is_camera: StrictBool
     face_analytics: Verdict
     face_analytics_without_credentials: Verdict
     face_analytics_observed: Verdict | None = None  # with --observe, when it differs from face_analytics
+    role: Annotated[StrictStr, OneOf(tuple(Role))] | None = None
+    findings: (
+        tuple[Annotated[StrictStr, Matches(_FINDING, "{value!r} is not feature:level or feature:level@channel")], ...]
+        | None
+    ) = None
+    is_camera_without_credentials: StrictBool | None = None
+
+    @model_validator(mode="after")
+    def _findings_once_each(self) -> ExpectTable:
+        if self.findings is not None and len(set(self.findings)) != len(self.findings):
+            raise fail("findings must not repeat an entry")
+        return self
 
     def record(self, vendor: str | None) -> Expectation:
         return Expectation(vendor=vendor, **dict(self))
@@ -142,6 +162,20 @@ class OnvifTable(Table):
         return OnvifSpec(**dict(self) | items | {"events": tuple(e.record() for e in self.events)})
 
 
+TriggerId = Annotated[StrictStr, Matches(r"^\w+-\d+$", "{value!r} is not <eventType>-<channel>")]
+Counts = Annotated[tuple[Annotated[StrictInt, Field(ge=0)], ...], say("must be a list of counts")]
+Count = Annotated[StrictInt, Field(ge=0), say("must be a count")]
+
+
+class ProxyChannelTable(Table):
+    id: StrictStr
+    name: StrictStr
+    address: StrictStr
+    model: StrictStr
+    serial: StrictStr
+    firmware: StrictStr
+
+
 class IsapiTable(Table):
     namespace: StrictStr
     face_detect: StrictBool
@@ -152,12 +186,42 @@ class IsapiTable(Table):
     fdlib: Annotated[tuple[Annotated[StrictInt, Field(ge=0)], ...], say("'fdlib' must be a list of counts")] = ()
     access_control: StrictBool = False
     face_detect_on: Strings = ()
+    device_type: Annotated[StrictStr, OneOf(("IPCamera", "NVR", "DVR", "ACS"))] = "IPCamera"
+    channels: tuple[ProxyChannelTable, ...] = ()
+    face_contrast_on: Strings = ()
+    record_triggers: tuple[TriggerId, ...] = ()
+    fingerprint: StrictBool = False
+    users: Count = 0
+    face_users: Count = 0
+
+    @model_validator(mode="after")
+    def _terminal_fields_on_terminals(self) -> IsapiTable:
+        if (self.fingerprint or self.users) and not self.access_control:
+            raise fail("fingerprint and users describe a terminal: set access_control = true")
+        if self.face_users > self.users or (self.fingerprint and self.face_users):
+            raise fail("face_users must be at most users, and 0 on a fingerprint terminal")
+        return self
+
+    def record(self) -> IsapiSpec:
+        return IsapiSpec(**dict(self) | {"channels": tuple(ProxyChannel(**dict(c)) for c in self.channels)})
 
 
 class DahuaRuleTable(Table):
     name: StrictStr
     type: StrictStr
     enable: StrictBool
+    channel: Count = 0
+
+
+class RemoteCameraTable(Table):
+    name: StrictStr
+    address: StrictStr
+    device_type: StrictStr
+    serial: StrictStr
+    vendor: Annotated[StrictStr, OneOf(("Private", "Onvif"))]
+    username: StrictStr
+    password: StrictStr
+    enable: StrictBool = True
 
 
 class CgiTable(Table):
@@ -165,9 +229,14 @@ class CgiTable(Table):
     rules: tuple[DahuaRuleTable, ...] = ()
     processor: StrictStr
     analyse_status: Annotated[StrictInt, OneOf((200, 400))] = 200
+    caps: Strings = ()
+    face_groups: Counts = ()
+    face_info: Count | None = None
+    remote: tuple[RemoteCameraTable, ...] = ()
 
     def record(self) -> CgiSpec:
-        return CgiSpec(**dict(self) | {"rules": tuple(DahuaRule(**dict(r)) for r in self.rules)})
+        rules = tuple(DahuaRule(**dict(r)) for r in self.rules)
+        return CgiSpec(**dict(self) | {"rules": rules, "remote": tuple(RemoteCamera(**dict(c)) for c in self.remote)})
 
 
 class AxisAppTable(Table):
@@ -188,6 +257,27 @@ class AxisTable(Table):
 class SunapiTable(Table):
     event_types: Strings = ()
     rule_sources: Strings = ()
+    face_support: StrictBool = False
+    face_enabled: StrictBool = False
+
+    @model_validator(mode="after")
+    def _enabled_needs_support(self) -> SunapiTable:
+        if self.face_enabled and not self.face_support:
+            raise fail("face_enabled needs face_support")
+        return self
+
+
+class PeopleLibraryTable(Table):
+    name: StrictStr
+    persons: Count
+    faces: Count
+
+
+class FaceLibraryTable(Table):
+    name: StrictStr
+    kind: Annotated[StrictInt, OneOf((1, 2))]
+    armed: StrictBool
+    pictures: Count
 
 
 class ReolinkTable(Table):
@@ -196,6 +286,13 @@ class ReolinkTable(Table):
     face_alarm: StrictBool = False
 
 
+_SECTION_FLAVORS = (
+    ("axis", "axis"),
+    ("sunapi", "hanwha"),
+    ("reolink", "reolink"),
+    ("lapi", "uniview"),
+    ("sdc", "huawei"),
+)
 _IDENTITY = {"id", "name", "vendor", "manufacturer", "model", "firmware", "firmware_date", "serial", "mac"} | {
     "device_name", "username", "password", "sdk_port"
 }  # fmt: skip
@@ -225,6 +322,8 @@ class PersonaTable(Table):
     axis: AxisTable | None = None
     sunapi: SunapiTable | None = None
     reolink: ReolinkTable | None = None
+    lapi: tuple[PeopleLibraryTable, ...] | None = None
+    sdc: tuple[FaceLibraryTable, ...] | None = None
     sdk_port: Annotated[StrictInt, OneOf(SDK_PORTS)] | None = None
     segment: SegmentTable | None = None
     expect: ExpectTable
@@ -238,7 +337,7 @@ class PersonaTable(Table):
             raise fail("[persona.isapi] needs a hikvision web server")
         if self.cgi and flavor != "dahua":
             raise fail("[persona.cgi] needs a dahua web server")
-        for section, needed in (("axis", "axis"), ("sunapi", "hanwha"), ("reolink", "reolink")):
+        for section, needed in _SECTION_FLAVORS:
             if getattr(self, section) and flavor != needed:
                 raise fail(f"[persona.{section}] needs [persona.web] with flavor = {needed!r}")
         unknown = [kind for kind in self._analytics_kinds() if kind not in CATALOG]
@@ -257,11 +356,13 @@ class PersonaTable(Table):
             web=WebSpec(**dict(self.web)) if self.web else None,
             rtsp=RtspSpec(**dict(self.rtsp)) if self.rtsp else None,
             onvif=self.onvif.record() if self.onvif else None,
-            isapi=IsapiSpec(**dict(self.isapi)) if self.isapi else None,
+            isapi=self.isapi.record() if self.isapi else None,
             cgi=self.cgi.record() if self.cgi else None,
             axis=self.axis.record() if self.axis else None,
             sunapi=SunapiSpec(**dict(self.sunapi)) if self.sunapi else None,
             reolink=ReolinkSpec(**dict(self.reolink)) if self.reolink else None,
+            lapi=tuple(PeopleLibrary(**dict(t)) for t in self.lapi) if self.lapi is not None else None,
+            sdc=tuple(FaceLibrary(**dict(t)) for t in self.sdc) if self.sdc is not None else None,
             segment=SegmentSpec(**dict(self.segment)) if self.segment else None,
             expect=self.expect.record(self.vendor),
         )

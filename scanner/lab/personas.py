@@ -15,6 +15,14 @@ class Expectation:
     face_analytics: str
     face_analytics_without_credentials: str
     face_analytics_observed: str | None = None  # with --observe (and the login); None: as face_analytics
+    # The device's role with the login (scanner.vocabulary.Role); None: not part of the key.
+    role: str | None = None
+    # Every finding with the login, as `feature:level` or `feature:level@channel` (no duplicates); None: not part
+    # of the key. `[]` says: no finding at all.
+    findings: tuple[str, ...] | None = None
+    # Without the login a device may look like a camera that it is not (a fingerprint terminal's web server is a
+    # Hikvision one); None: as is_camera.
+    is_camera_without_credentials: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -36,7 +44,7 @@ class Stream:
 class WebSpec:
     """The device's own web server: which vendor's pages and API it speaks."""
 
-    flavor: str  # hikvision | dahua | nginx | axis | hanwha | reolink | zkteco
+    flavor: str  # hikvision | dahua | nginx | axis | hanwha | reolink | zkteco | uniview | huawei
     server: str  # Server header; "" = none (many firmwares send none)
     realm: str  # HTTP Digest realm; "" = the site has no login
     page: str = ""  # a vendor's variant of its root page (dahua: "amcrest" for Amcrest's login page)
@@ -99,6 +107,18 @@ class OnvifSpec:
 
 
 @dataclass(frozen=True)
+class ProxyChannel:
+    """A recorder channel and the camera behind it, as /ISAPI/ContentMgmt/InputProxy/channels lists it."""
+
+    id: str
+    name: str
+    address: str
+    model: str
+    serial: str
+    firmware: str
+
+
+@dataclass(frozen=True)
 class IsapiSpec:
     """Hikvision ISAPI content: capability flags and the event triggers that notify the surveillance center."""
 
@@ -107,10 +127,17 @@ class IsapiSpec:
     face_snap: bool
     face_contrast: bool
     face_lib: bool
-    triggers: tuple[str, ...]  # eventType values, e.g. VMD, faceSnap
+    triggers: tuple[str, ...]  # eventType values of channel 1, linked to record and the center, e.g. VMD, faceSnap
     fdlib: tuple[int, ...] = ()  # face records per face library (FDLib); empty: no face libraries (404)
-    access_control: bool = False  # a face terminal: /ISAPI/AccessControl/capabilities with face flags
+    access_control: bool = False  # a terminal: /ISAPI/AccessControl/capabilities and UserInfo/Count
     face_detect_on: tuple[str, ...] = ()  # channels whose /ISAPI/Smart/FaceDetect/<channel> switch is on
+    device_type: str = "IPCamera"  # DeviceInfo deviceType: IPCamera, NVR, ACS
+    channels: tuple[ProxyChannel, ...] = ()  # a recorder's InputProxy channels; empty: a camera (notSupport)
+    face_contrast_on: tuple[str, ...] = ()  # channels whose faceContrast switch is on (with a library armed)
+    record_triggers: tuple[str, ...] = ()  # `<eventType>-<channel>` triggers linked to record only (the default)
+    fingerprint: bool = False  # a terminal that reads fingerprints and cards, no faces
+    users: int = 0  # a terminal's users (UserInfo/Count userNumber)
+    face_users: int = 0  # of those, users with a face (bindFaceUserNumber); the rest have a fingerprint
 
 
 @dataclass(frozen=True)
@@ -118,18 +145,37 @@ class DahuaRule:
     """One row of Dahua's VideoAnalyseRule table."""
 
     name: str
-    type: str  # FaceRecognition, CrossLineDetection, ...
+    type: str  # FaceRecognition, CrossLineDetection, FaceCompare (IVSS), ...
     enable: bool
+    channel: int = 0  # the table's first index: Dahua's 0-based channel
+
+
+@dataclass(frozen=True)
+class RemoteCamera:
+    """One slot of a Dahua recorder's RemoteDevice table: the camera on channel slot+1 and its login."""
+
+    name: str
+    address: str
+    device_type: str
+    serial: str
+    vendor: str  # Private (Dahua's own protocol) or Onvif
+    username: str
+    password: str = field(repr=False)  # the recorder keeps it in clear; camaudit must never record it
+    enable: bool = True
 
 
 @dataclass(frozen=True)
 class CgiSpec:
-    """Dahua CGI content: the intelligent scene and its rules."""
+    """Dahua CGI content: the intelligent scene and its rules, capabilities, face groups and a recorder's cameras."""
 
     scene: str  # VideoAnalyseGlobal Scene.Type: Normal, FaceRecognition, ...
     rules: tuple[DahuaRule, ...]
     processor: str
     analyse_status: int = 200  # 400: the VideoAnalyse tables answer "Bad Request!" (firmware without them)
+    caps: tuple[str, ...] = ()  # devVideoAnalyse getCaps: supported scenes and rule types; empty: 400
+    face_groups: tuple[int, ...] = ()  # faceRecognitionServer findGroup: faces per group; empty: no CGI (400)
+    face_info: int | None = None  # a face terminal's stored faces (FaceInfoManager Total); None: no CGI (400)
+    remote: tuple[RemoteCamera, ...] = ()  # a recorder's RemoteDevice slots; empty: no table (400)
 
 
 @dataclass(frozen=True)
@@ -152,10 +198,32 @@ class AxisSpec:
 
 @dataclass(frozen=True)
 class SunapiSpec:
-    """Hanwha SUNAPI content: the event types the eventstatus monitor reports (attributes.cgi/cgis)."""
+    """Hanwha SUNAPI content: the event types the eventstatus monitor reports (attributes.cgi/cgis), the face
+    detection support attribute and the face detection switch."""
 
     event_types: tuple[str, ...]
     rule_sources: tuple[str, ...] = ()  # eventrules EventSource options (may name FaceDetection: a trap)
+    face_support: bool = False  # Eventsource/Support/FaceDetection; False: the facedetection submenu answers 608
+    face_enabled: bool = False  # eventsources facedetection Enable
+
+
+@dataclass(frozen=True)
+class PeopleLibrary:
+    """A Uniview people library as LAPI PeopleLibraries/BasicInfo counts it."""
+
+    name: str
+    persons: int
+    faces: int
+
+
+@dataclass(frozen=True)
+class FaceLibrary:
+    """A Huawei SDC face library as FaceLibs/Libs describes it (no records)."""
+
+    name: str
+    kind: int  # FaceListType: 1 block list, 2 allow list
+    armed: bool  # OnControl
+    pictures: int  # TotalPicNum (ExtractedNum the same: all modelled)
 
 
 @dataclass(frozen=True)
@@ -207,6 +275,8 @@ class Persona:
     axis: AxisSpec | None = None
     sunapi: SunapiSpec | None = None
     reolink: ReolinkSpec | None = None
+    lapi: tuple[PeopleLibrary, ...] | None = None  # Uniview LAPI people libraries (web flavor uniview)
+    sdc: tuple[FaceLibrary, ...] | None = None  # Huawei SDC face libraries (web flavor huawei)
     sdk_port: int | None = None  # vendor SDK port (Hikvision 8000, Dahua 37777): accepts, stays silent
     segment: SegmentSpec | None = None  # discovery protocols answered in the namespace lab
     expect: Expectation = field(default_factory=lambda: Expectation(None, None, False, "unknown", "unknown"))
