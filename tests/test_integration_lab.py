@@ -12,6 +12,7 @@ from scanner.config import ScanConfig
 from scanner.credentials import Credentials, load_credentials
 from scanner.errors import UsageError
 from scanner.lab import Lab
+from scanner.lab.answer_key import differences
 from scanner.model import ScanResult
 from scanner.net.redact import secrets_of
 from scanner.pipeline.scan import run_scan
@@ -71,6 +72,13 @@ def test_each_persona_judged_exactly_with_credentials(lab, with_creds, field):
             "face_analytics": report.face_analytics,
         }[field]
         assert got == getattr(device.persona.expect, field), f"{device.persona.id}: {field}"
+
+
+def test_role_and_findings_match_the_answer_key_with_credentials(lab, with_creds):
+    """The whole key (role, and the exact findings with their channels, where the persona states them)."""
+    found = _by_address(with_creds)
+    assert [line for d in lab.devices for line in differences(d, found[d.address], with_credentials=True)] == []
+    assert sum(d.persona.expect.findings is not None for d in lab.devices) >= 7
 
 
 def test_without_credentials_face_evidence_is_unknown_with_a_reason(lab, without_creds):
@@ -175,7 +183,8 @@ def test_observe_mode_sees_face_events_and_always_unsubscribes(lab, observed):
 
 
 def test_traps_give_no_face_finding(lab, with_creds):
-    for persona_id in ("hik-trap", "axis-trap", "hanwha-trap", "reolink-plain", "onvif-trap", "bosch-iva"):
+    traps = ("hik-trap", "axis-trap", "hanwha-trap", "reolink-plain", "onvif-trap", "bosch-iva", "hik-fingerprint")
+    for persona_id in traps:
         report = _persona(lab, with_creds, persona_id)
         assert report.face_analytics in ("not_found", "unknown") and not report.findings, persona_id
     for persona_id in ("hik-trap", "axis-trap", "hanwha-trap", "reolink-plain"):  # makers whose settings are read
@@ -196,6 +205,12 @@ def test_each_family_is_proven_by_its_own_rules(lab, with_creds):
         "onvif-objects": {"onvif.rule_options.face_class", "onvif.supported_metadata.human_face"},
         "onvif-m-face": {"onvif.rules.face_recognition", "onvif.supported_metadata.human_face"},
         "megvii-oui": {"megvii.oui.face_hardware"},
+        "hik-nvr": {"hikvision.switch.face_detect", "hikvision.fdlib.enrolled", "hikvision.trigger.face_detection"},
+        "dahua-ivss": {"dahua.rule.face_recognition", "dahua.face_group.enrolled"},
+        "dahua-terminal": {"dahua.face_terminal.enrolled", "dahua.model.face_terminal"},
+        "uniview-face": {"uniview.people_library.faces"},
+        "hanwha-fd-on": {"hanwha.switch.face_detection", "hanwha.attributes.face_detection_support"},
+        "huawei-sdc": {"huawei.face_library.pictures", "huawei.face_library.armed"},
     }
     for persona_id, rules in expected.items():
         found = {f.rule for f in _persona(lab, with_creds, persona_id).findings}

@@ -79,3 +79,47 @@ def test_isapi_face_libraries_must_be_counts(tmp_path):
     )
     with pytest.raises(LabError, match="'fdlib' must be a list of counts"):
         load_personas(_write(tmp_path, text))
+
+
+# --- the recorder, terminal and vendor sections of issue 11, and the answer key's role and findings ---
+
+HIK = MINIMAL.replace('flavor = "nginx"', 'flavor = "hikvision"')
+ISAPI = (
+    '[persona.isapi]\nnamespace = "n"\nface_detect = false\nface_snap = false\nface_contrast = false\n'
+    "face_lib = false\n"
+)
+
+
+def test_the_recorder_and_terminal_personas_load_with_their_key():
+    personas = {p.id: p for p in load_personas()}
+    nvr = personas["hik-nvr"]
+    assert nvr.isapi is not None and nvr.isapi.device_type == "NVR"
+    assert [c.id for c in nvr.isapi.channels] == list("1234")
+    assert nvr.expect.role == "recorder" and "face_detection:configured@2" in (nvr.expect.findings or ())
+    ivss = personas["dahua-ivss"].cgi
+    assert ivss is not None and [c.enable for c in ivss.remote] == [True, True, True, False]
+    assert all(c.password not in repr(c) for c in ivss.remote)  # a camera's password never shows in a repr
+    fingerprint = personas["hik-fingerprint"].expect
+    assert (fingerprint.findings, fingerprint.is_camera, fingerprint.is_camera_without_credentials) == ((), False, True)
+    assert personas["uniview-face"].lapi and personas["huawei-sdc"].sdc
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (MINIMAL + 'role = "nvr"\n', "'nvr'"),
+        (MINIMAL + 'findings = ["face_detection"]\n', "not feature:level or feature:level@channel"),
+        (MINIMAL + 'findings = ["face_library:active", "face_library:active"]\n', "must not repeat"),
+        (HIK + ISAPI + 'record_triggers = ["facedetection"]\n', "not <eventType>-<channel>"),
+        (HIK + ISAPI + "users = 3\n", "set access_control = true"),
+        (HIK + ISAPI + "access_control = true\nusers = 3\nface_users = 4\n", "face_users must be at most users"),
+        (HIK + ISAPI + 'device_type = "Camera"\n', "'Camera'"),
+        (MINIMAL + '[[persona.lapi]]\nname = "a"\npersons = 1\nfaces = 1\n', "flavor = 'uniview'"),
+        (MINIMAL.replace('flavor = "nginx"', 'flavor = "hanwha"') + "[persona.sunapi]\nface_enabled = true\n",
+         "face_enabled needs face_support"),
+    ],
+)  # fmt: skip
+def test_bad_issue11_sections_fail_with_one_line(tmp_path, text, message):
+    with pytest.raises(LabError, match=message) as info:
+        load_personas(_write(tmp_path, text))
+    assert "\n" not in str(info.value)
