@@ -10,7 +10,6 @@ faces, and doFind (which would return photos) is refused and noted.
 from __future__ import annotations
 
 import json
-import secrets
 import threading
 from dataclasses import dataclass, field
 
@@ -80,30 +79,36 @@ def remote_device(spec: CgiSpec) -> bytes | None:
 
 @dataclass
 class FaceSearches:
-    """A face terminal's FaceInfoManager searches: each startFind opens one under a fresh token, which a stopFind
-    with that `token` closes. What the scanner opened, closed and asked for (doFind) is kept for the tests."""
+    """A face terminal's FaceInfoManager searches: each startFind opens one under a handle from a small pool (the
+    lowest free one, as a device with a few search slots reuses them), which a stopFind with that `token` closes.
+    What the scanner opened, closed and asked for (doFind) is kept for the tests."""
 
-    opened: list[str] = field(default_factory=list)
-    closed: list[str] = field(default_factory=list)
+    opened: list[str] = field(default_factory=list)  # every handle given out, in order
+    closed: list[str] = field(default_factory=list)  # every handle closed, in order
     photo_requests: int = 0
+    _live: set[str] = field(default_factory=set, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    FIRST_HANDLE = 6001  # the pool's first handle (any small number; a device's own choice)
 
     @property
     def open(self) -> list[str]:
         """Searches still open (a scan must leave none)."""
         with self._lock:
-            return [t for t in self.opened if t not in self.closed]
+            return sorted(self._live)
 
     def start(self, total: int) -> bytes:
-        token = str(1000 + secrets.randbelow(9000))
         with self._lock:
-            self.opened.append(token)
-        return json.dumps({"Token": int(token), "Total": total}, indent=2).encode()
+            handle = next(h for h in range(self.FIRST_HANDLE, self.FIRST_HANDLE + 1000) if str(h) not in self._live)
+            self._live.add(str(handle))
+            self.opened.append(str(handle))
+        return json.dumps({"Token": handle, "Total": total}, indent=2).encode()
 
     def stop(self, token: str) -> bytes | None:
         with self._lock:
-            if token not in self.opened or token in self.closed:
+            if token not in self._live:
                 return None
+            self._live.discard(token)
             self.closed.append(token)
         return b"OK\r\n"
 
