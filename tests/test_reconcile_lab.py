@@ -82,11 +82,11 @@ def _check_exactly(data: dict, at: dict, unknown: set) -> None:
     missing = [(e["row"], e["declared_address"], e["why"]) for e in data["declared_not_found"]]
     assert missing == [(26, PREFIX + "60", "no_answer")]
     moved = [(e["row"], e["address"], e["matched_by"], e["moved_from"]) for e in data["matched"] if e["moved_from"]]
-    assert moved == [(2, at[MOVED], "serial", PREFIX + "41")]
+    assert moved == [(2, at[MOVED], "serial", PREFIX + "59")]
     assert {e["address"] for e in data["unconfirmed"]} == unknown
     assert data["ambiguous"] == [] and data["unmapped_face_use"] == []
     assert not any(e["model_differs"] for e in data["matched"])
-    assert len(data["matched"]) == 24 and data["involves_faces"] is True
+    assert len(data["matched"]) == 31 and data["involves_faces"] is True
 
 
 def test_scan_declared_then_reconcile_from_history_and_bundle(visit, expected, capsys):
