@@ -76,7 +76,14 @@ def test_a_changed_rule_changes_exactly_the_devices_it_affects(bundle, capsys, t
     start = text.index(rule)
     end = text.index("[[rule]]", start)
     hik.write_text(text[:start] + text[start:end].replace('level = "configured"', 'level = "capable"') + text[end:])
-    affected = {a for a, d in before.items() if any(f["rule"] == "hikvision.switch.face_detect" for f in d["findings"])}
+    switched = "hikvision.switch.face_detect"
+    # The devices whose verdict rests on that switch alone (the DeepinMind recorder's enrolled faces keep it active).
+    affected = {
+        a
+        for a, d in before.items()
+        if any(f["rule"] == switched for f in d["findings"])
+        and not any(f["rule"] != switched and f["level"] in ("configured", "active") for f in d["findings"])
+    }
     assert affected, "the demo premises have a camera whose face detection switch is on"
     _, report = _rejudge(capsys, str(directory), "--signatures", str(signatures))
     changes = report["rejudge"]["changes"]
@@ -100,7 +107,12 @@ def test_what_the_bundle_did_not_record_is_not_checked_never_guessed(bundle, cap
     hik.write_text(hik.read_text(encoding="utf-8") + new + rule, encoding="utf-8")
     _, report = _rejudge(capsys, str(directory), "--signatures", str(signatures))
     devices = {d["address"]: d for d in report["devices"]}
-    cleared = [a for a, d in before.items() if d["vendor"] == "Hikvision" and d["face_analytics"] == "not_found"]
+    # Hikvision cameras cleared before (a fingerprint terminal is no camera: its verdict rests on no face check).
+    cleared = [
+        a
+        for a, d in before.items()
+        if d["vendor"] == "Hikvision" and d["is_camera"] and d["face_analytics"] == "not_found"
+    ]
     assert cleared
     for address in cleared:  # a Hikvision camera cleared before is now unknown: the new check was not recorded
         device = devices[address]
