@@ -9,7 +9,6 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -21,16 +20,16 @@ from scanner.cli.options import output_options
 from scanner.config import ScanConfig
 from scanner.credentials import Credentials, load_credentials
 from scanner.errors import LabError
-from scanner.model import DeviceReport, ScanResult
 from scanner.report.i18n import cached_catalog
 
 if TYPE_CHECKING:  # the lab (its servers, asyncio) loads only when `demo` or `lab` runs
-    from scanner.lab import Lab, LabDevice
+    from scanner.lab import Lab
 
 
 def run_demo(args: argparse.Namespace) -> int:
     """Start the lab, scan it (with the lab's logins unless told not to), print and write the report."""
     from scanner.cli.deliver import check_outputs, deliver
+    from scanner.lab.answer_key import compare
     from scanner.matching.loader import load_signatures
     from scanner.pipeline.scan import run_scan
     from scanner.progress import make_progress
@@ -92,35 +91,6 @@ def start_lab(network: str | None) -> Lab:
             if number == len(candidates):
                 raise
     raise AssertionError("unreachable")
-
-
-def compare(result: ScanResult, devices: Sequence[LabDevice], with_credentials: bool) -> list[str]:
-    """Differences between a scan and the lab personas' expectations, one plain line each."""
-    found = {d.address: d for d in result.devices}
-    lines = []
-    for device in devices:
-        report = found.get(device.address)
-        if report is None:
-            lines.append(f"{device.address} ({device.persona.id}): not found by the scan")
-            continue
-        lines.extend(_differences(device, report, with_credentials))
-    return lines
-
-
-def _differences(device: LabDevice, report: DeviceReport, with_credentials: bool) -> list[str]:
-    expect = device.persona.expect
-    face = expect.face_analytics if with_credentials else expect.face_analytics_without_credentials
-    wanted = {
-        "vendor": (expect.vendor, report.identity.vendor),
-        "model": (expect.model, report.identity.model) if with_credentials or expect.model is None else None,
-        "is_camera": (expect.is_camera, report.is_camera),
-        "face_analytics": (face, report.face_analytics),
-    }
-    lines = []
-    for name, pair in wanted.items():
-        if pair is not None and pair[0] != pair[1]:
-            lines.append(f"{device.address} ({device.persona.id}): {name} is {pair[1]!r}, expected {pair[0]!r}")
-    return lines
 
 
 def write_private(path: Path, text: str) -> Path:
