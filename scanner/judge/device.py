@@ -46,6 +46,6 @@ def assess(inputs: AuditInputs, observations: Sequence[Observation], sigset: Sig
         discovery=host.facts,
         coverage=judgement.coverage,
         role=found.role,
-        channels=inputs.channels,
+        channels=inputs.channels if found.is_camera else (),  # a non-video device's default channel is no camera
         inputs=inputs,
     )

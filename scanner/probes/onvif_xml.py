@@ -173,7 +173,7 @@ def topic_paths(root: Element) -> tuple[str, ...]:
         element, parent, parent_ns = stack.pop()
         if not isinstance(element.tag, str) or local(element.tag) == "MessageDescription":
             continue
-        namespace = etree.QName(element).namespace
+        namespace = _namespace(element.tag)
         segment = _segment(element, namespace, parent_ns, first=not parent)
         path = f"{parent}/{segment}" if parent else segment
         if _is_topic(element):
@@ -181,6 +181,12 @@ def topic_paths(root: Element) -> tuple[str, ...]:
         if path.count("/") < MAX_DEPTH:
             stack.extend((c, path, namespace) for c in reversed(list(element)))
     return _items(paths)
+
+
+def _namespace(tag: str) -> str | None:
+    """The namespace of a `{ns}local` tag; None without one (a recovered `prefix:name` tag whose prefix was never
+    declared has none: lxml's QName would raise on it)."""
+    return tag[1:].partition("}")[0] or None if tag.startswith("{") else None
 
 
 def _segment(element: Element, namespace: str | None, parent_ns: str | None, first: bool) -> str:

@@ -153,3 +153,12 @@ def test_device_strings_are_made_one_line():
     )
     values = dict(values_for("onvif.analytics.rules", parse_xml(body)))
     assert values["rule_names"] == ("evil\\x0aline",) and values["rule_types"] == ("tt:Face\\x0dRecognition",)
+
+
+def test_a_topic_with_an_undeclared_prefix_is_read_not_raised():
+    """Found by the fuzzer: a recovered tag `tnsaxis:IO` (its prefix never declared) made lxml's QName raise, and the
+    device's whole audit with it."""
+    root = parse_xml(
+        b"<Envelope><Body><TopicSet><tnsaxis:IO><MessageDescription/></tnsaxis:IO></TopicSet></Body></Envelope>"
+    )
+    assert topic_paths(root) == ("IO",)
