@@ -11,7 +11,7 @@ from scanner.report.i18n import Catalog
 from scanner.vocabulary import FACE_API_REASONS, Reason
 
 LOGIN_REASONS = frozenset({Reason.NEEDS_LOGIN, Reason.NO_LOGIN_ONVIF, Reason.SESSION_NEEDS_LOGIN})
-MAX_WHERE = 30  # devices named in the story; the overview table lists every one
+MAX_WHERE = 6  # devices named in the story, the strongest first; the overview table below lists every one
 
 
 def masthead(result: ScanResult, catalog: Catalog) -> str:
@@ -48,7 +48,8 @@ def story(result: ScanResult, catalog: Catalog) -> str:
     return (
         f'<section id="summary" class="summary tone-{worst}"><h2>{t(catalog, "summary.heading")}</h2>'
         f'<p class="headline">{t(catalog, key)}</p><div class="tiles">{tiles}</div>'
-        f"{_where(result, catalog)}{_how_sure(catalog)}{_open(result, catalog)}</section>"
+        f'{_where(result, catalog)}<div class="story-notes"><div>{_how_sure(catalog)}</div>'
+        f"<div>{_open(result, catalog)}</div></div></section>"
     )
 
 
@@ -81,10 +82,11 @@ def _face_line(catalog: Catalog, device: DeviceReport) -> str:
             if finding.channel is not None:
                 where = f" ({channel(catalog, channels.get(finding.channel) or Channel(finding.channel))})"
             best[finding.feature] = term(catalog, "feature", finding.feature) + where
+    role = "" if device.role == "camera" else f"{t(catalog, 'list.separator')}{t(catalog, f'role_short.{device.role}')}"
     return (
         f'<span class="level tone-{kind}">{t(catalog, f"verdict.{kind}.word")}</span>{t(catalog, "list.colon")}'
-        f"{device_title(catalog, device)} ({data(device.address)}){t(catalog, 'list.separator')}"
-        f"{t(catalog, f'role.{device.role}')}{t(catalog, 'list.colon')}{join(catalog, list(best.values()))}"
+        f"{device_title(catalog, device)} ({data(device.address)}{role}){t(catalog, 'list.colon')}"
+        f"{join(catalog, list(best.values()))}"
     )
 
 
@@ -145,6 +147,6 @@ def _row(catalog: Catalog, device: DeviceReport) -> str:
         why = reason(catalog, note)
     return (
         f'<tr class="tone-{kind}"><td>{data(device.address)}</td><td>{device_title(catalog, device)}</td>'
-        f"<td>{t(catalog, f'role.{device.role}')}</td>"
+        f"<td>{t(catalog, f'role_short.{device.role}')}</td>"
         f'<td><span class="level">{t(catalog, f"verdict.{kind}.word")}</span></td><td>{why}</td></tr>'
     )
