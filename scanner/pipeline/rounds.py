@@ -22,7 +22,7 @@ MAX_XADDRS = 4  # ONVIF device service addresses tried per device; a real one an
 
 
 def http_round(client: HttpClient, host: Host) -> Part:
-    """GET / on every web port; `web_ports` are those that answered in HTTP, as (port, tls)."""
+    """GET / on every web port; `web_ports` are those that answered in HTTP, as (port, tls), in serving order."""
     observations, services, answered = [], [], []
     for port in host.open_ports:
         if port in RTSP_PORTS or port not in HTTP_PORTS | HTTPS_PORTS:
@@ -32,8 +32,19 @@ def http_round(client: HttpClient, host: Host) -> Part:
         observations.append(obs)
         if obs.status is not None:
             services.append((port, "https" if tls else "http"))
-            answered.append((port, tls))
-    return Part(observations=tuple(observations), services=tuple(services), web_ports=tuple(answered))
+            answered.append((port, tls, obs.status))
+    return Part(observations=tuple(observations), services=tuple(services), web_ports=serving_first(answered))
+
+
+def serving_first(answered: Sequence[tuple[int, bool, int]]) -> tuple[tuple[int, bool], ...]:
+    """The web ports, as (port, tls), in the order the vendor requests use them: those whose root answered (a page,
+    a redirect, or a login asked for) before those that said they offer nothing there (404, 405, 5xx), as an ONVIF
+    service on a port of its own does; otherwise in port order. The vendor round asks on the first."""
+
+    def offers_nothing(status: int) -> bool:
+        return status >= 400 and status not in (401, 403)
+
+    return tuple((port, tls) for port, tls, _ in sorted(answered, key=lambda web: offers_nothing(web[2])))
 
 
 def announced_xaddrs(host: Host) -> list[str]:
