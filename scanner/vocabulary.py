@@ -64,7 +64,8 @@ class Role(StrEnum):
     RECORDER = "recorder"  # NVR, DVR, IVSS: records (and may analyse) the cameras on its channels
     FACE_TERMINAL = "face_terminal"  # an access-control or attendance terminal with a face reader
     PLATFORM = "platform"  # video-management or face platform software
-    OTHER = "other"  # not a video device
+    OTHER = "other"  # not a video device: something it answered says so
+    UNKNOWN = "unknown"  # answered on a camera port, but nothing it answered says what it is
 
 
 class Confidence(StrEnum):
@@ -115,6 +116,7 @@ class Reason(StrEnum):
     NO_EVENTS = "no_events"
     SUBSCRIPTION_UNUSABLE = "subscription_unusable"
     # the maker's own face interface is out of reach (signatures/vendors.toml `no_face_api`), or the maker is unknown
+    DEVICE_UNKNOWN = "device_unknown"  # not even whether it is a camera: nothing it answered names a maker or a kind
     MAKER_UNKNOWN = "maker_unknown"
     FACE_API_UNDOCUMENTED = "face_api_undocumented"
     FACE_API_NONE_PUBLIC = "face_api_none_public"
@@ -140,7 +142,8 @@ class Reason(StrEnum):
 # The reasons that explain a device's `unknown` verdict, the most telling first: a note about a service the device
 # does not have (no analytics service...) is context, never the reason (scanner.model.main_reason).
 REASON_PRIORITY = (
-    Reason.INTERRUPTED, Reason.STAGE_BUDGET, Reason.BUDGET_SPENT, Reason.AUDIT_FAILED, Reason.MAKER_UNKNOWN,
+    Reason.INTERRUPTED, Reason.STAGE_BUDGET, Reason.BUDGET_SPENT, Reason.AUDIT_FAILED, Reason.DEVICE_UNKNOWN,
+    Reason.MAKER_UNKNOWN,
     Reason.FACE_API_NONE_PUBLIC, Reason.FACE_API_UNDOCUMENTED, Reason.FACE_API_NEEDS_KEY, Reason.FACE_CAPS_UNDOCUMENTED,
     Reason.NEEDS_LOGIN, Reason.NO_LOGIN_ONVIF, Reason.SESSION_NEEDS_LOGIN, Reason.LOGIN_REFUSED,
     Reason.LOGIN_REFUSED_STOP, Reason.SESSION_LOGIN_REFUSED, Reason.BASIC_IN_CLEAR, Reason.LOGIN_IN_CLEAR,
