@@ -40,7 +40,7 @@ class IdentifyHit:
     """A vendor fingerprint that matched, with the observations it matched on."""
 
     rule: str
-    vendor: str
+    vendor: str | None  # None: a fingerprint that rules a camera out names no maker
     confidence: str
     camera: bool
     evidence: tuple[Evidence, ...]

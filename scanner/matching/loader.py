@@ -13,6 +13,7 @@ from scanner.datafile import load_toml
 from scanner.errors import SignatureError
 from scanner.matching.schema import (
     CODE_PROBES,
+    MAX_IDENTIFY_REQUESTS,
     AnswerMeaning,
     Case,
     ChannelSource,
@@ -146,6 +147,19 @@ class _Accumulator:
                       "rule of its own or its family's: set no_face_api to the reason camaudit cannot read its face "
                       "settings")  # fmt: skip
 
+    def _identification_round_bounded(self, requests: tuple[RequestSpec, ...], rules: tuple[IdentifyRule, ...]) -> None:
+        """The identification round is small and to the point: at most MAX_IDENTIFY_REQUESTS requests to each host,
+        each one read by a fingerprint (a request nothing reads is only traffic)."""
+        asked = [spec for spec in requests if spec.when == "identify"]
+        if len(asked) > MAX_IDENTIFY_REQUESTS:
+            names = ", ".join(spec.id for spec in asked)
+            _fail(self.directory.name, f'{len(asked)} requests with when = "identify" ({names}): at most '
+                  f"{MAX_IDENTIFY_REQUESTS} go to an unidentified host")  # fmt: skip
+        read = {rule.probe for rule in rules}
+        for spec in asked:
+            if spec.id not in read:
+                _fail(f"{spec.source}: request {spec.id}", 'when = "identify" needs an [[identify]] rule reading it')
+
     def finish(self, digest: str, files: tuple[str, ...]) -> SignatureSet:
         found = {key: tuple(self.entries.get(key, ())) for key in _KEYS}
         known = set(CODE_PROBES) | {spec.id for spec in found["request"]}
@@ -161,6 +175,7 @@ class _Accumulator:
             if vendor not in names:
                 _fail(where, f"unknown vendor '{vendor}' (not a [[vendor]] name)")
         self._face_coverage_said(found["vendor"], found["rule"])
+        self._identification_round_bounded(found["request"], found["identify"])
         return SignatureSet(
             rules=found["rule"],
             identifies=found["identify"],
@@ -190,7 +205,7 @@ def _session(t: SessionTable, ctx: _Context) -> SessionSpec:
 
 def _identify(t: IdentifyTable, ctx: _Context) -> IdentifyRule:
     fields = t.model_dump(exclude={"vendor", "matchers", "cases"})
-    vendor = t.vendor or ctx.vendor or ""  # SignatureFile made sure one of them is set
+    vendor = t.vendor or ctx.vendor  # SignatureFile made sure one is set, unless the fingerprint rules a camera out
     matchers, cases = _matchers(t.matchers), _cases(t.cases, ctx)
     return IdentifyRule(**fields, vendor=vendor, matchers=matchers, cases=cases, source=ctx.label)
 

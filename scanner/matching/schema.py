@@ -5,7 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 MATCHER_KINDS = ("regex", "contains", "equals", "exists", "xml", "kv", "json")
-WHEN = ("vendor", "always")
+# When a [[request]] is asked: `vendor`, of a device identified as its vendor (or an OEM of it); `always`, on every web
+# port; `identify`, also without a login, of a host that nothing else identified (the identification round), and
+# then in its vendor's round like a `vendor` request (never twice: the vendor round reuses the answer).
+WHEN = ("vendor", "always", "identify")
+MAX_IDENTIFY_REQUESTS = 6  # the identification round's requests, at most, to each unidentified host
 
 # Probe ids that code produces (docs/design.md, plus the media and module probes of scanner/probes/onvif.py);
 # each [[request]] adds its own id.
@@ -124,10 +128,11 @@ class SessionSpec:
 
 @dataclass(frozen=True)
 class IdentifyRule:
-    """A vendor fingerprint: when it matches, the device is (probably) of `vendor`."""
+    """A vendor fingerprint: when it matches, the device is (probably) of `vendor`. A fingerprint of a device that is
+    not a camera (`camera` false, `role` other: a web server's own default page) may name no vendor."""
 
     id: str
-    vendor: str
+    vendor: str | None
     probe: str
     match: str
     matchers: tuple[Matcher, ...]

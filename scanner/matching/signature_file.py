@@ -110,6 +110,7 @@ IdentityField = Annotated[StrictStr, OneOf(IDENTITY_FIELDS, "unknown identity fi
 _LOGIN = r"^(?=[\s\S]*\{username\})(?=[\s\S]*\{password\})"
 LoginBody = Annotated[StrictStr, Matches(_LOGIN, "must contain {{username}} and {{password}}")]
 Confidence = Annotated[StrictStr, OneOf(CONFIDENCES)]
+KNOWN_ROLES = tuple(r.value for r in Role if r != Role.UNKNOWN)  # a signature says what a device is, never "unknown"
 
 
 def _per_kind(schema: dict[str, Any]) -> None:
@@ -259,6 +260,18 @@ class RequestTable(Table):
     drop: tuple[Regex, ...] = ()
 
     @model_validator(mode="after")
+    def _identifies_without_a_login(self) -> RequestTable:
+        """The identification round goes to hosts nothing identified yet: never the owner's login, one plain
+        request each (no session, no channels, no search to close)."""
+        if self.when != "identify":
+            return self
+        if self.auth:
+            raise fail('when = "identify" needs auth = false: an unidentified host is never sent the owner\'s login')
+        if self.session or self.per_channel or self.token:
+            raise fail('when = "identify" is one plain request: no session, per_channel or token')
+        return self
+
+    @model_validator(mode="after")
     def _templates_fit(self) -> RequestTable:
         if self.per_channel and "{channel}" not in self.path + self.body:
             raise fail("per_channel = true needs {channel} in path or body")
@@ -296,7 +309,11 @@ class IdentifyTable(Table):
     sources: Sources
     cases: Cases
     camera: StrictBool = True
-    role: Annotated[StrictStr, OneOf(tuple(Role))] | None = None
+    role: Annotated[StrictStr, OneOf(KNOWN_ROLES)] | None = None
+
+    def rules_out_a_camera(self) -> bool:
+        """A fingerprint of a device that is not a camera (it may name no vendor)."""
+        return self.role == Role.OTHER and not self.camera
 
 
 class RuleTable(Table):
@@ -314,7 +331,7 @@ class RuleTable(Table):
     sources: Sources
     cases: Cases
     conclusive: StrictBool = True
-    roles: tuple[Annotated[StrictStr, OneOf(tuple(Role))], ...] = ()
+    roles: tuple[Annotated[StrictStr, OneOf(KNOWN_ROLES)], ...] = ()
 
     @model_validator(mode="after")
     def _level_rests_on_its_proof(self) -> RuleTable:
@@ -421,8 +438,11 @@ class SignatureFile(Table):
     @model_validator(mode="after")
     def _identify_has_a_vendor(self) -> SignatureFile:
         for n, ident in enumerate(self.identify):
-            if not (ident.vendor or isinstance(self.vendor, str)):
-                raise fail(f"identify[{n}].vendor: is required (no file-level vendor)")
+            if not (ident.vendor or isinstance(self.vendor, str) or ident.rules_out_a_camera()):
+                raise fail(
+                    f"identify[{n}].vendor: is required (no file-level vendor), unless the fingerprint rules a camera "
+                    'out (camera = false, role = "other")'
+                )
         return self
 
 

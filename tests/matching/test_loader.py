@@ -184,10 +184,73 @@ matchers = [{ kind = "regex", part = "header:Server", pattern = "^Acme" }]
 cases = [{ expect = true, headers = { Server = "Acme/1.0" } }, { expect = false, headers = { Server = "nginx" } }]
 """
     message = error_of(valid(tmp_path, extra={"id.toml": "schema = 1\n" + identify}))
-    assert message == "signatures/id.toml: identify[0].vendor: is required (no file-level vendor)"
+    assert message.startswith("signatures/id.toml: identify[0].vendor: is required (no file-level vendor), unless")
     sigset = load_signatures(valid(tmp_path, extra={"id.toml": "schema = 1\nvendor = 'Acme'\n" + identify}))
     (ident,) = sigset.identifies
     assert ident.vendor == "Acme" and ident.camera is True and ident.cases[0].headers == (("Server", "Acme/1.0"),)
+
+
+def test_a_fingerprint_that_rules_a_camera_out_may_name_no_vendor(tmp_path: Path) -> None:
+    page = """
+[[identify]]
+id = "web.default_page"
+probe = "http.root"
+confidence = "medium"
+camera = false
+role = "other"
+sources = ["https://example.org/server-docs"]
+matchers = [{ kind = "regex", part = "value:title", pattern = "^Welcome$" }]
+cases = [{ expect = true, values = { title = ["Welcome"] } }, { expect = false, values = { title = ["Login"] } }]
+"""
+    (ident,) = load_signatures(valid(tmp_path, extra={"web.toml": "schema = 1\n" + page})).identifies
+    assert ident.vendor is None and ident.role == "other" and not ident.camera
+    camera = page.replace("camera = false\n", "")
+    assert "identify[0].vendor: is required" in error_of(valid(tmp_path, extra={"web.toml": "schema = 1\n" + camera}))
+    unknown = page.replace('role = "other"', 'role = "unknown"')
+    assert "identify[0].role" in error_of(valid(tmp_path, extra={"web.toml": "schema = 1\n" + unknown}))
+
+
+IDENTIFY_REQUEST = """
+[[request]]
+id = "acme.hello"
+path = "/api/hello"
+auth = false
+when = "identify"
+"""
+HELLO = """
+[[identify]]
+id = "acme.hello_realm"
+probe = "acme.hello"
+confidence = "medium"
+sources = ["https://example.org/acme-api"]
+matchers = [{ kind = "regex", part = "value:realm", pattern = "^Acme_" }]
+cases = [{ expect = true, status = 401, values = { realm = ["Acme_1"] } }, { expect = false, status = 404 }]
+"""
+
+
+def test_an_identification_request_needs_no_login_and_a_fingerprint_reading_it(tmp_path: Path) -> None:
+    """`when = "identify"` goes to hosts nothing identified: never with the owner's login, one plain request, and
+    only when a fingerprint reads its answer."""
+    files = {"hello.toml": "schema = 1\nvendor = 'Acme'\n" + IDENTIFY_REQUEST + HELLO}
+    (spec,) = [s for s in load_signatures(valid(tmp_path, extra=files)).requests if s.when == "identify"]
+    assert spec.auth is False
+    with_login = {"hello.toml": files["hello.toml"].replace("auth = false\n", "")}
+    assert "needs auth = false" in error_of(valid(tmp_path, extra=with_login))
+    per_channel = files["hello.toml"].replace('path = "/api/hello"', 'path = "/api/{channel}"\nper_channel = true')
+    assert "is one plain request" in error_of(valid(tmp_path, extra={"hello.toml": per_channel}))
+    unread = {"hello.toml": "schema = 1\nvendor = 'Acme'\n" + IDENTIFY_REQUEST}
+    assert error_of(valid(tmp_path, extra=unread)).endswith('when = "identify" needs an [[identify]] rule reading it')
+
+
+def test_the_identification_round_is_bounded(tmp_path: Path) -> None:
+    from scanner.matching.schema import MAX_IDENTIFY_REQUESTS
+
+    many = "".join(
+        IDENTIFY_REQUEST.replace("acme.hello", f"acme.hello{n}") + HELLO.replace("acme.hello", f"acme.hello{n}")
+        for n in range(MAX_IDENTIFY_REQUESTS + 1)
+    )
+    message = error_of(valid(tmp_path, extra={"hello.toml": "schema = 1\nvendor = 'Acme'\n" + many}))
+    assert f"at most {MAX_IDENTIFY_REQUESTS} go to an unidentified host" in message
 
 
 def test_case_values_accept_a_string_or_a_list(tmp_path: Path) -> None:
