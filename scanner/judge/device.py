@@ -20,7 +20,7 @@ from scanner.vocabulary import Reason
 def assess(inputs: AuditInputs, observations: Sequence[Observation], sigset: SignatureSet) -> DeviceReport:
     """The device's report: the signatures applied to its answers, under the evidence standard."""
     host = inputs.host
-    found = hints(observations, sigset)
+    found = hints(observations, sigset, listens=bool(host.open_ports))
     findings = match_rules(observations, sigset.rules)
     who = identity(host, observations, found, sigset)
     vendors = with_families([who.vendor] if who.vendor else [], sigset)  # an OEM answers its family's rules too

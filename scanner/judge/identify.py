@@ -57,8 +57,11 @@ def _onvif_info(observations: Sequence[Observation], name: str) -> str | None:
     return None
 
 
-def hints(observations: Sequence[Observation], sigset: SignatureSet) -> IdentityHints:
-    """Vendors suggested by fingerprints, ONVIF and WS-Discovery, strongest first; and camera-ness."""
+def hints(observations: Sequence[Observation], sigset: SignatureSet, listens: bool = False) -> IdentityHints:
+    """Vendors suggested by fingerprints, ONVIF and WS-Discovery, strongest first; camera-ness; and the role.
+
+    `listens`: the host has a port open among those the scan looks at. Such a host that nothing identified is of
+    role `unknown` (camaudit could not tell what it is), unless a fingerprint rules a camera out (`other`)."""
     hits = match_identify(observations, sigset.identifies)
     ranked = sorted(hits, key=lambda h: -_CONFIDENCE_RANK.get(h.confidence, 0))
     vendors: list[str] = []
@@ -66,14 +69,14 @@ def hints(observations: Sequence[Observation], sigset: SignatureSet) -> Identity
     if manufacturer:
         vendors.append(manufacturer)
     for hit in ranked:
-        if hit.vendor not in vendors:
+        if hit.vendor and hit.vendor not in vendors:
             vendors.append(hit.vendor)
     for name in scope_values(observations, "hardware") + scope_values(observations, "name"):
         vendor = canonical_vendor(name, sigset)
         if vendor and vendor not in vendors:
             vendors.append(vendor)
     vendors = _brand_first(vendors, sigset)
-    role = _role(ranked, _looks_like_camera(observations, hits))
+    role = _role(ranked, _looks_like_camera(observations, hits), listens)
     return IdentityHints(tuple(vendors), role in VIDEO_ROLES, hits, role)
 
 
@@ -87,12 +90,18 @@ def _brand_first(vendors: list[str], sigset: SignatureSet) -> list[str]:
     return [*brands[:1], *(v for v in vendors if v not in brands[:1])]
 
 
-def _role(ranked: Sequence[IdentifyHit], camera: bool) -> Role:
-    """The role the most confident fingerprint that names one gives; else a camera, or other."""
-    named = [Role(hit.role) for hit in ranked if hit.role]
+def _role(ranked: Sequence[IdentifyHit], camera: bool, listens: bool) -> Role:
+    """The role the most confident fingerprint that names one gives; else a camera when something says so; else
+    unknown for a host listening on a camera port (nothing it answered shows what it is), other for one that is not.
+
+    A fingerprint that names no maker (a web server's default page) speaks for its page only: it rules a camera out
+    only when nothing else the host answered says it is one."""
+    named = [Role(hit.role) for hit in ranked if hit.role and (hit.vendor or not camera)]
     if named:
         return named[0]
-    return Role.CAMERA if camera else Role.OTHER
+    if camera:
+        return Role.CAMERA
+    return Role.UNKNOWN if listens else Role.OTHER
 
 
 def _looks_like_camera(observations: Sequence[Observation], hits: Sequence[IdentifyHit]) -> bool:

@@ -6,7 +6,9 @@ what could not be checked, with reason codes (pure).
   channel, and ONVIF's when it speaks ONVIF) was read, or the device said in its own documented way that it lacks
   the function; and nothing matched.
 - `unknown` otherwise: a check that applies could not be read (no login, refused, no answer, cut short by a budget
-  or a Ctrl-C), the maker's own face settings are out of reach, or the maker is unknown. Each is said in not_checked.
+  or a Ctrl-C), the maker's own face settings are out of reach, the maker is unknown, or not even what the device
+  is (role `unknown`: it listens on a camera port, but nothing it answered says whether it is a camera). Each is
+  said in not_checked.
 """
 
 from __future__ import annotations
@@ -83,7 +85,8 @@ def judge(
     if level is not None:
         return Judgement(Verdict(level), coverage, notes)
     if not context.is_camera:  # not a camera, unless the audit was cut before the device could say what it is
-        return Judgement(Verdict.UNKNOWN if _cut(observations, context) else Verdict.NOT_FOUND, coverage, notes)
+        unsure = context.role == Role.UNKNOWN or _cut(observations, context)
+        return Judgement(Verdict.UNKNOWN if unsure else Verdict.NOT_FOUND, coverage, notes)
     out_of_reach = not context.vendors or any(n.reason in FACE_API_REASONS for n in context.skipped)
     if out_of_reach or not checks or coverage.unread:
         return Judgement(Verdict.UNKNOWN, coverage, notes)
@@ -130,6 +133,8 @@ def _notes(
         notes.setdefault("maker", NotChecked("maker", Reason.MAKER_UNKNOWN))
     if context.is_camera and not checks and not context.skipped:
         notes["face_analytics"] = NotChecked("face_analytics", Reason.NO_MANAGEMENT)
+    if context.role == Role.UNKNOWN:  # nothing it answered says what it is, so not whether it is a camera either
+        notes.setdefault("device", NotChecked("device", Reason.DEVICE_UNKNOWN))
     if not context.is_camera and _cut(observations, context):  # why this device could not even be identified
         cause = next((o.stopped for o in observations if o.stopped is not None), Reason.BUDGET_SPENT)
         notes.setdefault("audit", NotChecked("audit", cause))

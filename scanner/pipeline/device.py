@@ -78,18 +78,21 @@ def unaudited(host: Host, reason: Reason, detail: str = "", sigset: SignatureSet
         findings=(),
         not_checked=(NotChecked("audit", reason, detail),),
         discovered_by=host.discovered_by,
+        role=Role.UNKNOWN,  # never audited: nothing says what it is
     )
 
 
 def failed(host: Host, sigset: SignatureSet, parts: Sequence[Part], why: str) -> DeviceReport:
     """The report of a host whose audit broke off, from the steps that finished (`parts`): a device that answered
-    as a camera stays a camera (`unknown`, audit_failed); never "not a camera" because one answer broke the audit."""
+    as a camera stays a camera (`unknown`, audit_failed); never "not a camera" because one answer broke the audit:
+    a device nothing identified yet is of role unknown."""
     observations = observations_of(parts)
     try:
-        found = hints(observations, sigset)
+        found = hints(observations, sigset, listens=bool(host.open_ports))
         who, is_camera, role = identity(host, observations, found, sigset), found.is_camera, found.role
     except Exception:  # noqa: BLE001 - the answers that broke the audit may break this reading too
-        who, is_camera, role = Identity(mac=host.mac), answered_as_camera(observations), Role.CAMERA
+        is_camera = answered_as_camera(observations)
+        who, role = Identity(mac=host.mac), Role.CAMERA if is_camera else Role.UNKNOWN
     return DeviceReport(
         address=host.address,
         identity=who,
@@ -100,7 +103,7 @@ def failed(host: Host, sigset: SignatureSet, parts: Sequence[Part], why: str) ->
         not_checked=(NotChecked("audit", Reason.AUDIT_FAILED, why),),
         discovered_by=host.discovered_by,
         observations=tuple(observations),
-        role=role if is_camera else Role.OTHER,
+        role=role,
     )
 
 
