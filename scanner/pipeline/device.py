@@ -28,6 +28,7 @@ from scanner.model import (
 from scanner.net.login import DeviceLogin
 from scanner.pipeline.context import AuditKit, DeviceAudit
 from scanner.pipeline.discovered import discovery_observation, wsd_observation
+from scanner.pipeline.identification import identification_round, needs_identifying
 from scanner.pipeline.rounds import announced_xaddrs, http_round, onvif_round, rtsp_round, web_xaddrs
 from scanner.pipeline.trace import Part
 from scanner.pipeline.vendor import vendor_round
@@ -130,16 +131,31 @@ def _audit(device: DeviceAudit) -> DeviceReport:
         if onvif is None:
             onvif = device.here("onvif", ("http.root",), lambda: onvif_round(device, web_xaddrs(host, web)))
         parts += [web, onvif]
-        found = hints(observations_of(parts), sigset)
+        listens = bool(host.open_ports)
+        found = hints(observations_of(parts), sigset, listens)
         parts.append(device.here("rtsp", ("http.root", "onvif"), lambda: rtsp_round(device, onvif, found)))
         if budget.spent():
             parts.append(Part(skipped=(NotChecked("vendor_api", Reason.BUDGET_SPENT),)))
         else:
-            parts.append(vendor_round(device, web.web_ports, hints(observations_of(parts), sigset)))
+            parts += _maker_rounds(device, web.web_ports, observations_of(parts), listens)
     finally:
         device.close()
     device.trace.log(_trace_log, host.address)
     return _report(host, device.login, sigset, parts)
+
+
+def _maker_rounds(
+    device: DeviceAudit, web_ports: Sequence[tuple[int, bool]], seen: Sequence[Observation], listens: bool
+) -> list[Part]:
+    """The identification round when nothing `seen` so far named the maker, then the vendor round of whoever the
+    device turned out to be (none for a device still unidentified: its maker's login cannot be known)."""
+    found = hints(seen, device.sigset, listens)
+    if not (web_ports and needs_identifying(found)):
+        return [vendor_round(device, web_ports, found)]
+    identified = identification_round(device, web_ports)
+    found = hints([*seen, *identified.observations], device.sigset, listens)
+    asked = {obs.probe for obs in identified.observations}
+    return [identified, vendor_round(device, web_ports, found, asked)]
 
 
 def login_notes(login: DeviceLogin) -> list[NotChecked]:

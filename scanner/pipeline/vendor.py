@@ -8,7 +8,7 @@ with HTTP 200 as not read (`[[answer]]`).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import replace
 from functools import partial
 
@@ -24,17 +24,22 @@ from scanner.pipeline.context import DeviceAudit
 from scanner.pipeline.trace import Part
 from scanner.vocabulary import Reason
 
-AFTER = ("http.root", "onvif", "rtsp")  # the steps whose answers chose the vendor requests
+AFTER = ("http.root", "onvif", "rtsp", "identify")  # the steps whose answers chose the vendor requests
 Send = Callable[[RequestSpec], Observation]
 
 
-def _vendor_specs(found: IdentityHints, sigset: SignatureSet) -> list[RequestSpec]:
-    """`always` requests, plus the vendor requests of the vendors hinted and their families (all when none is)."""
-    known = {spec.vendor for spec in sigset.requests if spec.vendor}
-    wanted = [v for v in with_families(found.vendors, sigset) if v in known]
+def _vendor_specs(found: IdentityHints, sigset: SignatureSet, asked: Collection[str]) -> list[RequestSpec]:
+    """`always` requests, plus the requests of the vendors the device was identified as and their families. A device
+    of no known maker gets none: the owner's login goes only to a device identified as the vendor whose API needs it.
+
+    An identification request (`identify`) is asked here only when it reads identity fields, and never again when the
+    identification round already asked it (`asked`: the probe ids answered there)."""
+    wanted = with_families(found.vendors, sigset)
     chosen = []
     for spec in sigset.requests:
-        if spec.when == "always" or not wanted and found.is_camera or spec.vendor in wanted:
+        if spec.id in asked or spec.when == "identify" and not spec.extract:
+            continue
+        if spec.when == "always" or spec.vendor in wanted:
             chosen.append(spec)
     return chosen
 
@@ -44,8 +49,8 @@ def _request_key(spec: RequestSpec) -> tuple[object, ...]:
     return spec.method, spec.path, spec.body, spec.content_type, spec.auth, spec.headers
 
 
-class _Asker:
-    """Sends one device's vendor requests on the first web port and finishes each answer the same way."""
+class Asker:
+    """Sends one device's signature requests on one web port and finishes each answer the same way."""
 
     def __init__(self, device: DeviceAudit, port: int, tls: bool, vendors: Sequence[str]) -> None:
         self.device, self.port, self.tls, self.vendors = device, port, tls, vendors
@@ -69,32 +74,39 @@ class _Asker:
         return read_answer(obs, self.device.sigset.answers, self.vendors)
 
 
-def vendor_round(device: DeviceAudit, web_ports: Sequence[tuple[int, bool]], found: IdentityHints) -> Part:
+def vendor_round(
+    device: DeviceAudit, web_ports: Sequence[tuple[int, bool]], found: IdentityHints, asked: Collection[str] = ()
+) -> Part:
     """Each distinct vendor request once, on the first web port, spread over the device's lines; then the
-    per-channel ones for each channel the device lists; then the session requests."""
+    per-channel ones for each channel the device lists; then the session requests. `asked`: the probe ids the
+    identification round already asked."""
     if not web_ports:
         return Part()
     vendors = with_families(found.vendors, device.sigset)
-    asker = _Asker(device, *web_ports[0], vendors)
-    chosen = _vendor_specs(found, device.sigset)
+    asker = Asker(device, *web_ports[0], vendors)
+    chosen = _vendor_specs(found, device.sigset, asked)
     plain = [spec for spec in chosen if spec.session is None]
-    first = _in_parallel(device, asker, [(spec, None) for spec in plain if not spec.per_channel], "vendor")
+    first = in_parallel(device, asker, [(spec, None) for spec in plain if not spec.per_channel], "vendor")
     channels, skipped = _channels(device, first, vendors, [s for s in plain if s.per_channel])
     pairs = [(spec, ch.id) for spec in plain if spec.per_channel for ch in channels]
-    per_channel = _in_parallel(device, asker, pairs, "vendor.channel")
+    per_channel = in_parallel(device, asker, pairs, "vendor.channel")
     in_session = [spec for spec in chosen if spec.session is not None]
     secure = next(((port, tls) for port, tls in web_ports if tls), web_ports[0])  # a login form goes over TLS if it can
-    session_asker = _Asker(device, *secure, vendors)
+    session_asker = Asker(device, *secure, vendors)
     sessions = device.here("vendor.session", AFTER, partial(_session_round, session_asker, in_session, vendors))
     observations = tuple(first) + tuple(per_channel) + sessions.observations
     return Part(observations=observations, skipped=skipped + sessions.skipped, channels=channels)
 
 
-def _in_parallel(
-    device: DeviceAudit, asker: _Asker, work: Sequence[tuple[RequestSpec, str | None]], step: str
+def in_parallel(
+    device: DeviceAudit,
+    asker: Asker,
+    work: Sequence[tuple[RequestSpec, str | None]],
+    step: str,
+    after: tuple[str, ...] = AFTER,
 ) -> list[Observation]:
     """Each distinct (request, channel) once, spread over the device's lines; one answer serves every signature
-    request that sends the same thing (recorded under each one's probe id)."""
+    request that sends the same thing (recorded under each one's probe id). `after`: the steps it waited for."""
     distinct: dict[tuple[object, ...], tuple[RequestSpec, str | None]] = {}
     for spec, channel in work:
         distinct.setdefault((*_request_key(spec), channel), (spec, channel))
@@ -107,9 +119,9 @@ def _in_parallel(
 
     unique = list(distinct.items())
     batches = [batch for batch in (unique[i :: device.kit.lines] for i in range(device.kit.lines)) if batch]
-    helpers = [device.beside(f"{step}.{i}", AFTER, partial(ask, b)) for i, b in enumerate(batches[1:], start=2)]
+    helpers = [device.beside(f"{step}.{i}", after, partial(ask, b)) for i, b in enumerate(batches[1:], start=2)]
     if batches:
-        device.here(f"{step}.1", AFTER, partial(ask, batches[0]))
+        device.here(f"{step}.1", after, partial(ask, batches[0]))
     for future in helpers:
         future.result()
     found = []
@@ -139,7 +151,7 @@ def _channels(
     return (), tuple(NotChecked(spec.id, Reason.CHANNELS_UNREAD) for spec in wanted)
 
 
-def _session_round(asker: _Asker, specs: Sequence[RequestSpec], vendors: Sequence[str]) -> Part:
+def _session_round(asker: Asker, specs: Sequence[RequestSpec], vendors: Sequence[str]) -> Part:
     """Requests behind a vendor login, for the vendors the device was identified as only (a login is never sent
     to a device not identified as that vendor): log in once per session, ask, always log out."""
     observations: list[Observation] = []
@@ -157,7 +169,7 @@ def _session_round(asker: _Asker, specs: Sequence[RequestSpec], vendors: Sequenc
     return Part(observations=tuple(observations), skipped=tuple(skipped))
 
 
-def _one_session(asker: _Asker, session: SessionSpec, members: Sequence[RequestSpec], vendors: Sequence[str]) -> Part:
+def _one_session(asker: Asker, session: SessionSpec, members: Sequence[RequestSpec], vendors: Sequence[str]) -> Part:
     """One login, its requests (per channel too), and the logout; the token is never recorded. No login is sent
     once the device refused the owner's login (here or to any other probe): accounts lock. The login form carries
     the password itself, so over plain HTTP it goes only when the owner's entry allows the password in clear."""
