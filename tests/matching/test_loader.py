@@ -251,6 +251,8 @@ def test_the_identification_round_is_bounded(tmp_path: Path) -> None:
     )
     message = error_of(valid(tmp_path, extra={"hello.toml": "schema = 1\nvendor = 'Acme'\n" + many}))
     assert f"at most {MAX_IDENTIFY_REQUESTS} go to an unidentified host" in message
+    shipped = [s for s in load_signatures().requests if s.when == "identify"]
+    assert 0 < len(shipped) <= MAX_IDENTIFY_REQUESTS and not any(s.auth for s in shipped)
 
 
 def test_case_values_accept_a_string_or_a_list(tmp_path: Path) -> None:
