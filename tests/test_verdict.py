@@ -8,7 +8,7 @@ from dataclasses import replace
 from scanner.judge.verdict import Context, judge
 from scanner.matching.schema import Rule
 from scanner.model import ABSENT, AUTH_REQUIRED, FAILED, NOT_SUPPORTED, OK, Evidence, Finding, NotChecked, Observation
-from scanner.vocabulary import Reason
+from scanner.vocabulary import Reason, Role
 
 
 def _rule(probe: str, vendor: str | None = "Acme") -> Rule:
@@ -112,5 +112,14 @@ def test_camera_with_no_management_interface_says_so():
 
 
 def test_non_camera_is_not_found_without_notes():
-    judged = judge([], [_obs("http.root", OK)], RULES, replace(ACME, is_camera=False))
+    judged = judge([], [_obs("http.root", OK)], RULES, replace(ACME, is_camera=False, role=Role.OTHER))
     assert judged.verdict == "not_found" and judged.not_checked == ()
+
+
+def test_a_device_nothing_identified_is_unknown_never_not_found():
+    """Role unknown: it listens on a camera port, and nothing it answered says whether it is a camera."""
+    unidentified = replace(ACME, vendors=(), is_camera=False, role=Role.UNKNOWN)
+    judged = judge([], [_obs("http.root", NOT_SUPPORTED)], RULES, unidentified)
+    assert judged.verdict == "unknown"
+    assert [(n.check, n.reason) for n in judged.not_checked] == [("device", Reason.DEVICE_UNKNOWN)]
+    assert judge([_finding("capable")], [], RULES, unidentified).verdict == "capable"  # a finding still counts
