@@ -69,6 +69,29 @@ def test_onvif_analytics_are_not_taken_for_absent_when_the_profiles_were_not_rea
     assert ("onvif.analytics", "no_answer_to", "GetProfiles") in notes
 
 
+@pytest.mark.lab
+def test_the_identification_round_concludes_only_from_what_was_recorded(corpus, scanned):
+    """A device named by a recorded identification answer is then asked its maker's face checks, and any model
+    read is the recorded one; a device whose identification answers were not recorded stays unidentified and is asked
+    no maker's request, so never the owner's login (the replay would accept any)."""
+    sigset = load_signatures()
+    makers = {spec.id for spec in sigset.requests if spec.when != "identify"}
+    named = 0
+    for name, device in corpus.items():
+        report = scanned[name]
+        asked = {o.probe.split("@")[0] for o in report.observations}
+        if report.identity.model is not None:
+            assert report.identity.model == device.model, name
+        if report.role == "unknown":
+            assert asked & makers == set(), name
+            assert all(o.sent is None or o.sent.login == "" for o in report.observations), name
+        elif report.identity.vendor == device.vendor:
+            named += 1
+            maker_checks = {r.probe for r in sigset.rules if r.vendor == device.vendor} & makers
+            assert maker_checks & asked, name  # a per-channel check waits for a channel list
+    assert named == sum(1 for d in corpus.values() if d.expect.vendor and d.expect.role == "camera")
+
+
 def test_the_corpus_has_twenty_real_devices_of_four_makers_with_their_provenance(corpus):
     assert len(corpus) >= 20
     assert {d.vendor for d in corpus.values()} >= {"Axis", "Reolink", "Hikvision", "Dahua"}
