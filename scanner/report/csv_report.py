@@ -49,7 +49,9 @@ def render_csv(result: ScanResult, catalog: Catalog, bom: bool = False) -> str:
 def _row(device: DeviceReport, catalog: Catalog, started: str) -> list[object]:
     sep = "; "
     ident, verdict = device.identity, device.face_analytics.value
-    word = _word(catalog, "verdict", verdict, ".word") if device.is_camera else catalog.t("verdict.none.word")
+    # "Not a camera" only for a device that is not one: an unidentified one (or one cut short) keeps its unknown
+    shown = device.is_camera or device.face_analytics == "unknown"
+    word = _word(catalog, "verdict", verdict, ".word") if shown else catalog.t("verdict.none.word")
     features = sorted(
         {f"{_word(catalog, 'feature', f.feature)} ({_word(catalog, 'level', f.level)})" for f in device.findings}
     )

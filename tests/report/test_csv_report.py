@@ -11,7 +11,7 @@ from scanner.report.csv_report import BOM, COLUMNS, render_csv, safe_cell
 from scanner.report.formats import RenderContext, format_named
 from scanner.report.i18n import load_catalog
 from scanner.report.json_report import write_atomic
-from tests.report.sample import sample_scan
+from tests.report.sample import device, sample_scan, scan_with
 
 
 def _rows(text: str) -> list[list[str]]:
@@ -38,6 +38,18 @@ def test_headers_and_words_are_in_the_readers_language():
     assert "需要登录：未为该地址提供登录凭据" in unknown[COLUMNS.index("not_checked")]
     printer = rows[6]
     assert printer[COLUMNS.index("verdict")] == "非摄像头" and printer[COLUMNS.index("is_camera")] == "否"
+
+
+def test_an_unidentified_device_is_not_checked_never_not_a_camera():
+    """Role unknown: nothing it answered says what it is, so the row says "Not checked", not "Not a camera"."""
+    note = {"check": "device", "code": "device_unknown", "detail": "", "reason": ""}
+    unidentified = device("127.77.0.40", is_camera=False, role="unknown", face_analytics="unknown", not_checked=[note])
+    other = device("127.77.0.41", is_camera=False, role="other", face_analytics="not_found")
+    catalog = load_catalog("en")
+    rows = _rows(render_csv(scan_with(unidentified, other), catalog))
+    column = COLUMNS.index("verdict")
+    assert [r[column] for r in rows[1:]] == [catalog.t("verdict.unknown.word"), catalog.t("verdict.none.word")]
+    assert catalog.reason("device_unknown") in rows[1][COLUMNS.index("not_checked")]
 
 
 def test_device_text_cannot_become_a_spreadsheet_formula():
