@@ -1,8 +1,15 @@
-"""Run a fleet of N emulated cameras in this process until stdin closes (the benchmark's lab, kept apart)."""
+"""Run a fleet of N emulated cameras in this process until stdin closes (the benchmark's lab, kept apart).
+
+Prints `ready N` once every device listens. Each `stats` line on stdin is answered with one JSON line of what the
+devices saw since the last one: requests answered and stalled, connections queued and refused, per device
+address. A `stall P` line makes the devices drop a share P of requests from then on (never answered).
+"""
 
 from __future__ import annotations
 
 import argparse
+import asyncio
+import json
 import os
 import sys
 from pathlib import Path
@@ -10,21 +17,52 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from a fresh clone without installing
 
 from tests.doubles.fleet import Fleet  # noqa: E402
+from tests.doubles.tempo import RealSpeed, ThinkTime  # noqa: E402
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--n", type=int, required=True, help="number of devices")
-    parser.add_argument("--network", required=True, help="loopback /24, e.g. 127.79.0.0/24")
+    parser.add_argument("--network", required=True, help="loopback network, e.g. 127.79.0.0/24 or 127.90.0.0/20")
     parser.add_argument("--credentials", type=Path, required=True, help="where to write the lab's logins (0600)")
+    parser.add_argument("--think", type=float, default=0.0, help="median think time per request, seconds (0: none)")
+    parser.add_argument("--sigma", type=float, default=0.6, help="spread of the log-normal think time")
+    parser.add_argument("--cap", type=float, default=1.0, help="longest think time, seconds")
+    parser.add_argument("--connections", type=int, default=0, help="connections each device serves at once (0: any)")
+    parser.add_argument("--refuse-every", type=int, default=0, help="every K-th device refuses extra connections")
     args = parser.parse_args()
-    with Fleet(args.n, network=args.network) as fleet:
+    tempo = None
+    if args.think > 0 or args.connections > 0:
+        tempo = RealSpeed(ThinkTime(args.think, args.sigma, args.cap), args.connections or 1 << 16)
+    with Fleet(args.n, network=args.network, tempo=tempo) as fleet:
+        if tempo is not None and args.refuse_every > 0:
+            tempo.refusing = frozenset(d.address for i, d in enumerate(fleet.devices) if i % args.refuse_every == 0)
         fd = os.open(args.credentials, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(fleet.credentials_toml())
         print(f"ready {len(fleet.devices)}", flush=True)
-        sys.stdin.read()  # the benchmark closes our stdin when it is done
+        for line in sys.stdin:  # the benchmark closes our stdin when it is done
+            words = line.split()
+            if words == ["stats"]:
+                print(json.dumps(_stats(fleet, tempo)), flush=True)
+            elif len(words) == 2 and words[0] == "stall" and tempo is not None:
+                tempo.stall = float(words[1])  # a float store: the loop thread sees one value or the other
     return 0
+
+
+def _stats(fleet: Fleet, tempo: RealSpeed | None) -> dict[str, dict[str, int]]:
+    """The counters since the last call, read (and reset) on the lab's own loop."""
+    names = ("answered", "queued", "refused", "stalled")
+    if tempo is None or fleet.loop is None:
+        return {name: {} for name in names}
+
+    async def take() -> dict[str, dict[str, int]]:
+        seen = {name: dict(getattr(tempo, name)) for name in names}
+        for name in names:
+            getattr(tempo, name).clear()
+        return seen
+
+    return asyncio.run_coroutine_threadsafe(take(), fleet.loop).result(10)
 
 
 if __name__ == "__main__":

@@ -21,6 +21,7 @@ from scanner.lab.onvif import OnvifEndpoint
 from scanner.lab.onvif_context import OnvifContext
 from scanner.lab.personas import Persona
 from scanner.lab.reolink import ReolinkSite
+from scanner.lab.tempo import Think
 from scanner.lab.uniview import UniviewSite
 from scanner.lab.wsd import WsdResponder
 from scanner.lab.zkteco import ZktecoSite
@@ -99,12 +100,12 @@ def _http_handler(site: Site | None, onvif: OnvifEndpoint | None) -> httpd.Handl
     return handle
 
 
-def _http_serve(handler: httpd.Handler) -> ServeTcp:
-    return lambda reader, writer: httpd.serve(reader, writer, handler)
+def _http_serve(handler: httpd.Handler, think: Think | None) -> ServeTcp:
+    return lambda reader, writer: httpd.serve(reader, writer, handler, think)
 
 
-def _rtsp_serve(device: rtsp.RtspDevice) -> ServeTcp:
-    return lambda reader, writer: rtsp.serve(reader, writer, device)
+def _rtsp_serve(device: rtsp.RtspDevice, think: Think | None) -> ServeTcp:
+    return lambda reader, writer: rtsp.serve(reader, writer, device, think)
 
 
 async def _silent(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
@@ -123,8 +124,11 @@ def endpoint_reference(persona: Persona) -> str:
     return f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, f'camaudit-lab:{persona.mac}')}"
 
 
-def listeners(persona: Persona, address: str, ports: Mapping[str, int]) -> list[TcpListener | UdpListener]:
-    """Every socket the device needs, per the port plan (web and ONVIF share one listener when ports agree)."""
+def listeners(
+    persona: Persona, address: str, ports: Mapping[str, int], think: Think | None = None
+) -> list[TcpListener | UdpListener]:
+    """Every socket the device needs, per the port plan (web and ONVIF share one listener when ports agree);
+    `think` is awaited before each HTTP or RTSP answer (None: answer at once)."""
     site = _site(persona)
     onvif = _onvif(persona, address, ports, site) if persona.onvif else None
     found: list[TcpListener | UdpListener] = []
@@ -132,11 +136,12 @@ def listeners(persona: Persona, address: str, ports: Mapping[str, int]) -> list[
     if web_port is not None:
         shared = onvif if onvif_port == web_port else None
         service = "http+onvif" if shared else "http"
-        found.append(TcpListener(web_port, service, _http_serve(_http_handler(site, shared)), site=site))
+        found.append(TcpListener(web_port, service, _http_serve(_http_handler(site, shared), think), site=site))
     if onvif is not None and onvif_port is not None and onvif_port != web_port:
-        found.append(TcpListener(onvif_port, "onvif", _http_serve(_http_handler(None, onvif))))
+        found.append(TcpListener(onvif_port, "onvif", _http_serve(_http_handler(None, onvif), think)))
     if persona.rtsp is not None:
-        found.append(TcpListener(ports["rtsp"], "rtsp", _rtsp_serve(rtsp.RtspDevice(persona, address)), rtsp.MAX_HEAD))
+        rtsp_device = rtsp.RtspDevice(persona, address)
+        found.append(TcpListener(ports["rtsp"], "rtsp", _rtsp_serve(rtsp_device, think), rtsp.MAX_HEAD))
     if onvif is not None:
         scopes, xaddr = onvif.ctx.spec.scopes, onvif.ctx.xaddr(onvif.ctx.spec.device_path)
         found.append(

@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from http import HTTPStatus
 from urllib.parse import parse_qsl
 
+from scanner.lab.tempo import Think
+
 MAX_HEAD = 16 * 1024  # request line + headers; real camera web servers cap lower still
 MAX_BODY = 1 << 20
 IDLE_TIMEOUT = 10.0  # seconds a kept-alive connection may stay silent (Hikvision: Keep-Alive: timeout=10)
@@ -147,8 +149,11 @@ def _error(status: int) -> Response:
     return Response(status, body.encode())
 
 
-async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, handler: Handler) -> None:
-    """Answer requests on one connection until the client closes, asks to close, idles or misbehaves."""
+async def serve(
+    reader: asyncio.StreamReader, writer: asyncio.StreamWriter, handler: Handler, think: Think | None = None
+) -> None:
+    """Answer requests on one connection until the client closes, asks to close, idles or misbehaves; `think`
+    is awaited before each answer (a slow device's think time)."""
     peer = writer.get_extra_info("peername")
     peer_text = peer[0] if isinstance(peer, tuple) else ""
     try:
@@ -173,6 +178,8 @@ async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, hand
                 writer.write(render(_error(exc.status), None, keep_alive=False))
                 return
             keep_alive = _wants_keep_alive(request)
+            if think is not None:
+                await think()
             writer.write(render(_answer(handler, request), request, keep_alive))
             await writer.drain()
             if not keep_alive:

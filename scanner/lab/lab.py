@@ -17,6 +17,7 @@ from scanner.lab.loop import LoopHost
 from scanner.lab.persona_file import load_personas
 from scanner.lab.personas import Persona
 from scanner.lab.ports import can_bind_privileged, plan
+from scanner.lab.tempo import Tempo
 
 FIRST_HOST = 11  # device i listens on network address + 11 + i
 log = logging.getLogger(__name__)
@@ -66,6 +67,7 @@ class Lab(LoopHost):
         network: str = "127.77.0.0/24",
         personas: Sequence[Persona] | None = None,
         standard_ports: bool | None = None,
+        tempo: Tempo | None = None,
     ) -> None:
         net = _network(network)
         chosen = tuple(personas) if personas is not None else loopback_personas()
@@ -80,6 +82,7 @@ class Lab(LoopHost):
         except ValueError as exc:
             raise LabError(str(exc)) from None
         self.network = str(net)
+        self.tempo = tempo  # None: every device answers at once and takes any number of connections
         super().__init__()
         self._servers: list[asyncio.AbstractServer] = []
         self._transports: list[asyncio.BaseTransport] = []
@@ -103,7 +106,8 @@ class Lab(LoopHost):
 
     async def _bind_all(self) -> None:
         for lab_device in self.devices:
-            for listener in device_mod.listeners(lab_device.persona, lab_device.address, lab_device.ports):
+            think = self.tempo.think(lab_device.address) if self.tempo is not None else None
+            for listener in device_mod.listeners(lab_device.persona, lab_device.address, lab_device.ports, think):
                 if isinstance(listener, device_mod.TcpListener) and listener.site is not None:
                     self._sites[lab_device.address] = listener.site
                 try:
@@ -125,9 +129,28 @@ class Lab(LoopHost):
             self._transports.append(transport)
             return
         server = await asyncio.start_server(
-            self._tracked(listener.serve), host=address, port=listener.port, limit=listener.limit, reuse_address=True
+            self._tracked(self._gated(address, listener.serve)),
+            host=address,
+            port=listener.port,
+            limit=listener.limit,
+            reuse_address=True,
         )
         self._servers.append(server)
+
+    def _gated(self, address: str, serve: device_mod.ServeTcp) -> device_mod.ServeTcp:
+        """`serve` behind the device's gate on concurrent connections, when the lab has a tempo."""
+        tempo = self.tempo
+        if tempo is None:
+            return serve
+
+        async def admitted(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            async with tempo.admit(address) as admit:
+                if not admit:
+                    writer.transport.abort()  # refused: the client sees the connection reset
+                    return
+                await serve(reader, writer)
+
+        return admitted
 
     def _tracked(self, serve: device_mod.ServeTcp) -> device_mod.ServeTcp:
         async def on_connect(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:

@@ -31,6 +31,11 @@ class LoopHost:
     def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
         self.stop()
 
+    @property
+    def loop(self) -> asyncio.AbstractEventLoop | None:
+        """The lab's running loop (None when stopped): the only thread that may touch the devices' state."""
+        return self._loop
+
     async def _bind_all(self) -> None:
         raise NotImplementedError
 

@@ -9,6 +9,7 @@ from urllib.parse import parse_qsl, urlsplit
 from scanner.lab import sdp
 from scanner.lab.auth import Authenticator
 from scanner.lab.personas import Persona, Stream
+from scanner.lab.tempo import Think
 
 MAX_HEAD = 8 * 1024
 MAX_BODY = 64 * 1024
@@ -138,8 +139,11 @@ class RtspDevice:
         return None
 
 
-async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, device: RtspDevice) -> None:
-    """Answer RTSP requests on one connection until it closes, idles, or sends something that is not RTSP."""
+async def serve(
+    reader: asyncio.StreamReader, writer: asyncio.StreamWriter, device: RtspDevice, think: Think | None = None
+) -> None:
+    """Answer RTSP requests on one connection until it closes, idles, or sends something that is not RTSP;
+    `think` is awaited before each answer."""
     try:
         while True:
             try:
@@ -155,6 +159,8 @@ async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, devi
                 status = exc.status if isinstance(exc, RtspBadRequest) else 400
                 writer.write(device.response(status, None, []))
                 return
+            if think is not None:
+                await think()
             writer.write(device.answer(request))
             await writer.drain()
     finally:

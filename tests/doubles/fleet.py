@@ -1,4 +1,5 @@
-"""A lab of N devices for benchmarks: the packaged personas cloned with unique serials and MACs, spread over a /24."""
+"""A lab of N devices for benchmarks: the packaged personas cloned with unique serials and MACs, spread over a /24
+or a larger network (a /20 holds 4094), optionally at real-camera speed (tests/doubles/tempo.py)."""
 
 from __future__ import annotations
 
@@ -11,8 +12,9 @@ from scanner.errors import LabError
 from scanner.lab.lab import Lab, LabDevice, loopback_personas
 from scanner.lab.personas import Persona
 from scanner.lab.ports import can_bind_privileged, plan
+from scanner.lab.tempo import Tempo
 
-MAX_FLEET = 254  # every host address of a /24
+MAX_FLEET = 4094  # every host address of a /20
 
 
 def clone_personas(base: Sequence[Persona], count: int) -> tuple[Persona, ...]:
@@ -39,7 +41,8 @@ def clone_personas(base: Sequence[Persona], count: int) -> tuple[Persona, ...]:
 
 
 def spread_addresses(network: str, count: int) -> tuple[str, ...]:
-    """`count` host addresses spread evenly over the /24 (or larger) `network`: .1 up to .254 when count is 254."""
+    """`count` host addresses spread evenly over `network` (a /24 or larger): .1 up to .254 when count is 254 on a
+    /24; every fourth address or so for 1,000 on a /20, the rest silent."""
     net = ipaddress.ip_network(network, strict=False)
     hosts = net.num_addresses - 2
     if not 1 <= count <= min(hosts, MAX_FLEET):
@@ -69,9 +72,10 @@ class Fleet(Lab):
         network: str = "127.79.0.0/24",
         personas: Sequence[Persona] | None = None,
         standard_ports: bool | None = None,
+        tempo: Tempo | None = None,
     ) -> None:
         # No devices yet: the base class only checks that the network is on loopback and sets up the loop.
-        super().__init__(network=network, personas=(), standard_ports=False)
+        super().__init__(network=network, personas=(), standard_ports=False, tempo=tempo)
         addresses = spread_addresses(network, count)
         clones = clone_personas(tuple(personas) if personas is not None else loopback_personas(), count)
         standard = can_bind_privileged(addresses[0]) if standard_ports is None else standard_ports

@@ -1,0 +1,243 @@
+"""Benchmark: large premises at real-camera speed. N cloned cameras and recorders over a /20 on loopback (the rest of
+its addresses silent), each thinking a log-normal time per request (median 0.15 s, tail to 1 s) and serving a few
+connections at a time; `camaudit scan` of the whole /20 with the lab's logins, as a child process.
+
+Run by hand from the repository root (root, for the lab's real ports 80/554; nmap installed):
+
+    .venv/bin/python bench/premises.py --n 50 254 1000 --runs 2 --hog-runs 1
+
+First every model (template persona) is audited alone, one after the other, with the lab otherwise idle: that is
+each device's solo verdict. Then, per size, each run measures the scan (wall, CPU and peak RSS, nmap included),
+the lab's CPU, the requests the devices answered (per device, by role), the lower bound the politeness limits
+allow and the ratio to it, the devices whose verdict differs from their model's solo audit, and how many checks
+needed a retry. A hog run adds a busy process pinned to one core for the whole scan.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ipaddress
+import json
+import subprocess
+import sys
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))  # run from a fresh clone without installing
+
+from bench.figures import (  # noqa: E402
+    DeviceWork,
+    Limits,
+    RunFigures,
+    bent,
+    coverage_changed,
+    lower_bound,
+    per_role,
+    print_table,
+)
+from bench.measure import cpu_seconds, run_measured  # noqa: E402
+from scanner.config import ScanConfig  # noqa: E402
+from tests.doubles.fleet import Fleet  # noqa: E402
+from tests.doubles.tempo import ThinkTime  # noqa: E402
+
+HOG = "import os\nos.sched_setaffinity(0, {0})\nwhile True:\n    pass\n"
+
+
+class LabProcess:
+    """bench/lab_server.py in its own process: started, asked for its counters, stopped."""
+
+    def __init__(self, count: int, network: str, credentials: Path, args: argparse.Namespace) -> None:
+        argv = [sys.executable, str(HERE / "lab_server.py"), "--n", str(count), "--network", network,
+                "--credentials", str(credentials), "--think", str(args.think), "--sigma", str(args.sigma),
+                "--cap", str(args.cap), "--connections", str(args.connections),
+                "--refuse-every", str(args.refuse_every)]  # fmt: skip
+        self.proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)  # noqa: S603
+        assert self.proc.stdout is not None
+        if not self.proc.stdout.readline().startswith("ready"):
+            raise SystemExit(f"the lab of {count} devices did not start (see its error above)")
+
+    def stall(self, share: float) -> None:
+        assert self.proc.stdin is not None
+        self.proc.stdin.write(f"stall {share}\n")
+        self.proc.stdin.flush()
+
+    def stats(self) -> dict[str, dict[str, int]]:
+        assert self.proc.stdin is not None and self.proc.stdout is not None
+        self.proc.stdin.write("stats\n")
+        self.proc.stdin.flush()
+        return json.loads(self.proc.stdout.readline())
+
+    def close(self) -> None:
+        if self.proc.stdin:
+            self.proc.stdin.close()
+        self.proc.wait(timeout=60)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--n", type=int, nargs="+", default=[50, 254, 1000], help="sizes (default: 50 254 1000)")
+    parser.add_argument("--runs", type=int, default=2, help="plain runs per size (default: 2)")
+    parser.add_argument("--hog-runs", type=int, default=1, help="runs per size with a CPU hog on one core")
+    parser.add_argument("--network", default="127.90.0.0/20", help="loopback /20 of the first size; the i-th size "
+                        "uses the i-th /20 after it")  # fmt: skip
+    parser.add_argument("--think", type=float, default=0.15, help="median think time per request, s (default 0.15)")
+    parser.add_argument("--sigma", type=float, default=0.6, help="log-normal spread of the think time (default 0.6)")
+    parser.add_argument("--cap", type=float, default=1.0, help="longest think time, s (default 1.0)")
+    parser.add_argument("--connections", type=int, default=4, help="connections a device serves at once (4)")
+    parser.add_argument("--refuse-every", type=int, default=3, help="every K-th device refuses extra connections, "
+                        "the others queue them (default 3)")  # fmt: skip
+    parser.add_argument("--stall", type=float, default=0.001, help="share of requests a device never answers in the "
+                        "measured runs (default 0.001; never in the solo audits)")  # fmt: skip
+    parser.add_argument("--scan-args", default="", help="extra arguments for camaudit scan, e.g. '--concurrency 128'")
+    parser.add_argument("--no-solo", action="store_true", help="skip the solo audits (no verdict comparison)")
+    parser.add_argument("--solo", type=Path, help="read the solo verdicts from this file if it exists, else write "
+                        "them there (they hold while the personas and the lab's pace stay the same)")  # fmt: skip
+    parser.add_argument("--keep", type=Path, help="keep reports and traces in this directory")
+    args = parser.parse_args(argv)
+    think = ThinkTime(args.think, args.sigma, args.cap)
+    rows: list[RunFigures] = []
+    solo: dict[str, dict[str, Any]] = {}
+    if args.solo and args.solo.is_file():
+        solo = json.loads(args.solo.read_text(encoding="utf-8"))
+    with tempfile.TemporaryDirectory(prefix="camaudit-premises-") as tmp:
+        work = args.keep or Path(tmp)
+        work.mkdir(parents=True, exist_ok=True)
+        for index, count in enumerate(args.n):
+            network = str(_nth_network(args.network, index))
+            rows += _measure_size(count, network, args, think, solo, work / f"n{count}")
+    print_table(rows)
+    return 1 if any(r.bent or r.partial for r in rows) else 0
+
+
+def _nth_network(first: str, index: int) -> ipaddress.IPv4Network:
+    net = ipaddress.IPv4Network(first, strict=False)
+    if net.prefixlen != 20 or not net.subnet_of(ipaddress.IPv4Network("127.0.0.0/8")):
+        raise SystemExit(f"--network must be a /20 inside 127.0.0.0/8, not {first}")
+    return ipaddress.IPv4Network((int(net.network_address) + (index << 12), 20))
+
+
+def _measure_size(
+    count: int, network: str, args: argparse.Namespace, think: ThinkTime, solo: dict[str, dict[str, Any]], work: Path
+) -> list[RunFigures]:
+    work.mkdir(parents=True, exist_ok=True)
+    credentials = work / "credentials.toml"
+    fleet = Fleet(count, network=network)  # the same deterministic fleet: addresses and templates, never started
+    template_of = {d.address: d.persona.id.rsplit("-", 1)[0] for d in fleet.devices}
+    lab = LabProcess(count, network, credentials, args)
+    rows = []
+    try:
+        if not solo and not args.no_solo:
+            solo.update(_solo_audits(template_of, credentials, work / "solo"))
+            if args.solo:
+                args.solo.write_text(json.dumps(solo), encoding="utf-8")
+            lab.stats()
+        hogs = [False] * args.runs + [True] * args.hog_runs
+        for i, hog in enumerate(hogs):
+            label = f"N={count}" + (" + CPU hog" if hog else "")
+            row = _one_run(lab, label, network, credentials, template_of, solo, think, args, hog, work / f"run{i}")
+            print(f"{label}: wall {row.wall:.1f} s, ratio {row.ratio:.2f}, bent {row.bent}", file=sys.stderr)
+            rows.append(row)
+    finally:
+        lab.close()
+    return rows
+
+
+def _scan_argv(trace: Path, target: str, credentials: Path, report: Path, extra: str) -> list[str]:
+    return [sys.executable, str(HERE / "audit_child.py"), str(trace), "scan", target, "--credentials",
+            str(credentials), "--format", "json", "-o", str(report), "--no-progress", "--no-history",
+            *extra.split()]  # fmt: skip
+
+
+def _solo_audits(template_of: dict[str, str], credentials: Path, work: Path) -> dict[str, dict[str, Any]]:
+    """Each model's first device audited alone, one after the other: the verdict each device must get."""
+    work.mkdir(parents=True, exist_ok=True)
+    first: dict[str, str] = {}
+    for address, template in template_of.items():
+        first.setdefault(template, address)
+    solo = {}
+    for template, address in sorted(first.items()):
+        report = work / f"{template}.json"
+        run_measured(_scan_argv(work / f"{template}.trace", address, credentials, report, ""))
+        devices = json.loads(report.read_text(encoding="utf-8"))["devices"]
+        solo[template] = next(d for d in devices if d["address"] == address)
+        print(f"solo {template}: {solo[template]['face_analytics']}", file=sys.stderr)
+    return solo
+
+
+def _one_run(
+    lab: LabProcess,
+    label: str,
+    network: str,
+    credentials: Path,
+    template_of: dict[str, str],
+    solo: dict[str, dict[str, Any]],
+    think: ThinkTime,
+    args: argparse.Namespace,
+    hog: bool,
+    work: Path,
+) -> RunFigures:
+    work.mkdir(parents=True, exist_ok=True)
+    report, trace = work / "report.json", work / "trace.jsonl"
+    lab.stats()  # reset the devices' counters
+    lab.stall(args.stall)
+    hog_proc = subprocess.Popen([sys.executable, "-c", HOG]) if hog else None  # noqa: S603
+    before = cpu_seconds(lab.proc.pid)
+    try:
+        usage = run_measured(_scan_argv(trace, network, credentials, report, args.scan_args))
+    finally:
+        if hog_proc is not None:
+            hog_proc.kill()
+            hog_proc.wait()
+    lab_cpu = cpu_seconds(lab.proc.pid) - before
+    lab.stall(0.0)
+    seen = lab.stats()
+    result = json.loads(report.read_text(encoding="utf-8"))
+    devices = result["devices"]
+    traces = {t["address"]: t for t in map(json.loads, trace.read_text(encoding="utf-8").splitlines()) if t}
+    answered = seen["answered"]
+    work_done = [DeviceWork(answered.get(a, 0), int(t.get("critical_requests", 0))) for a, t in traces.items()]
+    limits = _limits(args.scan_args, think.mean)
+    wrong = bent(devices, template_of, solo)
+    (work / "bent.txt").write_text("\n".join(wrong) + "\n", encoding="utf-8")
+    for line in wrong[:20]:
+        print(f"  {label}: {line}", file=sys.stderr)
+    roles = {d["address"]: d.get("role") or "?" for d in devices if d["address"] in template_of}
+    for role, (n, low, mid, high) in per_role(answered, roles).items():
+        print(f"  {label}: {role}: {n} devices, requests min {low} median {mid} max {high}", file=sys.stderr)
+    return RunFigures(
+        label=label,
+        wall=usage.wall_s,
+        cpu=usage.cpu_s,
+        rss=usage.peak_rss_mb,
+        lab_cpu=lab_cpu,
+        requests=sum(answered.values()),
+        bound=lower_bound(work_done, limits),
+        bent=len(wrong),
+        coverage_changed=coverage_changed(devices, template_of, solo),
+        retried=sum(int(t.get("retried", 0)) for t in traces.values()),
+        refused=sum(seen["refused"].values()),
+        queued=sum(seen["queued"].values()),
+        stalled=sum(seen["stalled"].values()),
+        partial=bool(result.get("scan", {}).get("partial")),
+    )
+
+
+def _limits(scan_args: str, think: float) -> Limits:
+    """The politeness limits of the scan: camaudit's defaults, with --concurrency/--per-host/--rate if given."""
+    defaults = ScanConfig(targets=("127.0.0.1",))
+    words = scan_args.split()
+
+    def option(name: str, default: Any) -> Any:
+        return type(default)(words[words.index(name) + 1]) if name in words else default
+
+    rate = float(words[words.index("--rate") + 1]) if "--rate" in words else defaults.rate
+    return Limits(
+        option("--concurrency", defaults.concurrency), option("--per-host", defaults.per_host_concurrency), rate, think
+    )
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
