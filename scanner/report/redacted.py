@@ -8,7 +8,7 @@ from enum import Enum
 from typing import Any, TypeVar
 
 from scanner.model import ScanResult
-from scanner.net.redact import redact
+from scanner.net.redact import Secrets, redact, secrets_set
 
 T = TypeVar("T")
 
@@ -19,10 +19,10 @@ def redact_result(result: ScanResult, secrets: Sequence[str] = ()) -> ScanResult
     Observations are left out: no report carries them, and the bundle writes them, redacted, from the original.
     """
     devices = tuple(dataclasses.replace(d, observations=()) for d in result.devices)
-    return _clean(dataclasses.replace(result, devices=devices), tuple(secrets))
+    return _clean(dataclasses.replace(result, devices=devices), secrets_set(secrets))
 
 
-def _clean(value: T, secrets: tuple[str, ...]) -> T:
+def _clean(value: T, secrets: Secrets) -> T:
     """The value with every string in it redacted; vocabulary members (our own words) are left as they are."""
     cleaned: Any = value
     if isinstance(value, Enum):
@@ -30,8 +30,10 @@ def _clean(value: T, secrets: tuple[str, ...]) -> T:
     if isinstance(value, str):
         cleaned = redact(value, secrets)
     elif isinstance(value, tuple):
-        cleaned = tuple(_clean(item, secrets) for item in value)
+        items = tuple(_clean(item, secrets) for item in value)
+        cleaned = value if all(a is b for a, b in zip(items, value, strict=True)) else items
     elif dataclasses.is_dataclass(value) and not isinstance(value, type):
         changes = {f.name: _clean(getattr(value, f.name), secrets) for f in dataclasses.fields(value)}
-        cleaned = dataclasses.replace(value, **changes)
+        if any(changes[name] is not getattr(value, name) for name in changes):
+            cleaned = dataclasses.replace(value, **changes)  # only what changed is rebuilt
     return cleaned

@@ -8,7 +8,7 @@ import base64
 import pytest
 
 from scanner.model import Credential, Observation
-from scanner.net.redact import REDACTED, redact, redact_bytes, scrub, secret_forms
+from scanner.net.redact import REDACTED, Secrets, redact, redact_bytes, scrub, secret_forms
 from tests.report.sample import BASIC, PASSWORD, USERNAME
 
 CRED = Credential("admin", "hunter2-long")
@@ -96,3 +96,18 @@ def test_redact_bytes_keeps_binary_bodies_byte_for_byte():
 def test_a_script_mentioning_cookies_keeps_its_evidence():
     text = "var a={cookie:1};<isSupportFaceDetect>true</isSupportFaceDetect>"
     assert redact(text) == text
+
+
+def test_a_thousand_logins_are_found_wherever_they_are_and_nothing_else_changes():
+    forms = [f for i in range(1000) for f in secret_forms("admin", f"lab pw/{i:04d}")]
+    secrets = Secrets(forms)
+    assert len(secrets) == 3000 and len(secrets[0]) >= len(secrets[-1])  # plain, URL-encoded, Basic; longest first
+    text = "a lab pw/ label, lab pw/099 (one character short), lab%20pw%2F0007 and the real lab pw/0512 in a page"
+    assert (
+        redact(text, secrets)
+        == f"a lab pw/ label, lab pw/099 (one character short), {REDACTED} and the real {REDACTED} in a page"
+    )
+    token = secret_forms("admin", "lab pw/0007")[-1]  # the Basic token: replaced whole, not only the password
+    assert redact(f"Basic {token}", secrets) == f"Basic {REDACTED}"
+    assert redact("nothing secret here", secrets) == "nothing secret here"
+    assert redact_bytes(b"x lab pw/0001 y", secrets) == f"x {REDACTED} y".encode()
