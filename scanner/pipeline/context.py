@@ -15,19 +15,17 @@ from scanner.net.login import DeviceLogin
 from scanner.net.pace import HostPace, Pace
 from scanner.pipeline.trace import Part, Trace
 from scanner.probes.http import HttpClient
-from scanner.probes.onvif import WsdlCache
 
 T = TypeVar("T")
 
 
 class AuditKit:
-    """What the device audits of one scan share: parsed WSDLs, the politeness limits, and the helper threads.
+    """What the device audits of one scan share: the politeness limits, and the helper threads.
 
     `devices` is how many devices are audited at once; each may use `per_host_concurrency - 1` helpers.
     """
 
     def __init__(self, config: ScanConfig, devices: int = 1) -> None:
-        self.wsdls = WsdlCache()
         self.pace = Pace(config.per_host_concurrency, config.rate)
         self.lines = config.per_host_concurrency
         helpers = max(1, devices) * (self.lines - 1)
@@ -64,7 +62,9 @@ class DeviceAudit:
         self.login = DeviceLogin(self.credential)  # every probe's: refused once, never offered again
         self.pace: HostPace = kit.pace.host(host.address)
         self.pace.limit(config.device_budget + config.observe)  # no request starts, none outlives it, after this
-        self.client = HttpClient(host.address, config.request_timeout, self.credential, self.pace, self.login)
+        self.client = HttpClient(
+            host.address, config.request_timeout, self.credential, self.pace, self.login, config.per_host_concurrency
+        )
         self.trace = Trace()
         self.done: list[Part] = []  # each step's Part as it finishes: what a failed audit still reports
         self._running: list[Future[Part]] = []

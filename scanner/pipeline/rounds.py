@@ -83,7 +83,7 @@ def onvif_round(device: DeviceAudit, xaddrs: Sequence[str], announced: bool = Fa
             xaddr,
             device.credential,
             device.config.request_timeout,
-            wsdls=device.kit.wsdls,
+            client=device.client,
             pace=device.pace,
             observe=device.config.observe,
             login=device.login,

@@ -1,38 +1,42 @@
-"""The requests adapter: GET / fingerprints and data-driven vendor API requests, one client per device."""
+"""HTTP to one device: GET / fingerprints and data-driven vendor API requests, the device's login answered (Digest,
+Basic only where allowed), redirects on the same host; transport in wire.py (the standard library's http.client)."""
 
 from __future__ import annotations
 
 import dataclasses
 import html
 import http.client
-import socket
-import time
-import warnings
+import secrets
+import ssl
+import threading
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Protocol
 from urllib.parse import urljoin, urlsplit
-
-import requests
-import urllib3
-from requests.adapters import HTTPAdapter
-from requests.auth import HTTPBasicAuth, HTTPDigestAuth
 
 from scanner.errors import ParseError, ProbeError
 from scanner.model import (
     FAILED,
-    MAX_BODY,
     Credential,
     Observation,
     Sent,
     utc_now,
 )
-from scanner.net.deadline import current_guard
 from scanner.net.login import DeviceLogin
 from scanner.net.pace import UNPACED, HostPace, cause_of
 from scanner.net.redact import scrub
 from scanner.net.urls import in_scope, printable, same_host, url_host
-from scanner.probes.authn import parse_challenges, preferred
+from scanner.probes.authn import (
+    Challenge,
+    basic_authorization,
+    digest_authorization,
+    digest_supported,
+    parse_challenges,
+    preferred,
+)
+from scanner.probes.wire import NETWORK_ERRORS, USER_AGENT, Reply, UnusableAnswer, Wire
 from scanner.vocabulary import ABSENT_STATUSES, Reason, outcome_of_status
+
+__all__ = ["EXCHANGE_LIMIT", "NETWORK_ERRORS", "USER_AGENT", "HttpClient", "Reply", "auth_scheme", "parse_title"]
 
 BASIC_DECLINED = (
     "the device asks for the password in clear (HTTP Basic without TLS); not sent: the credentials entry does not "
@@ -40,147 +44,9 @@ BASIC_DECLINED = (
 )
 EXCHANGE_LIMIT = 4  # an exchange may take this many times the request timeout in all, however the device drips
 MAX_REDIRECTS = 3  # same-host only; a login page behind `/` is common, a chain longer than this is not
-USER_AGENT = "camaudit/0.1 (read-only camera audit)"
-NETWORK_ERRORS: tuple[type[BaseException], ...] = (
-    requests.RequestException,
-    urllib3.exceptions.HTTPError,
-    http.client.HTTPException,
-    OSError,
-)
 _FAILURES: tuple[type[BaseException], ...] = (ProbeError, *NETWORK_ERRORS)
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 _TITLE_WINDOW = 256 * 1024  # a <title> sits in the head; no need to scan a megabyte for it
-
-
-def device_session() -> requests.Session:
-    """A session for one device: no proxies or .netrc from the environment, cameras' self-signed TLS accepted."""
-    session = requests.Session()
-    session.trust_env = False  # an HTTP_PROXY would send camera traffic off the premises network
-    session.verify = False  # cameras use self-signed certificates; we read, we do not trust
-    session.headers.update({"User-Agent": USER_AGENT, "Accept-Encoding": "identity", "Accept": "*/*"})
-    for scheme in ("http://", "https://"):
-        session.mount(scheme, _GuardedAdapter())  # every socket obeys the exchange's hard deadline
-    return session
-
-
-class _GuardedHTTPConnection(urllib3.connection.HTTPConnection):
-    """urllib3's connection, handing its socket to the calling thread's guard when made and when reused."""
-
-    def _new_conn(self) -> socket.socket:
-        return _adopt(super()._new_conn())  # before any TLS handshake: a dripped handshake is bounded too
-
-    def request(self, *args: Any, **kwargs: Any) -> None:
-        _adopt(self.sock)  # a kept-alive connection, made under an earlier guard
-        super().request(*args, **kwargs)
-
-
-class _GuardedHTTPSConnection(urllib3.connection.HTTPSConnection):
-    def _new_conn(self) -> socket.socket:
-        return _adopt(super()._new_conn())
-
-    def request(self, *args: Any, **kwargs: Any) -> None:
-        _adopt(self.sock)
-        super().request(*args, **kwargs)
-
-
-class _GuardedPool(urllib3.HTTPConnectionPool):
-    ConnectionCls = _GuardedHTTPConnection
-
-
-class _GuardedTlsPool(urllib3.HTTPSConnectionPool):
-    ConnectionCls = _GuardedHTTPSConnection
-
-
-class _GuardedAdapter(HTTPAdapter):
-    """requests' transport with the guarded connections (an instance setting: other pool managers are untouched)."""
-
-    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
-        super().init_poolmanager(*args, **kwargs)
-        self.poolmanager.pool_classes_by_scheme = {"http": _GuardedPool, "https": _GuardedTlsPool}
-
-
-def _adopt(sock: Any) -> Any:
-    guard = current_guard()
-    if guard is not None and sock is not None:
-        guard.adopt(sock)
-    return sock
-
-
-def read_capped(response: Any, deadline: float, cap: int = MAX_BODY) -> bool:
-    """Read a streamed response into `response.content`, at most `cap` bytes; True when cut short.
-
-    requests would otherwise read a hostile device's endless body whole. Raises ProbeError past `deadline`.
-    """
-    if response._content is not False:  # already read (e.g. by the Digest hook)
-        return False
-    chunks, size, truncated = [], 0, False
-    for chunk in response.iter_content(chunk_size=64 * 1024):
-        chunks.append(chunk)
-        size += len(chunk)
-        if size > cap:
-            truncated = True
-            break
-        if time.monotonic() > deadline:
-            response.close()
-            raise ProbeError("the device sent its answer too slowly")
-    response._content = b"".join(chunks)[:cap]
-    response._content_consumed = True
-    if truncated:
-        response.close()  # do not leave the rest of an oversized body on a reused connection
-    return truncated
-
-
-class CappedDigestAuth(HTTPDigestAuth):
-    """requests' Digest auth, except that the 401 body it throws away is read with the cap."""
-
-    def __init__(self, username: str, password: str, timeout: float) -> None:
-        super().__init__(username, password)
-        self._timeout = timeout
-
-    def __repr__(self) -> str:
-        return "CappedDigestAuth(<credential>)"
-
-    def handle_401(self, r: Any, **kwargs: Any) -> Any:
-        read_capped(r, time.monotonic() + self._timeout)
-        return super().handle_401(r, **kwargs)
-
-
-def send_capped(
-    session: requests.Session,
-    method: str,
-    url: str,
-    timeout: float,
-    *,
-    data: bytes | None = None,
-    headers: dict[str, str] | None = None,
-    auth: Any = None,
-    pace: HostPace = UNPACED,
-) -> tuple[Any, bool]:
-    """One request within the device's pace: no redirects followed, body capped, the whole exchange (connect, TLS,
-    headers, body) over within EXCHANGE_LIMIT x timeout; returns the response and whether it was truncated.
-
-    `timeout` alone bounds each read, and a device dripping a byte a second never trips it: the pace's guard
-    shuts the exchange's sockets at its deadline, and that becomes a ProbeError saying so.
-    """
-    with pace, pace.guard(EXCHANGE_LIMIT * timeout) as guard:
-        try:
-            with warnings.catch_warnings():
-                # Local, not global: unverified TLS is deliberate here and the warning would flood stderr.
-                warnings.simplefilter("ignore", urllib3.exceptions.InsecureRequestWarning)
-                response = session.request(
-                    method, url, data=data, headers=headers, auth=auth, timeout=timeout, stream=True,
-                    allow_redirects=False,
-                )  # fmt: skip
-            truncated = read_capped(response, guard.deadline, pace.body_cap())
-        except NETWORK_ERRORS:
-            if guard.expired:  # the reset or end-of-stream was ours
-                raise ProbeError(guard.reason, guard.cause) from None
-            raise
-        if guard.expired:  # a body read "until close" ends quietly when its socket is shut
-            response.close()
-            raise ProbeError(guard.reason, guard.cause)
-    pace.spend(len(response.content))
-    return response, truncated
 
 
 def parse_title(document: bytes) -> str | None:
@@ -237,22 +103,48 @@ class HttpRequest(Protocol):
 
 @dataclass(frozen=True)
 class _Sent:
-    """One request's final response (after answering a login challenge at most once), and what the login did."""
+    """One request's final answer (after answering a login challenge at most once), whether it carried the login,
+    and why the device's challenge was not answered (Basic in clear), if it was not."""
 
-    response: Any
-    truncated: bool
-    declined: str = ""  # why the device's login challenge was not answered (Basic in clear), or ""
+    reply: Reply
+    carried_login: bool = False
+    declined: str = ""
+    login: str = ""  # how the final request proved the login: digest | basic | "" (recorded for a replay)
+    realm: str = ""  # the realm of the challenge it answered
 
 
 @dataclass(frozen=True)
 class _Answer:
-    """The response an observation records, where it came from, and what happened on the way."""
+    """The answer an observation records, where it came from, and what happened on the way."""
 
-    response: Any
-    truncated: bool
+    sent: _Sent
     url: str
     note: str
-    declined: str = ""
+
+
+class _Digest:
+    """The device's last Digest challenge per port, answered again with a fresh cnonce and the next nonce count,
+    so that a device that accepted the login is not challenged on every request (a round trip each)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._known: dict[int, tuple[Challenge, int]] = {}
+
+    def ahead(self, port: int, credential: Credential, method: str, uri: str) -> tuple[str, str] | None:
+        """The Authorization for the port's last challenge (and its realm), or None when it never challenged."""
+        with self._lock:
+            known = self._known.get(port)
+            if known is None:
+                return None
+            challenge, count = known
+            self._known[port] = (challenge, count + 1)
+        answer = digest_authorization(challenge, credential, method, uri, secrets.token_hex(8), count + 1)
+        return answer, challenge.realm or ""
+
+    def answer(self, port: int, challenge: Challenge, credential: Credential, method: str, uri: str) -> str:
+        with self._lock:
+            self._known[port] = (challenge, 1)
+        return digest_authorization(challenge, credential, method, uri, secrets.token_hex(8), 1)
 
 
 class HttpClient:
@@ -265,21 +157,26 @@ class HttpClient:
         credential: Credential | None,
         pace: HostPace = UNPACED,
         login: DeviceLogin | None = None,
+        lines: int = 2,
     ) -> None:
         self._address = address
         self._timeout = timeout
         self._login = login or DeviceLogin(credential)  # the audit passes the device's, shared by every probe
         self._credential = self._login.credential
         self._pace = pace
-        self._session = device_session()  # one connection pool: keep-alive across every request to the device
-        self._digest = CappedDigestAuth(credential.username, credential.password, timeout) if credential else None
+        self._wire = Wire(address, timeout, lines)  # kept-alive connections, shared by every request to the device
+        self._digest = _Digest()
         self._basic_realms: dict[int, str] = {}  # ports whose device asked for Basic instead of Digest: its realm
 
     def __repr__(self) -> str:
         return f"HttpClient({self._address!r})"
 
+    @property
+    def address(self) -> str:
+        return self._address
+
     def close(self) -> None:
-        self._session.close()
+        self._wire.close()
 
     def fetch_root(self, port: int, tls: bool) -> Observation:
         """`GET /` without credentials (probe `http.root`); values: `title`, and `realm` on a 401."""
@@ -294,6 +191,18 @@ class HttpClient:
         body = spec.body.encode() if spec.body else None
         use_credential = spec.auth and self._credential is not None
         return self._observe(spec.id, spec.method, port, tls, spec.path, body, headers, use_credential)
+
+    def post(
+        self, url: str, body: bytes, headers: dict[str, str], credential: Credential | None
+    ) -> tuple[Reply, str, str]:
+        """A POST to `url` on the device (ONVIF's SOAP), answering a Digest challenge once with `credential` when
+        given; what the device made of the login is for the caller to judge. The answer, and how the login was
+        proved in HTTP (`digest` and its realm, or ""). Raises like the wire."""
+        if not same_host(urlsplit(url).hostname, self._address):
+            raise ProbeError("refused to contact a host other than the audited address")
+        port = urlsplit(url).port or (443 if url.lower().startswith("https") else 80)
+        sent = self._paced("POST", url, port, body, headers, credential, digest_only=True)
+        return sent.reply, sent.login, sent.realm
 
     def _refused(self, spec: HttpRequest, port: int, tls: bool) -> Observation:
         line = f"{spec.method} {self._url(port, tls, spec.path)}"
@@ -326,10 +235,9 @@ class HttpClient:
             return scrub(obs, self._credential)
         if answer.url != url:
             line = printable(f"{method} {url} (redirected to {answer.url})", 400)
-        login, realm = login_used(answer.response, self._basic_realms.get(port, ""))
-        sent = dataclasses.replace(sent, login=login, realm=realm)
+        sent = dataclasses.replace(sent, login=answer.sent.login, realm=answer.sent.realm)
         obs = dataclasses.replace(self._observation(probe, line, at, answer), sent=sent)
-        if answer.declined:
+        if answer.sent.declined:
             obs = dataclasses.replace(obs, stopped=Reason.BASIC_IN_CLEAR)
         return scrub(obs, self._credential)
 
@@ -346,7 +254,7 @@ class HttpClient:
         """Send, following at most MAX_REDIRECTS same-host redirects of a GET; a hop that fails keeps the 3xx."""
         sent = self._send(method, url, port, tls, body, headers, use_credential)
         for _hop in range(MAX_REDIRECTS):
-            target = self._redirect_target(method, url, sent.response)
+            target = self._redirect_target(method, url, sent.reply)
             if target is None:
                 break
             parts = urlsplit(target)
@@ -355,10 +263,9 @@ class HttpClient:
                 following = self._send(method, target, parts.port or port, hop_tls, body, headers, use_credential)
             except _FAILURES as exc:
                 note = f"the redirect to {target} could not be followed: {_network_detail(exc)}"
-                return _Answer(sent.response, sent.truncated, url, note, sent.declined)
-            sent.response.close()
+                return _Answer(sent, url, note)
             sent, url = following, target
-        return _Answer(sent.response, sent.truncated, url, "", sent.declined)
+        return _Answer(sent, url, "")
 
     def _send(
         self,
@@ -373,42 +280,86 @@ class HttpClient:
         """One request; with `use_credential`, the device's login challenge is answered once (Digest; Basic only
         over TLS or when allowed), and what the device made of the login is noted for the whole audit."""
         if not use_credential or self._credential is None:
-            return _Sent(*self._paced(method, url, body, headers, None))
+            return self._paced(method, url, port, body, headers, None)
         with self._login.offer():
             credential = self._login.require()  # refused before: not sent at all (ProbeError, LOGIN_REFUSED)
-            basic = HTTPBasicAuth(credential.username, credential.password)
-            if port in self._basic_realms:
-                sent = _Sent(*self._paced(method, url, body, headers, basic))
-            else:
-                sent = _Sent(*self._paced(method, url, body, headers, self._digest))
-                if sent.response.status_code == 401 and auth_scheme(_challenge_text(sent.response))[0] == "basic":
-                    if not self._login.allows_basic(tls):
-                        self._login.decline_basic(f"{method} {url}")
-                        return _Sent(sent.response, sent.truncated, BASIC_DECLINED)
-                    # the device wants Basic: answer it once, and remember (with its realm, for the record)
-                    self._basic_realms[port] = auth_scheme(_challenge_text(sent.response))[1] or ""
-                    sent = _Sent(*self._paced(method, url, body, headers, basic))
-            self._judge_login(sent.response, f"{method} {url}")
+            sent = self._paced(method, url, port, body, headers, credential, allow_basic=self._login.allows_basic(tls))
+            if sent.declined:
+                self._login.decline_basic(f"{method} {url}")
+                return sent
+            self._judge_login(sent, f"{method} {url}")
             return sent
 
-    def _judge_login(self, response: Any, line: str) -> None:
+    def _judge_login(self, sent: _Sent, line: str) -> None:
         """A 401 to a request that carried the login is a refusal; any other answer to one, an acceptance."""
-        if "Authorization" not in response.request.headers:
+        if not sent.carried_login:
             return  # the device asked for no login: nothing learnt about it
-        if response.status_code == 401:
+        if sent.reply.status == 401:
             self._login.refuse(line)
         else:
             self._login.accept()
 
-    def _paced(self, method: str, url: str, body: bytes | None, headers: dict[str, str], auth: Any) -> tuple[Any, bool]:
-        # A Digest challenge and its answer count as one request in flight, within one hard deadline.
-        return send_capped(
-            self._session, method, url, self._timeout, data=body, headers=headers, auth=auth, pace=self._pace
-        )
+    def _paced(
+        self,
+        method: str,
+        url: str,
+        port: int,
+        body: bytes | None,
+        headers: dict[str, str],
+        credential: Credential | None,
+        allow_basic: bool = False,
+        digest_only: bool = False,
+    ) -> _Sent:
+        """One request in one slot of the device's pace and one hard deadline, a login challenge and its answer
+        included (they count as one request in flight)."""
+        uri = _request_uri(url)
+        with self._pace, self._pace.guard(EXCHANGE_LIMIT * self._timeout) as guard:
+            cap = self._pace.body_cap()
 
-    def _redirect_target(self, method: str, url: str, response: Any) -> str | None:
-        location = response.headers.get("Location")
-        if method != "GET" or response.status_code not in _REDIRECTS or not location:
+            def send(authorization: str | None) -> Reply:
+                extra = [*headers.items(), *([("Authorization", authorization)] if authorization else [])]
+                return self._wire.exchange(method, url, body, extra, guard, cap)
+
+            if credential is None:
+                sent = _Sent(send(None))
+            elif port in self._basic_realms and not digest_only:
+                sent = _Sent(send(basic_authorization(credential)), True, login="basic", realm=self._basic_realms[port])
+            else:
+                sent = self._challenged(send, port, credential, method, uri, allow_basic, digest_only)
+        self._pace.spend(len(sent.reply.body))
+        return sent
+
+    def _challenged(
+        self,
+        send: _Send,
+        port: int,
+        credential: Credential,
+        method: str,
+        uri: str,
+        allow_basic: bool,
+        digest_only: bool,
+    ) -> _Sent:
+        """Digest ahead when the device challenged before, else as challenged; a fresh challenge is answered once."""
+        ahead = self._digest.ahead(port, credential, method, uri)
+        reply = send(ahead[0] if ahead else None)
+        used = ("digest", ahead[1]) if ahead else ("", "")
+        if reply.status != 401:
+            return _Sent(reply, ahead is not None, "", *used)
+        challenge = _challenge(reply)
+        if challenge is not None and challenge.scheme == "digest" and digest_supported(challenge):
+            answer = self._digest.answer(port, challenge, credential, method, uri)
+            return _Sent(send(answer), True, "", "digest", challenge.realm or "")
+        if challenge is not None and challenge.scheme == "basic" and not digest_only:
+            if not allow_basic:
+                return _Sent(reply, ahead is not None, BASIC_DECLINED, *used)
+            # the device wants Basic: answer it once, and remember (with its realm, for the record)
+            self._basic_realms[port] = challenge.realm or ""
+            return _Sent(send(basic_authorization(credential)), True, "", "basic", challenge.realm or "")
+        return _Sent(reply, ahead is not None, "", *used)
+
+    def _redirect_target(self, method: str, url: str, reply: Reply) -> str | None:
+        location = reply.header("Location")
+        if method != "GET" or reply.status not in _REDIRECTS or not location:
             return None
         try:
             target = urljoin(url, location)
@@ -420,96 +371,87 @@ class HttpClient:
             return None
 
     def _observation(self, probe: str, line: str, at: str, answer: _Answer) -> Observation:
-        response = answer.response
-        status = response.status_code
-        headers = tuple((str(k), str(v)) for k, v in response.raw.headers.items())
-        sent = "Authorization" in response.request.headers
+        reply = answer.sent.reply
         values: list[tuple[str, tuple[str, ...]]] = []
         if probe == "http.root":
-            title = parse_title(response.content)
+            title = parse_title(reply.body)
             if title:
                 values.append(("title", (title,)))
-        realm = auth_scheme(_challenge_text(response))[1] if status == 401 else None
+        realm = auth_scheme(_challenge_text(reply))[1] if reply.status == 401 else None
         if realm is not None:
             values.append(("realm", (printable(realm),)))
         return Observation(
             probe=probe,
             request=line,
-            outcome=outcome_of_status(status),
-            status=status,
-            headers=headers,
-            body=response.content,
+            outcome=outcome_of_status(reply.status),
+            status=reply.status,
+            headers=reply.headers,
+            body=reply.body,
             at=at,
-            detail=answer.declined or _detail(answer, sent),
+            detail=answer.sent.declined or _detail(answer),
             values=tuple(values),
-            truncated=answer.truncated,
+            truncated=reply.truncated,
         )
 
 
-def login_used(response: Any, basic_realm: str) -> tuple[str, str]:
-    """How the final request proved the login (`digest`, `basic` or ""), and the realm it answered: recorded so a
-    replay can ask for a login where the device did. The Authorization header itself never leaves this function."""
-    authorization = str(response.request.headers.get("Authorization") or "")
-    scheme = authorization.partition(" ")[0].lower()
-    if scheme == "basic":
-        return "basic", basic_realm
-    if scheme != "digest":
-        return "", ""
+class _Send(Protocol):
+    def __call__(self, authorization: str | None) -> Reply: ...
+
+
+def _request_uri(url: str) -> str:
+    """The request target a Digest answer names: the path and query as sent."""
+    parts = urlsplit(url)
+    return (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+
+
+def _challenge(reply: Reply) -> Challenge | None:
     try:
-        return "digest", parse_challenges(authorization)[0].realm or ""
+        return preferred(parse_challenges(_challenge_text(reply)))
     except ParseError:
-        return "digest", ""
+        return None
 
 
-def _challenge_text(response: Any) -> str:
+def _challenge_text(reply: Reply) -> str:
     # Several WWW-Authenticate headers (Digest and Basic) are joined, as the challenge syntax allows.
-    return ", ".join(response.raw.headers.getlist("WWW-Authenticate"))
+    return ", ".join(reply.all("WWW-Authenticate"))
 
 
-def _detail(answer: _Answer, credential_sent: bool) -> str:
-    response, status = answer.response, answer.response.status_code
+def _detail(answer: _Answer) -> str:
+    reply, status = answer.sent.reply, answer.sent.reply.status
     notes = []
     if status in (401, 403):
         notes.append(
             "the device refused the supplied credentials"
-            if credential_sent
+            if answer.sent.carried_login
             else "login required; no credentials were sent"
         )
     elif status in _REDIRECTS and answer.note:
         notes.append(answer.note)
     elif status in _REDIRECTS:
-        location = printable(response.headers.get("Location") or "", 200)
+        location = printable(reply.header("Location") or "", 200)
         notes.append(f"redirect to {location} not followed (another host, or too many redirects)")
     elif status in ABSENT_STATUSES:
         notes.append(f"HTTP {status}: the device does not offer this request")
     elif not 200 <= status < 300:
-        notes.append(f"HTTP {status} {printable(response.reason or '', 80)}".strip())
-    if answer.truncated:
-        notes.append(f"body cut at {len(response.content)} bytes")
+        notes.append(f"HTTP {status} {printable(reply.reason or '', 80)}".strip())
+    if reply.truncated:
+        notes.append(f"body cut at {len(reply.body)} bytes")
     return "; ".join(notes)
 
 
-def _cause(exc: BaseException) -> BaseException | None:
-    """What urllib3 wrapped: requests' ConnectionError holds a ProtocolError holding http.client's own error."""
-    for outer in exc.args[:1]:
-        if isinstance(outer, urllib3.exceptions.ProtocolError) and len(outer.args) > 1:
-            inner = outer.args[1]
-            return inner if isinstance(inner, BaseException) else None
-    return None
-
-
 def _network_detail(exc: BaseException) -> str:
-    if isinstance(exc, requests.Timeout) or "Read timed out" in str(exc):  # a body's timeout comes wrapped
-        return "no answer in time"
-    if isinstance(exc, requests.exceptions.SSLError):
-        return "TLS handshake failed"
-    cause = _cause(exc)
-    if isinstance(cause, http.client.RemoteDisconnected):
-        return "the device closed the connection without answering"
-    if isinstance(cause, http.client.HTTPException):  # a bad status line, overlong or too many header lines
-        return f"not a usable HTTP answer ({type(cause).__name__})"
-    if isinstance(exc, requests.ConnectionError):
-        return "connection failed (refused, reset or unreachable)"
     if isinstance(exc, ProbeError):
         return str(exc)
+    if isinstance(exc, UnusableAnswer):
+        return f"unusable answer: {exc}"
+    if isinstance(exc, TimeoutError):
+        return "no answer in time"
+    if isinstance(exc, ssl.SSLError):
+        return "TLS handshake failed"
+    if isinstance(exc, http.client.RemoteDisconnected):
+        return "the device closed the connection without answering"
+    if isinstance(exc, http.client.HTTPException):  # a bad status line, overlong or too many header lines
+        return f"not a usable HTTP answer ({type(exc).__name__})"
+    if isinstance(exc, OSError):
+        return "connection failed (refused, reset or unreachable)"
     return f"unusable answer ({type(exc).__name__})"

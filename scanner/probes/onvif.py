@@ -1,5 +1,5 @@
 """The ONVIF query sequence of one device: device, media, analytics (rules and modules) and events, as Observations;
-opt-in observe mode pulls its events for a while. Transport and classification live in onvif_zeep and onvif_calls.
+opt-in observe mode pulls its events for a while. Transport and classification live in onvif_soap and onvif_calls.
 """
 
 from __future__ import annotations
@@ -11,18 +11,19 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
-from scanner.errors import ParseError, ProbeError
+from scanner.errors import ParseError
 from scanner.model import AUTH_REQUIRED, FAILED, OK, Credential, NotChecked, Observation, utc_now
 from scanner.net.login import NOT_OFFERED, DeviceLogin
 from scanner.net.pace import UNPACED, HostPace
 from scanner.net.urls import in_scope, printable
 from scanner.net.xmlsafe import Element
 from scanner.probes import onvif_xml as ox
-from scanner.probes.onvif_calls import Call, RawCall
-from scanner.probes.onvif_zeep import Caller, OnvifClients, WsdlCache, wsdl_dir
+from scanner.probes.http import HttpClient
+from scanner.probes.onvif_calls import Call, field
+from scanner.probes.onvif_soap import Caller
 from scanner.vocabulary import Reason
 
-__all__ = ["ANALYTICS_PROBES", "OnvifResult", "WsdlCache", "onvif_probe"]
+__all__ = ["ANALYTICS_PROBES", "OnvifResult", "onvif_probe"]
 
 ANALYTICS_PROBES = frozenset({
     "onvif.analytics.supported_rules", "onvif.analytics.rules", "onvif.analytics.supported_modules",
@@ -52,7 +53,7 @@ class _Sequence:
         self, caller: Caller, address: str, device_url: str, observe: float = 0.0, login: DeviceLogin | None = None
     ) -> None:
         self.caller, self.address, self.device_url = caller, address, device_url
-        self.login = login or DeviceLogin(caller.device.credential)  # shared with the device's other probes
+        self.login = login or DeviceLogin(caller.credential)  # shared with the device's other probes
         self.observe = min(max(observe, 0.0), MAX_OBSERVE)
         self.analytics_caps: Element | None = None  # the analytics service's capabilities (pre-auth)
         self.observations: list[Observation] = []
@@ -102,9 +103,9 @@ class _Sequence:
             return self.authed(call, url or self.device_url)
         return root
 
-    def raw(self, call: RawCall, url: str) -> tuple[Observation, Element | None]:
-        """A hand-built request with the login (nothing is sent once the login was refused)."""
-        obs, root = self._with_login(lambda: self.caller.raw(call, url, authed=True))
+    def raw(self, call: Call, url: str) -> tuple[Observation, Element | None]:
+        """A request with the login whose answer the caller reads (nothing is sent once the login was refused)."""
+        obs, root = self._with_login(lambda: self.caller.call(call, url, authed=True))
         if obs.probe == "onvif":  # not sent: said once in `skipped`, recorded under the call's own id
             return dataclasses.replace(obs, probe=call.probe, request=call.line(url)), None
         self.observations.append(obs)
@@ -121,7 +122,7 @@ class _Sequence:
 
     def clock(self) -> None:
         sent = time.monotonic()
-        root = self.pre_auth(Call("device", "onvif.device.system_date_and_time", "GetSystemDateAndTime"))
+        root = self.pre_auth(Call("onvif.device.system_date_and_time", ox.NS_DEVICE, "GetSystemDateAndTime"))
         utc = ox.device_utc(root) if root is not None else None
         if utc is not None:
             # Half the round trip approximates when the device read its clock.
@@ -130,14 +131,13 @@ class _Sequence:
             self.caller.set_clock_offset(timedelta(seconds=self.offset))
 
     def discover_services(self) -> None:
-        params = {"IncludeCapability": False}
-        services = Call("device", "onvif.device.services", "GetServices", params, "IncludeCapability=false")
+        fields = (field(ox.NS_DEVICE, "IncludeCapability", "false"),)
+        services = Call("onvif.device.services", ox.NS_DEVICE, "GetServices", fields, "IncludeCapability=false")
         root = self.pre_auth(services)
         self.services_read = root is not None
         found = list(ox.service_xaddrs(root)) if root is not None else []
-        capabilities = Call(
-            "device", "onvif.device.capabilities", "GetCapabilities", {"Category": "All"}, "Category=All"
-        )
+        fields = (field(ox.NS_DEVICE, "Category", "All"),)
+        capabilities = Call("onvif.device.capabilities", ox.NS_DEVICE, "GetCapabilities", fields, "Category=All")
         root = self.pre_auth(capabilities)
         self.services_read = self.services_read or root is not None
         found += list(ox.capability_xaddrs(root)) if root is not None else []
@@ -153,7 +153,7 @@ class _Sequence:
         self.discover_services()
         analytics = self.xaddrs.get(ox.NS_ANALYTICS)
         if analytics is not None:
-            call = Call("modules", "onvif.analytics.capabilities", "GetServiceCapabilities")
+            call = Call("onvif.analytics.capabilities", ox.NS_ANALYTICS, "GetServiceCapabilities")
             self.analytics_caps = self.pre_auth(call, analytics)
         uris: tuple[str, ...] = ()
         if self.caller.has_login:
@@ -171,9 +171,31 @@ def _values(root: Element | None, probe: str, name: str) -> tuple[str, ...]:
     return dict(ox.values_for(probe, root)).get(name, ()) if root is not None else ()
 
 
+_PER_CONFIGURATION = (
+    ("onvif.analytics.supported_rules", "GetSupportedRules"),
+    ("onvif.analytics.rules", "GetRules"),
+    ("onvif.analytics.supported_modules", "GetSupportedAnalyticsModules"),
+    ("onvif.analytics.modules", "GetAnalyticsModules"),
+)  # the analytics queries asked of each analytics configuration
+
+
+def _configuration_call(probe: str, operation: str, token: str) -> Call:
+    fields = (field(ox.NS_ANALYTICS, "ConfigurationToken", token),)
+    return Call(probe, ox.NS_ANALYTICS, operation, fields, f"ConfigurationToken={token}")
+
+
+def _stream_uri(token: str) -> Call:
+    setup = (field(ox.NS_SCHEMA, "Stream", "RTP-Unicast"),
+             field(ox.NS_SCHEMA, "Transport", (field(ox.NS_SCHEMA, "Protocol", "RTSP"),)))  # fmt: skip
+    fields = (field(ox.NS_MEDIA, "StreamSetup", setup), field(ox.NS_MEDIA, "ProfileToken", token))
+    return Call(
+        "onvif.media.stream_uri", ox.NS_MEDIA, "GetStreamUri", fields, f"ProfileToken={token}, RTP-Unicast/RTSP"
+    )
+
+
 def _with_login(seq: _Sequence) -> tuple[str, ...]:
     """The queries that need a login, stopping at the first refusal; returns the stream URIs."""
-    seq.authed(Call("device", "onvif.device.information", "GetDeviceInformation"), seq.device_url)
+    seq.authed(Call("onvif.device.information", ox.NS_DEVICE, "GetDeviceInformation"), seq.device_url)
     if seq.refused:
         return ()
     uris, tokens = _media(seq)
@@ -193,19 +215,15 @@ def _media(seq: _Sequence) -> tuple[tuple[str, ...], tuple[str, ...]]:
         reason = Reason.MEDIA2_ONLY if ox.NS_MEDIA2 in seq.xaddrs else Reason.NO_MEDIA
         seq.skipped.append(NotChecked("onvif.media", reason))
         return (), ()
-    root = seq.authed(Call("media", "onvif.media.profiles", "GetProfiles"), url)
+    root = seq.authed(Call("onvif.media.profiles", ox.NS_MEDIA, "GetProfiles"), url)
     seq.profiles_read = root is not None
     uris: list[str] = []
-    setup = {"Stream": "RTP-Unicast", "Transport": {"Protocol": "RTSP"}}
     for token in _values(root, "onvif.media.profiles", "profiles")[:MAX_PROFILES]:
-        params = {"StreamSetup": setup, "ProfileToken": token}
-        call = Call(
-            "media", "onvif.media.stream_uri", "GetStreamUri", params, f"ProfileToken={token}, RTP-Unicast/RTSP"
-        )
+        call = _stream_uri(token)
         uris += _values(seq.authed(call, url), call.probe, "stream_uri")
     tokens = _values(root, "onvif.media.profiles", "analytics_tokens")
     if root is not None and not tokens and ox.NS_ANALYTICS in seq.xaddrs:
-        call = Call("media", "onvif.media.analytics_configurations", "GetVideoAnalyticsConfigurations")
+        call = Call("onvif.media.analytics_configurations", ox.NS_MEDIA, "GetVideoAnalyticsConfigurations")
         tokens = _values(seq.authed(call, url), call.probe, "analytics_tokens")
     return tuple(uris), tokens
 
@@ -235,17 +253,12 @@ def _analytics(seq: _Sequence, tokens: tuple[str, ...]) -> None:
         elif not _offers(seq, flag):
             seq.absent.add(probe)  # the service's capabilities do not offer it
     for token in tokens[:MAX_PROFILES]:
-        params, label = {"ConfigurationToken": token}, f"ConfigurationToken={token}"
-        seq.authed(Call("rules", "onvif.analytics.supported_rules", "GetSupportedRules", params, label), url)
-        seq.authed(Call("rules", "onvif.analytics.rules", "GetRules", params, label), url)
-        call = Call("modules", "onvif.analytics.supported_modules", "GetSupportedAnalyticsModules", params, label)
-        seq.authed(call, url)
-        seq.authed(Call("modules", "onvif.analytics.modules", "GetAnalyticsModules", params, label), url)
+        for probe, operation in _PER_CONFIGURATION:
+            seq.authed(_configuration_call(probe, operation, token), url)
         if _offers(seq, "RuleOptionsSupported"):
-            fields = (("ConfigurationToken", token),)
-            seq.raw(RawCall("onvif.analytics.rule_options", ox.NS_ANALYTICS, "GetRuleOptions", fields, label), url)
+            seq.raw(_configuration_call("onvif.analytics.rule_options", "GetRuleOptions", token), url)
     if _offers(seq, "SupportedMetadata"):
-        seq.raw(RawCall("onvif.analytics.supported_metadata", ox.NS_ANALYTICS, "GetSupportedMetadata"), url)
+        seq.raw(Call("onvif.analytics.supported_metadata", ox.NS_ANALYTICS, "GetSupportedMetadata"), url)
 
 
 def _offers(seq: _Sequence, flag: str) -> bool:
@@ -262,7 +275,7 @@ def _events(seq: _Sequence) -> None:
         seq.skipped.append(NotChecked("onvif.events", Reason.NO_EVENTS))
         seq.absent.add("onvif.events.properties")
         return
-    seq.authed(Call("events", "onvif.events.properties", "GetEventProperties"), url)
+    seq.authed(Call("onvif.events.properties", ox.NS_EVENTS, "GetEventProperties", addressed=True), url)
 
 
 def _observe(seq: _Sequence) -> None:
@@ -275,8 +288,8 @@ def _observe(seq: _Sequence) -> None:
     if url is None:
         return
     keep = f"PT{int(seq.observe) + 30}S"
-    fields, label = (("InitialTerminationTime", keep),), f"InitialTerminationTime={keep}"
-    create = RawCall("onvif.events.subscribe", ox.NS_EVENTS, "CreatePullPointSubscription", fields, label, True)
+    fields, label = (field(ox.NS_EVENTS, "InitialTerminationTime", keep),), f"InitialTerminationTime={keep}"
+    create = Call("onvif.events.subscribe", ox.NS_EVENTS, "CreatePullPointSubscription", fields, label, True)
     _, root = seq.raw(create, url)
     address, params = ox.subscription_reference(root) if root is not None else ("", ())
     if not address:
@@ -290,14 +303,13 @@ def _observe(seq: _Sequence) -> None:
     try:
         _pull_until(seq, subscription, params, time.monotonic() + seq.observe)
     finally:
-        seq.raw(RawCall("onvif.events.unsubscribe", ox.WSNT, "Unsubscribe", addressed=True, headers=params),
-                subscription)  # fmt: skip
+        seq.raw(Call("onvif.events.unsubscribe", ox.WSNT, "Unsubscribe", addressed=True, headers=params), subscription)
 
 
 def _pull_until(seq: _Sequence, url: str, params: tuple[Element, ...], deadline: float) -> None:
-    fields = (("Timeout", "PT1S"), ("MessageLimit", "64"))
-    pull = RawCall("onvif.events.pull", ox.NS_EVENTS, "PullMessages", fields, "Timeout=PT1S, MessageLimit=64",
-                    addressed=True, headers=params)  # fmt: skip
+    fields = (field(ox.NS_EVENTS, "Timeout", "PT1S"), field(ox.NS_EVENTS, "MessageLimit", "64"))
+    pull = Call("onvif.events.pull", ox.NS_EVENTS, "PullMessages", fields, "Timeout=PT1S, MessageLimit=64",
+                addressed=True, headers=params)  # fmt: skip
     while True:
         started = time.monotonic()
         obs, _ = seq.raw(pull, url)
@@ -324,15 +336,15 @@ def onvif_probe(
     credential: Credential | None,
     timeout: float,
     *,
-    wsdls: WsdlCache | None = None,
+    client: HttpClient | None = None,
     pace: HostPace = UNPACED,
     observe: float = 0.0,
     login: DeviceLogin | None = None,
 ) -> OnvifResult:
     """Query the ONVIF device service at `xaddr` (re-pointed at `address`), never raising for device faults.
 
-    Pass the scan's `wsdls` so the WSDLs are parsed once for all devices, and the device's `pace`.
-    `observe` > 0 (seconds, with a login) also pulls the device's events for that long (observe mode). `login`:
+    Pass the device's HTTP `client` so ONVIF shares its connections (and pace), or its `pace` for a client of
+    its own. `observe` > 0 (seconds, with a login) also pulls the device's events for that long (observe mode). `login`:
     the device's (shared by its probes); once the device refused it anywhere, no call carries it.
     """
     login = login or DeviceLogin(credential)
@@ -349,10 +361,10 @@ def onvif_probe(
             detail=f"not a usable ONVIF address: {exc}",
         )
         return OnvifResult((obs,), None, ())
-    if not (wsdl_dir() / "devicemgmt.wsdl").is_file():
-        raise ProbeError(f"onvif-zeep's WSDL files are missing from {wsdl_dir()}: reinstall onvif-zeep")
-    device = OnvifClients(address, timeout, credential, wsdls or WsdlCache(), pace)
+    own = client is None
+    http = client or HttpClient(address, timeout, credential, pace, login)
     try:
-        return _Sequence(Caller(device), address, device_url, observe, login).run()
+        return _Sequence(Caller(http, credential), address, device_url, observe, login).run()
     finally:
-        device.close()
+        if own:
+            http.close()

@@ -12,39 +12,42 @@ from scanner.net.xmlsafe import Element, parse_xml
 from scanner.probes import onvif_xml as ox
 from scanner.vocabulary import ABSENT_STATUSES, Outcome
 
+Field = ox.Field  # one element of a request: (namespace, local name, text or child elements)
+
+# The SOAP actions the WSDLs give, where they are not `<service namespace>/<operation>` (onvif/specs wsdl/ver10/
+# events/wsdl/event.wsdl and the OASIS WS-BaseNotification binding).
+_ACTIONS = {
+    "GetEventProperties": f"{ox.NS_EVENTS}/EventPortType/GetEventPropertiesRequest",
+    "CreatePullPointSubscription": f"{ox.NS_EVENTS}/EventPortType/CreatePullPointSubscriptionRequest",
+    "PullMessages": f"{ox.NS_EVENTS}/PullPointSubscription/PullMessagesRequest",
+    "Unsubscribe": "http://docs.oasis-open.org/wsn/bw-2/SubscriptionManager/UnsubscribeRequest",
+}
+
 
 @dataclass(frozen=True)
 class Call:
-    """One ONVIF operation: which service binding, which probe id it records as, its parameters."""
-
-    kind: str  # device | media | rules | modules | events
-    probe: str
-    operation: str
-    params: dict[str, Any] | None = None
-    label: str = ""  # the parameters as shown in the request line
-
-    def line(self, url: str) -> str:
-        return printable(f"{self.operation}({self.label}) {url}", 400)
-
-
-@dataclass(frozen=True)
-class RawCall:
-    """An operation onvif-zeep's old WSDLs lack, sent as a minimal SOAP 1.2 request built with lxml.
-
-    `addressed` adds WS-Addressing (Action, To and the subscription's reference parameters), which event
-    subscriptions need.
-    """
+    """One ONVIF operation as a small SOAP 1.2 request: the service's namespace, the probe id it records as, its
+    parameters as elements. `addressed` adds WS-Addressing (Action, To and a subscription's reference parameters),
+    which event subscriptions need."""
 
     probe: str
     namespace: str
     operation: str
-    fields: tuple[tuple[str, str], ...] = ()
-    label: str = ""
+    fields: tuple[Field, ...] = ()
+    label: str = ""  # the parameters as shown in the request line
     addressed: bool = False
     headers: tuple[Element, ...] = ()
 
     def line(self, url: str) -> str:
         return printable(f"{self.operation}({self.label}) {url}", 400)
+
+    @property
+    def action(self) -> str:
+        return _ACTIONS.get(self.operation, f"{self.namespace}/{self.operation}")
+
+
+def field(namespace: str, name: str, value: str | tuple[Field, ...]) -> Field:
+    return (namespace, name, value)
 
 
 @dataclass(frozen=True)
@@ -63,7 +66,7 @@ def classify(
     authed: bool,
     expected: tuple[type[BaseException], ...],
 ) -> tuple[Outcome, str, Any]:
-    """(outcome, detail, parsed body or None) for one call, from zeep's verdict and the raw answer.
+    """(outcome, detail, parsed body or None) for one call, from what went wrong (None: nothing) and the raw answer.
 
     `expected` are the errors a device can cause; any other, with nothing sent, is a bug on our side."""
     if exchange is None:
@@ -77,7 +80,7 @@ def classify(
         root, unreadable = None, f" ({exc})"  # e.g. a DOCTYPE: said in the detail, so the report names it
     if error is None and root is not None and ox.is_response_to(root, operation):
         return OK, "", root
-    if error is None:  # zeep, not strict, recovers from anything: garbage must not count as an answer
+    if error is None:  # garbage must not count as an answer
         error = ProbeError(f"unusable answer: HTTP {exchange.status}, not a {operation} response{unreadable}")
     kind = ox.fault_kind(root) if root is not None else None
     summary = f" ({ox.fault_summary(root)})" if kind and root is not None else ""
@@ -90,8 +93,6 @@ def classify(
         return NOT_SUPPORTED, f"the device does not offer {operation} (HTTP {exchange.status})", root
     if kind == "other":
         return FAILED, f"the device answered with a SOAP fault{summary}", root
-    if kind is None and exchange.status == 200 and root is not None and ox.is_response_to(root, operation):
-        return OK, "the answer does not follow the WSDL; facts were read from the raw XML", root
     if isinstance(error, ProbeError):
         return FAILED, str(error), root
     return FAILED, f"unusable answer: HTTP {exchange.status}{summary}{unreadable}", root
@@ -106,16 +107,3 @@ def network_detail(error: BaseException) -> str:
     if isinstance(error, OSError) or "Connection" in name:
         return "connection failed (refused, reset or unreachable)"
     return f"unusable answer ({name})"
-
-
-def not_a_response(exchange: Exchange | None, operation: str) -> ProbeError | None:
-    """None when a raw answer is `<operation>Response` with HTTP 200, else the error classify weighs."""
-    if exchange is None:
-        return ProbeError("no answer recorded")
-    try:
-        root = parse_xml(exchange.body)
-    except ParseError:
-        return ProbeError(f"unusable answer: HTTP {exchange.status}, not XML")
-    if exchange.status == 200 and ox.is_response_to(root, operation):
-        return None
-    return ProbeError(f"unusable answer: HTTP {exchange.status}")

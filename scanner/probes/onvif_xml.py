@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import base64
 import copy
+import hashlib
 from collections.abc import Callable
 from datetime import UTC, datetime
 
@@ -20,6 +22,7 @@ NS_MEDIA = "http://www.onvif.org/ver10/media/wsdl"
 NS_MEDIA2 = "http://www.onvif.org/ver20/media/wsdl"
 NS_EVENTS = "http://www.onvif.org/ver10/events/wsdl"
 NS_ANALYTICS = "http://www.onvif.org/ver20/analytics/wsdl"
+NS_SCHEMA = "http://www.onvif.org/ver10/schema"
 _WSTOP_TOPIC = "{http://docs.oasis-open.org/wsn/t-1}topic"
 SOAP12 = "http://www.w3.org/2003/05/soap-envelope"
 WSA = "http://www.w3.org/2005/08/addressing"
@@ -355,15 +358,16 @@ def subscription_reference(root: Element) -> tuple[str, tuple[Element, ...]]:
 
 def soap_request(
     operation: etree.QName,
-    fields: tuple[tuple[str, str], ...] = (),
+    fields: tuple[Field, ...] = (),
     *,
     to: str = "",
     action: str = "",
     headers: tuple[Element, ...] = (),
 ) -> Element:
-    """A SOAP 1.2 envelope for one operation (for those onvif-zeep's WSDLs lack), with WS-Addressing if `to`.
+    """A SOAP 1.2 envelope for one operation, with WS-Addressing if `to`.
 
-    `fields` are (local name, text) children in the operation's namespace, in order.
+    `fields` are the operation's children in order: (namespace, local name, text or children); a plain
+    (local name, text) pair is a child in the operation's own namespace.
     """
     envelope = etree.Element(f"{{{SOAP12}}}Envelope", nsmap={"s": SOAP12, "a": WSA})
     header = etree.SubElement(envelope, f"{{{SOAP12}}}Header")
@@ -372,10 +376,44 @@ def soap_request(
         etree.SubElement(header, f"{{{WSA}}}To").text = to
         header.extend(copy.deepcopy(h) for h in headers)
     body = etree.SubElement(envelope, f"{{{SOAP12}}}Body")
-    request = etree.SubElement(body, operation.text)
-    for name, value in fields:
-        etree.SubElement(request, f"{{{operation.namespace}}}{name}").text = value
+    _add_fields(etree.SubElement(body, operation.text), operation.namespace or "", fields)
     return envelope
+
+
+# One element of a request: (namespace, local name, text or child elements).
+Field = tuple[str, str, "str | tuple[Field, ...]"]
+
+
+def _add_fields(parent: Element, namespace: str, fields: tuple[Field, ...] | tuple[tuple[str, str], ...]) -> None:
+    for item in fields:
+        ns, name, value = (namespace, *item) if len(item) == 2 else item
+        element = etree.SubElement(parent, f"{{{ns}}}{name}")
+        if isinstance(value, str):
+            element.text = value
+        else:
+            _add_fields(element, ns, value)
+
+
+WSSE = "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-secext-1.0.xsd"
+WSU = "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-utility-1.0.xsd"
+_TOKEN_PROFILE = "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-username-token-profile-1.0"  # noqa: S105 - a namespace, not a secret
+_BASE64 = "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-soap-message-security-1.0#Base64Binary"
+
+
+def add_username_token(envelope: Element, username: str, password: str, created: datetime, nonce: bytes) -> None:
+    """Put a WS-Security UsernameToken (the OASIS password digest: Base64(SHA-1(nonce + created + password)),
+    as ONVIF Core asks) in the envelope's Header."""
+    stamp = created.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    digest = hashlib.sha1(nonce + stamp.encode() + password.encode(), usedforsecurity=False).digest()
+    header = envelope.find(f"{{{SOAP12}}}Header")
+    assert header is not None  # soap_request always makes one
+    security = etree.SubElement(header, f"{{{WSSE}}}Security", nsmap={"wsse": WSSE})
+    token = etree.SubElement(security, f"{{{WSSE}}}UsernameToken")
+    etree.SubElement(token, f"{{{WSSE}}}Username").text = username
+    secret = etree.SubElement(token, f"{{{WSSE}}}Password", Type=f"{_TOKEN_PROFILE}#PasswordDigest")
+    secret.text = base64.b64encode(digest).decode("ascii")
+    etree.SubElement(token, f"{{{WSSE}}}Nonce", EncodingType=_BASE64).text = base64.b64encode(nonce).decode("ascii")
+    etree.SubElement(token, f"{{{WSU}}}Created", nsmap={"wsu": WSU}).text = stamp
 
 
 def _system_date(root: Element) -> Values:

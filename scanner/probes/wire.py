@@ -1,0 +1,244 @@
+"""HTTP/1.1 exchanges with one device over the standard library's http.client: kept-alive connections (no more than
+the device's lines), every socket handed to the exchange's guard, bodies read with a cap and a deadline.
+
+No proxy, no .netrc, no cookies, no redirects: only what the caller asks, to the audited address. Cameras use
+self-signed certificates: TLS is read, never trusted.
+"""
+
+from __future__ import annotations
+
+import http.client
+import select
+import socket
+import ssl
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+from urllib.parse import quote, urlsplit
+
+from scanner.errors import ProbeError
+from scanner.model import MAX_BODY
+from scanner.net.deadline import Guard
+
+USER_AGENT = "camaudit/0.1 (read-only camera audit)"
+READ_CHUNK = 64 * 1024
+_SAFE_PATH = "!#$%&'()*+,/:;=?@[]~"  # a path and query as given, with only what cannot be sent percent-encoded
+NETWORK_ERRORS: tuple[type[BaseException], ...] = (OSError, http.client.HTTPException, ValueError)
+# How a kept-alive connection the device closed while idle fails: sent into a closed socket, or nothing came back.
+_DROPPED = (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError)
+
+
+class UnusableAnswer(ValueError):
+    """An answer that parses as HTTP but cannot be taken for one (how long is its body?)."""
+
+
+@dataclass(frozen=True)
+class Reply:
+    """One HTTP answer: status, reason, headers in order (repeated ones kept), the body (capped), and whether it
+    was cut at the cap."""
+
+    status: int
+    reason: str
+    headers: tuple[tuple[str, str], ...]
+    body: bytes
+    truncated: bool = False
+
+    def header(self, name: str) -> str | None:
+        low = name.lower()
+        return next((v for k, v in self.headers if k.lower() == low), None)
+
+    def all(self, name: str) -> tuple[str, ...]:
+        low = name.lower()
+        return tuple(v for k, v in self.headers if k.lower() == low)
+
+
+@cache
+def tls_context() -> ssl.SSLContext:
+    """Encryption without trust: cameras' certificates are self-signed; we read, we do not trust."""
+    context = ssl.create_default_context()
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    return context
+
+
+class _Slot:
+    """One connection to one (scheme, port) of the device: made lazily, reused while the device keeps it open."""
+
+    def __init__(self, key: tuple[str, int], address: str, timeout: float) -> None:
+        self.key = key
+        scheme, port = key
+        if scheme == "https":
+            self.conn: http.client.HTTPConnection = http.client.HTTPSConnection(
+                address, port, timeout=timeout, context=tls_context()
+            )
+        else:
+            self.conn = http.client.HTTPConnection(address, port, timeout=timeout)
+        self.guard: Guard | None = None
+        self.conn._create_connection = self._connect  # type: ignore[attr-defined]  # before TLS: a drip is bounded
+        self.used = False
+
+    def _connect(self, address: tuple[str, int], timeout: float, source: Any = None) -> socket.socket:
+        sock = socket.create_connection(address, timeout, source)
+        if self.guard is not None:
+            self.guard.adopt(sock)
+        return sock
+
+    def stale(self) -> bool:
+        """A kept connection the device closed (or wrote to) while it was idle: never read that as an answer."""
+        sock = self.conn.sock
+        if sock is None:
+            return False
+        poller = select.poll()  # not select(): a busy scan may hold descriptors above FD_SETSIZE
+        poller.register(sock, select.POLLIN)
+        return bool(poller.poll(0))
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+class Wire:
+    """The HTTP/1.1 connections to one device address. Thread-safe; each exchange runs inside the caller's pace
+    and guard (scanner.net.pace), so the device's limits and deadlines hold however the audit is scheduled."""
+
+    def __init__(self, address: str, timeout: float, lines: int = 2) -> None:
+        self.address, self.timeout, self.lines = address, timeout, max(1, lines)
+        self._lock = threading.Lock()
+        self._idle: list[_Slot] = []
+        self._busy = 0
+
+    def __repr__(self) -> str:
+        return f"Wire({self.address!r})"
+
+    def exchange(
+        self,
+        method: str,
+        url: str,
+        body: bytes | None,
+        headers: Sequence[tuple[str, str]],
+        guard: Guard,
+        cap: int = MAX_BODY,
+    ) -> Reply:
+        """One request and its answer on a kept or new connection. Raises ProbeError when the guard ended it (or
+        the body came too slowly), OSError or http.client.HTTPException when the device did not answer in HTTP."""
+        parts = urlsplit(url)
+        scheme = parts.scheme.lower()
+        key = (scheme, parts.port or (443 if scheme == "https" else 80))
+        target = quote(parts.path or "/", safe=_SAFE_PATH)
+        if parts.query:
+            target += "?" + quote(parts.query, safe=_SAFE_PATH)
+        slot = self._take(key)
+        keep = False
+        try:
+            try:
+                reply, keep = self._round_trip(slot, method, target, body, headers, guard, cap)
+            except _DROPPED:
+                if not slot.used or guard.expired:
+                    raise
+                slot.close()  # the device closed the kept connection as we sent: once more, on a fresh one
+                slot.conn.sock = None
+                reply, keep = self._round_trip(slot, method, target, body, headers, guard, cap)
+            return reply
+        except NETWORK_ERRORS:
+            if guard.expired:  # the reset or end-of-stream was ours
+                raise ProbeError(guard.reason, guard.cause) from None
+            raise
+        finally:
+            slot.used = True
+            self._give_back(slot, keep and not guard.expired)
+
+    def _round_trip(
+        self,
+        slot: _Slot,
+        method: str,
+        target: str,
+        body: bytes | None,
+        headers: Sequence[tuple[str, str]],
+        guard: Guard,
+        cap: int,
+    ) -> tuple[Reply, bool]:
+        slot.guard = guard
+        conn = slot.conn
+        if conn.sock is not None:
+            guard.adopt(conn.sock)  # a kept-alive connection, made under an earlier guard
+            conn.sock.settimeout(self.timeout)
+        conn.putrequest(method, target, skip_accept_encoding=True)
+        names = {name.lower() for name, _ in headers}
+        for name, value in (("User-Agent", USER_AGENT), ("Accept-Encoding", "identity"), ("Accept", "*/*")):
+            if name.lower() not in names:
+                conn.putheader(name, value)
+        for name, value in headers:
+            conn.putheader(name, value)
+        if body is not None or method == "POST":
+            conn.putheader("Content-Length", str(len(body or b"")))
+        conn.endheaders(body or None)
+        response = conn.getresponse()
+        lengths = {value.strip() for value in response.headers.get_all("Content-Length") or ()}
+        if len(lengths) > 1:  # which one frames the body? A request smuggler's trick, never an answer
+            response.close()
+            raise UnusableAnswer("Content-Length headers that disagree")
+        data, truncated = _read(response, guard, cap)
+        if guard.expired:  # a body read "until close" ends quietly when its socket is shut
+            raise ProbeError(guard.reason, guard.cause)
+        reply = Reply(response.status, response.reason or "", tuple(response.getheaders()), data, truncated)
+        return reply, not truncated and not response.will_close
+
+    def _take(self, key: tuple[str, int]) -> _Slot:
+        """A kept connection to `key` still open, else a new one; never more open than the device's lines."""
+        stale: list[_Slot] = []
+        with self._lock:
+            found = None
+            for slot in list(self._idle):
+                if slot.key == key:
+                    self._idle.remove(slot)
+                    if slot.stale():
+                        stale.append(slot)
+                        continue
+                    found = slot
+                    break
+            while found is None and self._idle and len(self._idle) + self._busy >= self.lines:
+                stale.append(self._idle.pop(0))  # the oldest kept connection makes room
+            self._busy += 1
+        for slot in stale:
+            slot.close()
+        return found or _Slot(key, self.address, self.timeout)
+
+    def _give_back(self, slot: _Slot, keep: bool) -> None:
+        slot.guard = None
+        with self._lock:
+            self._busy -= 1
+            if keep:
+                self._idle.append(slot)
+                return
+        slot.close()
+
+    def close(self) -> None:
+        with self._lock:
+            idle, self._idle = self._idle, []
+        for slot in idle:
+            slot.close()
+
+
+def _read(response: http.client.HTTPResponse, guard: Guard, cap: int) -> tuple[bytes, bool]:
+    """At most `cap` bytes of the body, and whether there was more; ProbeError past the guard's deadline."""
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        chunk = response.read(min(READ_CHUNK, cap + 1 - size))
+        if not chunk:
+            if response.length:  # closed before the Content-Length it announced: not a whole answer
+                raise http.client.IncompleteRead(b"".join(chunks), response.length)
+            return b"".join(chunks), False
+        chunks.append(chunk)
+        size += len(chunk)
+        if size > cap:
+            response.close()  # the rest of an oversized body must not be read as the next answer
+            return b"".join(chunks)[:cap], True
+        if guard.expired:  # the watchdog shut the socket: say why it did
+            response.close()
+            raise ProbeError(guard.reason, guard.cause)
+        if time.monotonic() > guard.deadline:
+            response.close()
+            raise ProbeError("the device sent its answer too slowly")
