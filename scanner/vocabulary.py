@@ -128,6 +128,7 @@ class Reason(StrEnum):
     NOT_RECORDED = "not_recorded"  # re-judging a bundle: today's signatures ask what it did not record
     CHANNELS_UNREAD = "channels_unread"
     NO_ANSWER_TO = "no_answer_to"
+    TIMED_OUT = "timed_out"  # no answer in time, also when asked again (a slow device: never a negative)
     ANSWER_CUT = "answer_cut"
     DISCOVERY_REJECTED = "discovery_rejected"
     # time and the scan
@@ -142,7 +143,8 @@ class Reason(StrEnum):
 # The reasons that explain a device's `unknown` verdict, the most telling first: a note about a service the device
 # does not have (no analytics service...) is context, never the reason (scanner.model.main_reason).
 REASON_PRIORITY = (
-    Reason.INTERRUPTED, Reason.STAGE_BUDGET, Reason.BUDGET_SPENT, Reason.AUDIT_FAILED, Reason.DEVICE_UNKNOWN,
+    Reason.INTERRUPTED, Reason.STAGE_BUDGET, Reason.BUDGET_SPENT, Reason.AUDIT_FAILED, Reason.TIMED_OUT,
+    Reason.DEVICE_UNKNOWN,
     Reason.MAKER_UNKNOWN,
     Reason.FACE_API_NONE_PUBLIC, Reason.FACE_API_UNDOCUMENTED, Reason.FACE_API_NEEDS_KEY, Reason.FACE_CAPS_UNDOCUMENTED,
     Reason.NEEDS_LOGIN, Reason.NO_LOGIN_ONVIF, Reason.SESSION_NEEDS_LOGIN, Reason.LOGIN_REFUSED,

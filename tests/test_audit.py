@@ -110,9 +110,9 @@ def test_two_signature_requests_for_the_same_resource_are_one_request(config, mo
     sent: list[tuple[str, str]] = []
     real_run = HttpClient.run_request
 
-    def counting_run(self, port, tls, spec):
+    def counting_run(self, port, tls, spec, **options):
         sent.append((repr(self), spec.path))
-        return real_run(self, port, tls, spec)
+        return real_run(self, port, tls, spec, **options)
 
     monkeypatch.setattr(HttpClient, "run_request", counting_run)
     result = run_scan(config, sigset=sigset)
@@ -141,7 +141,7 @@ def test_each_device_logs_its_critical_path_when_asked(config, caplog):
 
 
 def test_a_failure_beside_the_main_line_becomes_a_not_checked_entry(config, monkeypatch):
-    def broken(self, port, tls):
+    def broken(self, port, tls, **options):
         raise RuntimeError("simulated bug")
 
     monkeypatch.setattr(HttpClient, "fetch_root", broken)

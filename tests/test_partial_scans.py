@@ -71,9 +71,9 @@ def test_a_stop_in_the_middle_of_the_audit_gives_unknown_never_none_found(lab, t
     stop = threading.Event()
     real = HttpClient.run_request
 
-    def stopping(self: HttpClient, port: int, tls: bool, spec: object) -> object:
+    def stopping(self: HttpClient, port: int, tls: bool, spec: object, **options: bool) -> object:
         stop.set()  # Ctrl-C as the first vendor request goes out: every device is mid-audit or not begun
-        return real(self, port, tls, spec)  # type: ignore[arg-type]
+        return real(self, port, tls, spec, **options)  # type: ignore[arg-type]
 
     monkeypatch.setattr(HttpClient, "run_request", stopping)
     result = run_scan(_config(lab, tmp_path), stop=stop)

@@ -123,3 +123,20 @@ def test_a_device_nothing_identified_is_unknown_never_not_found():
     assert judged.verdict == "unknown"
     assert [(n.check, n.reason) for n in judged.not_checked] == [("device", Reason.DEVICE_UNKNOWN)]
     assert judge([_finding("capable")], [], RULES, unidentified).verdict == "capable"  # a finding still counts
+
+
+def test_a_check_that_timed_out_is_unknown_with_its_code():
+    slow = _obs("acme.switch", FAILED, stopped=Reason.TIMED_OUT)
+    judged = judge([], [BOTH[0], slow], RULES, ACME)
+    assert judged.verdict == "unknown" and [(n.check, n.reason) for n in judged.not_checked] == [
+        ("acme.switch", Reason.TIMED_OUT)
+    ]
+
+
+def test_a_timed_out_step_that_no_other_answer_read_never_clears_a_device():
+    identify = _obs("acme.device_info", FAILED, stopped=Reason.TIMED_OUT)  # who it is (role, channels) is unknown
+    assert judge([], [*BOTH, identify], RULES, ACME).verdict == "unknown"
+    on_another_port = _obs("acme.device_info", OK)
+    assert judge([], [*BOTH, identify, on_another_port], RULES, ACME).verdict == "not_found"
+    not_a_camera = replace(ACME, is_camera=False)
+    assert judge([], [_obs("http.root", FAILED, stopped=Reason.TIMED_OUT)], RULES, not_a_camera).verdict == "unknown"

@@ -27,10 +27,11 @@ def misbehaviour(observations: Sequence[Observation]) -> list[NotChecked]:
     notes: dict[str, NotChecked] = {}
     # Requests not sent because the device refused the login are the device's login note, said once elsewhere.
     observations = [obs for obs in observations if obs.stopped != Reason.LOGIN_REFUSED]
-    unsent = [obs for obs in observations if obs.outcome == FAILED and obs.stopped is not None]
+    unsent = [obs for obs in observations if obs.outcome == FAILED and obs.stopped not in (None, Reason.TIMED_OUT)]
     for obs in observations:
         if obs.outcome == FAILED and obs.probe not in answered and obs.detail and obs not in unsent:
-            notes.setdefault(obs.probe, NotChecked(obs.probe, Reason.NO_ANSWER_TO, f"{obs.request}: {obs.detail}"))
+            why = Reason.TIMED_OUT if obs.stopped == Reason.TIMED_OUT else Reason.NO_ANSWER_TO  # slow, or broken
+            notes.setdefault(obs.probe, NotChecked(obs.probe, why, f"{obs.request}: {obs.detail}"))
         elif obs.truncated:
             note = NotChecked("answer_size", Reason.ANSWER_CUT, f"{obs.request} ({obs.detail})")
             notes.setdefault("answer_size", note)

@@ -9,6 +9,8 @@ what could not be checked, with reason codes (pure).
   or a Ctrl-C), the maker's own face settings are out of reach, the maker is unknown, or not even what the device
   is (role `unknown`: it listens on a camera port, but nothing it answered says whether it is a camera). Each is
   said in not_checked.
+  A request the device did not answer in time (`timed_out`, after one retry when the budget allowed) never lets a
+  device be cleared, whichever step it belonged to: a slow device is not a negative one.
 """
 
 from __future__ import annotations
@@ -88,9 +90,16 @@ def judge(
         unsure = context.role == Role.UNKNOWN or _cut(observations, context)
         return Judgement(Verdict.UNKNOWN if unsure else Verdict.NOT_FOUND, coverage, notes)
     out_of_reach = not context.vendors or any(n.reason in FACE_API_REASONS for n in context.skipped)
-    if out_of_reach or not checks or coverage.unread:
+    if out_of_reach or not checks or coverage.unread or _timed_out(observations):
         return Judgement(Verdict.UNKNOWN, coverage, notes)
     return Judgement(Verdict.NOT_FOUND, coverage, notes)
+
+
+def _timed_out(observations: Sequence[Observation]) -> bool:
+    """A request the device did not answer in time (also when asked again), of a probe no other answer read: what
+    it would have said (who the device is, its role, its channels) is not known, so the device cannot be cleared."""
+    answered = {o.probe for o in observations if o.outcome == OK}
+    return any(o.stopped == Reason.TIMED_OUT and o.probe not in answered for o in observations)
 
 
 def _cut(observations: Sequence[Observation], context: Context) -> bool:

@@ -179,7 +179,7 @@ async def serve(
                 return
             keep_alive = _wants_keep_alive(request)
             if think is not None:
-                await think()
+                await think(f"{request.method} {request.target}")
             writer.write(render(_answer(handler, request), request, keep_alive))
             await writer.drain()
             if not keep_alive:

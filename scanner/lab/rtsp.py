@@ -160,7 +160,7 @@ async def serve(
                 writer.write(device.response(status, None, []))
                 return
             if think is not None:
-                await think()
+                await think(f"{request.method} {request.url}")
             writer.write(device.answer(request))
             await writer.drain()
     finally:

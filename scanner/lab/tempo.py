@@ -7,7 +7,8 @@ from collections.abc import Awaitable, Callable
 from contextlib import AbstractAsyncContextManager
 from typing import Protocol
 
-Think = Callable[[], Awaitable[None]]  # awaited before each answer: the device's think time for one request
+Think = Callable[[str], Awaitable[None]]  # awaited before each answer, with its request line ("GET /path"): the
+# device's think time for that request
 
 
 class Tempo(Protocol):

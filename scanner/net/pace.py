@@ -12,7 +12,9 @@ from __future__ import annotations
 import threading
 import time
 import weakref
+from collections.abc import Callable
 from types import TracebackType
+from typing import TypeVar
 
 from scanner.errors import ProbeError
 from scanner.model import MAX_BODY
@@ -21,6 +23,7 @@ from scanner.vocabulary import Reason
 
 DEVICE_BYTES = 8 << 20  # answer bytes kept per device at full size (real devices send well under 1 MiB in all)
 NOT_SENT = "not sent: "  # how a refused request's detail begins (the audit sums these up in one line)
+T = TypeVar("T")
 LEAN_BODY = 64 << 10  # the cap on each answer once a device has used DEVICE_BYTES (a hostile one, in practice)
 
 
@@ -105,6 +108,7 @@ class HostPace:
         self._deadline: float | None = None
         self._bytes = 0
         self._bytes_lock = threading.Lock()
+        self.retries = 0  # requests asked once more after they timed out (the benchmark counts them)
 
     def limit(self, seconds: float) -> None:
         """Give the device a time budget of `seconds` from now: no request starts after it, none outlives it."""
@@ -136,10 +140,31 @@ class HostPace:
         if self._deadline is not None and time.monotonic() >= self._deadline:
             raise ProbeError(f"{NOT_SENT}the device's time budget ran out", Reason.BUDGET_SPENT)
 
+    def may_retry(self, seconds: float) -> bool:
+        """Whether a request that timed out may be asked once more: the scan is not stopped and the device's budget
+        has `seconds` left (one request timeout). Counts the retries it grants."""
+        if self._pace is not None and self._pace.stopped:
+            return False
+        if self._deadline is not None and self._deadline - time.monotonic() < seconds:
+            return False
+        with self._bytes_lock:
+            self.retries += 1
+        return True
+
+    def once_more(self, seconds: float, attempt: Callable[[], T]) -> T:
+        """`attempt()`; asked once more when the device did not answer in time and `may_retry(seconds)`. Anything
+        else it raises (a refusal, a reset, the scan's limits) is raised at once: never a retry after a refusal."""
+        try:
+            return attempt()
+        except Exception as exc:
+            if not (timed_out(exc) and self.may_retry(seconds)):
+                raise
+        return attempt()
+
     def guard(self, seconds: float) -> Guard:
         """The hard deadline of one exchange: `seconds` from now, or the end of the device's budget if sooner."""
         deadline, reason = time.monotonic() + seconds, f"the device took more than {seconds:g} s to answer"
-        cause = None
+        cause = Reason.TIMED_OUT
         if self._deadline is not None and self._deadline < deadline:
             deadline, reason = self._deadline, "the device's time budget ran out during this exchange"
             cause = Reason.BUDGET_SPENT
@@ -171,5 +196,14 @@ UNPACED = HostPace()  # no cap, no rate, no budget: for a probe used on its own 
 
 
 def cause_of(error: BaseException) -> Reason | None:
-    """Why the scan's own limits stopped an exchange (the device's budget, the stage's, a Ctrl-C), else None."""
-    return error.cause if isinstance(error, ProbeError) else None
+    """Why an exchange ended without an answer, when time ended it: the scan's own limits (the device's budget,
+    the stage's, a Ctrl-C), or the device's slowness (TIMED_OUT: a read timeout or the exchange's hard deadline);
+    else None."""
+    if isinstance(error, ProbeError):
+        return error.cause
+    return Reason.TIMED_OUT if isinstance(error, TimeoutError) else None
+
+
+def timed_out(error: BaseException) -> bool:
+    """The device did not answer in time (not the scan's limits): a request worth asking once more."""
+    return cause_of(error) == Reason.TIMED_OUT

@@ -140,7 +140,7 @@ def _audit(device: DeviceAudit) -> DeviceReport:
             parts += _maker_rounds(device, web.web_ports, observations_of(parts), listens)
     finally:
         device.close()
-    device.trace.log(_trace_log, host.address)
+    device.trace.log(_trace_log, host.address, device.pace.retries)
     return _report(host, device.login, sigset, parts)
 
 

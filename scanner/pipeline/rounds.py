@@ -16,19 +16,26 @@ from scanner.pipeline.trace import Part
 from scanner.probes.http import HttpClient
 from scanner.probes.onvif import onvif_probe
 from scanner.probes.rtsp import rtsp_probe
+from scanner.vocabulary import Reason
 
 DEFAULT_ONVIF_PATH = "/onvif/device_service"  # only tried when WS-Discovery gave no XAddr
 MAX_XADDRS = 4  # ONVIF device service addresses tried per device; a real one announces one or two
 
 
 def http_round(client: HttpClient, host: Host) -> Part:
-    """GET / on every web port; `web_ports` are those that answered in HTTP, as (port, tls), in serving order."""
+    """GET / on every web port; `web_ports` are those that answered in HTTP, as (port, tls), in serving order.
+
+    A port that did not answer in time is asked once more only when no port answered: a camera's SDK port is open
+    and silent to HTTP (Hikvision's 8000), and one page that answered is what identification needs.
+    """
+    ports = [(port, port in HTTPS_PORTS) for port in host.open_ports
+             if port not in RTSP_PORTS and port in HTTP_PORTS | HTTPS_PORTS]  # fmt: skip
+    first = [client.fetch_root(port, tls, retry=False) for port, tls in ports]
+    if not any(obs.status is not None for obs in first):
+        first = [client.fetch_root(port, tls, retry=False) if _slow(obs) and client.may_retry() else obs
+                 for (port, tls), obs in zip(ports, first, strict=True)]  # fmt: skip
     observations, services, answered = [], [], []
-    for port in host.open_ports:
-        if port in RTSP_PORTS or port not in HTTP_PORTS | HTTPS_PORTS:
-            continue
-        tls = port in HTTPS_PORTS
-        obs = client.fetch_root(port, tls)
+    for (port, tls), obs in zip(ports, first, strict=True):
         observations.append(obs)
         if obs.status is not None:
             services.append((port, "https" if tls else "http"))
@@ -45,6 +52,10 @@ def serving_first(answered: Sequence[tuple[int, bool, int]]) -> tuple[tuple[int,
         return status >= 400 and status not in (401, 403)
 
     return tuple((port, tls) for port, tls, _ in sorted(answered, key=lambda web: offers_nothing(web[2])))
+
+
+def _slow(obs: Observation) -> bool:
+    return obs.stopped == Reason.TIMED_OUT
 
 
 def announced_xaddrs(host: Host) -> list[str]:

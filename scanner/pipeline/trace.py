@@ -69,8 +69,9 @@ class Trace:
         same_line = [s for s in self.steps if s.line == step.line and s.end <= step.start and s is not step]
         return data + ([max(same_line, key=lambda s: s.end)] if same_line else [])
 
-    def log(self, logger: logging.Logger, address: str) -> None:
-        """One DEBUG record with the figures in `record.trace` (the benchmark reads them); nothing otherwise."""
+    def log(self, logger: logging.Logger, address: str, retried: int = 0) -> None:
+        """One DEBUG record with the figures in `record.trace` (the benchmark reads them); nothing otherwise.
+        `retried`: the device's requests asked once more after they timed out."""
         if not logger.isEnabledFor(logging.DEBUG):
             return
         chain = self.critical_path()
@@ -81,5 +82,6 @@ class Trace:
             "critical_requests": sum(s.requests for s in chain),
             "critical_s": round(sum(s.end - s.start for s in chain), 4),
             "chain": [s.name for s in chain],
+            "retried": retried,
         }
         logger.debug("audit of %s: critical path %s", address, trace["chain"], extra={"trace": trace})

@@ -56,7 +56,8 @@ class Asker:
         self.device, self.port, self.tls, self.vendors = device, port, tls, vendors
 
     def send(self, spec: RequestSpec) -> Observation:
-        return self.device.client.run_request(self.port, self.tls, spec)
+        # a request that timed out is asked once more, unless it opens a search (a second one would stay open)
+        return self.device.client.run_request(self.port, self.tls, spec, retry=spec.token is None)
 
     def ask(self, spec: RequestSpec, send: Send | None = None, channel: str | None = None) -> list[Observation]:
         """The request's answer, finished, and the closing request of a search it opened."""

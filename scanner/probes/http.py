@@ -9,8 +9,10 @@ import http.client
 import secrets
 import ssl
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Protocol
+from functools import partial
+from typing import Protocol, TypeVar
 from urllib.parse import urljoin, urlsplit
 
 from scanner.errors import ParseError, ProbeError
@@ -44,6 +46,7 @@ BASIC_DECLINED = (
 )
 EXCHANGE_LIMIT = 4  # an exchange may take this many times the request timeout in all, however the device drips
 MAX_REDIRECTS = 3  # same-host only; a login page behind `/` is common, a chain longer than this is not
+T = TypeVar("T")
 _FAILURES: tuple[type[BaseException], ...] = (ProbeError, *NETWORK_ERRORS)
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 _TITLE_WINDOW = 256 * 1024  # a <title> sits in the head; no need to scan a megabyte for it
@@ -178,19 +181,30 @@ class HttpClient:
     def close(self) -> None:
         self._wire.close()
 
-    def fetch_root(self, port: int, tls: bool) -> Observation:
+    def fetch_root(self, port: int, tls: bool, retry: bool = True) -> Observation:
         """`GET /` without credentials (probe `http.root`); values: `title`, and `realm` on a 401."""
-        return self._observe("http.root", "GET", port, tls, "/", None, {}, False)
+        return self._observe("http.root", "GET", port, tls, "/", None, {}, False, retry)
 
-    def run_request(self, port: int, tls: bool, spec: HttpRequest) -> Observation:
-        """A signature's read-only request; probe id = spec.id. Answers the device's challenge if spec.auth."""
+    def may_retry(self) -> bool:
+        """Whether the device's budget still holds one more exchange after one timed out (counted as a retry)."""
+        return self._pace.may_retry(EXCHANGE_LIMIT * self._timeout)
+
+    def run_request(self, port: int, tls: bool, spec: HttpRequest, retry: bool = True) -> Observation:
+        """A signature's read-only request; probe id = spec.id. Answers the device's challenge if spec.auth.
+        `retry`: asked once more if it timed out (not for a request that opens a search on the device)."""
         if spec.method not in ("GET", "POST"):
             return self._refused(spec, port, tls)
         headers = {"Content-Type": spec.content_type} if spec.content_type else {}
         headers.update(spec.headers)
         body = spec.body.encode() if spec.body else None
         use_credential = spec.auth and self._credential is not None
-        return self._observe(spec.id, spec.method, port, tls, spec.path, body, headers, use_credential)
+        return self._observe(spec.id, spec.method, port, tls, spec.path, body, headers, use_credential, retry)
+
+    def once_more(self, attempt: Callable[[], T]) -> T:
+        """`attempt()`, asked once more when the device did not answer in time and its budget still holds a whole
+        exchange's time (scanner.net.pace.HostPace.once_more): a slow answer is waited for, never read as an
+        absence."""
+        return self._pace.once_more(EXCHANGE_LIMIT * self._timeout, attempt)
 
     def post(
         self, url: str, body: bytes, headers: dict[str, str], credential: Credential | None
@@ -223,13 +237,15 @@ class HttpClient:
         body: bytes | None,
         headers: dict[str, str],
         use_credential: bool,
+        retry: bool = True,
     ) -> Observation:
         url = self._url(port, tls, path)
         line = printable(f"{method} {url}", 400)
         at = utc_now()
         sent = Sent("https" if tls else "http", method, url, body=body or b"")
         try:
-            answer = self._follow(method, url, port, tls, body, headers, use_credential)
+            follow = partial(self._follow, method, url, port, tls, body, headers, use_credential)
+            answer = self.once_more(follow) if retry else follow()
         except _FAILURES as exc:
             obs = Observation(probe, line, FAILED, at=at, detail=_network_detail(exc), stopped=cause_of(exc), sent=sent)
             return scrub(obs, self._credential)

@@ -4,6 +4,7 @@ into an Observation."""
 
 from __future__ import annotations
 
+import copy
 import secrets
 from datetime import UTC, datetime, timedelta
 
@@ -15,7 +16,7 @@ from scanner.net.pace import cause_of
 from scanner.net.redact import scrub
 from scanner.net.xmlsafe import Element
 from scanner.probes import onvif_xml as ox
-from scanner.probes.http import NETWORK_ERRORS, HttpClient
+from scanner.probes.http import NETWORK_ERRORS, HttpClient, Reply
 from scanner.probes.onvif_calls import Call, Exchange, classify
 
 EXPECTED: tuple[type[BaseException], ...] = (ProbeError, ParseError, *NETWORK_ERRORS)
@@ -42,18 +43,17 @@ class Caller:
             action=call.action, headers=call.headers,
         )  # fmt: skip
         body = etree.tostring(envelope)  # the Body as recorded: before the token joins the Header
-        if credential is not None:
-            created = datetime.now(UTC) + self.clock_offset
-            ox.add_username_token(envelope, credential.username, credential.password, created, secrets.token_bytes(16))
-        content_type = f'application/soap+xml; charset=utf-8; action="{call.action}"'
+        headers = {"Content-Type": f'application/soap+xml; charset=utf-8; action="{call.action}"'}
         at = utc_now()
         exchange: Exchange | None = None
         error: BaseException | None = None
         login, realm = "", ""
+
+        def post() -> tuple[Reply, str, str]:  # each attempt with a token of its own (a fresh nonce and time)
+            return self.client.post(url, self._signed(envelope, credential), headers, credential)
+
         try:
-            reply, login, realm = self.client.post(
-                url, etree.tostring(envelope), {"Content-Type": content_type}, credential
-            )
+            reply, login, realm = self.client.once_more(post)
             exchange = Exchange(reply.status, reply.headers, reply.body)
             error = _too_large(reply.truncated, len(reply.body)) or _not_ok(reply.status)
         except EXPECTED as exc:
@@ -62,6 +62,15 @@ class Caller:
             login = "wsse"  # the request carried only its UsernameToken: no HTTP challenge was answered
         sent = Sent("onvif", "POST", url, call.operation, ox.soap_body(body), login, realm)
         return self._record(call, url, at, error, exchange, credential is not None, sent)
+
+    def _signed(self, envelope: Element, credential: Credential | None) -> bytes:
+        """The request as sent: with the login, a WS-UsernameToken (password digest) in a copy's Header."""
+        if credential is None:
+            return etree.tostring(envelope)
+        envelope = copy.deepcopy(envelope)
+        created = datetime.now(UTC) + self.clock_offset
+        ox.add_username_token(envelope, credential.username, credential.password, created, secrets.token_bytes(16))
+        return etree.tostring(envelope)
 
     def _record(
         self,

@@ -8,8 +8,9 @@ import secrets
 import select
 import socket
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 from urllib.parse import urlsplit
 
 from scanner.errors import ParseError, ProbeError
@@ -37,6 +38,7 @@ RTSP_BASIC_DECLINED = (
     "the device asks for the password in clear (RTSP Basic); not sent: the credentials entry does not set "
     "allow_basic = true"
 )
+T = TypeVar("T")
 MAX_HEADER = 16 * 1024
 MAX_URIS = 8  # candidate stream paths tried per port
 USER_AGENT = "camaudit/0.1"
@@ -136,7 +138,7 @@ def _read_reply(sock: socket.socket, deadline: float, cap: int = MAX_BODY) -> by
                 return data
         remaining = deadline - time.monotonic()
         if remaining <= 0:
-            raise ProbeError("no complete RTSP answer in time")
+            raise ProbeError("no complete RTSP answer in time", Reason.TIMED_OUT)
         sock.settimeout(remaining)
         chunk = sock.recv(65536)
         if not chunk:
@@ -234,6 +236,10 @@ class _Client:
     def close(self) -> None:
         self._connection.close()
 
+    def once_more(self, attempt: Callable[[], T]) -> T:
+        """`attempt()`, asked once more when the device did not answer in time and its budget allows."""
+        return self._pace.once_more(self.timeout, attempt)
+
     def request(self, method: str, uri: str, extra: dict[str, str]) -> _Attempt:
         reply = self._send(method, uri, extra)
         if reply.status != 401:
@@ -298,7 +304,7 @@ def _observe(client: _Client, probe: str, method: str, uri: str, extra: dict[str
     line, at = printable(f"{method} {uri}", 400), utc_now()
     sent = Sent("rtsp", method, uri)
     try:
-        attempt = client.request(method, uri, extra)
+        attempt = client.once_more(lambda: client.request(method, uri, extra))
     except (OSError, ProbeError, ParseError, ValueError) as exc:
         return Observation(probe, line, FAILED, at=at, detail=_failure(exc), stopped=cause_of(exc), sent=sent)
     reply = attempt.reply

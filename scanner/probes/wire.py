@@ -22,6 +22,7 @@ from urllib.parse import quote, urlsplit
 from scanner.errors import ProbeError
 from scanner.model import MAX_BODY
 from scanner.net.deadline import Guard
+from scanner.vocabulary import Reason
 
 USER_AGENT = "camaudit/0.1 (read-only camera audit)"
 READ_CHUNK = 64 * 1024
@@ -241,4 +242,4 @@ def _read(response: http.client.HTTPResponse, guard: Guard, cap: int) -> tuple[b
             raise ProbeError(guard.reason, guard.cause)
         if time.monotonic() > guard.deadline:
             response.close()
-            raise ProbeError("the device sent its answer too slowly")
+            raise ProbeError("the device sent its answer too slowly", Reason.TIMED_OUT)

@@ -75,7 +75,7 @@ class RealSpeed:
         digest = hashlib.sha256(f"{self.seed}:{address}".encode()).digest()
         rng = random.Random(int.from_bytes(digest[:8], "big"))
 
-        async def pause() -> None:
+        async def pause(_request: str) -> None:
             if self.stall and rng.random() < self.stall:
                 self.stalled[address] += 1
                 await asyncio.sleep(STALL_SECONDS)  # the client gives up first and closes the connection
@@ -100,3 +100,26 @@ class RealSpeed:
             self.queued[address] += 1
         async with gate:
             yield True
+
+
+class Stalling:
+    """A Tempo under which devices answer at once, except the first `times` requests whose line ends with
+    `target` (e.g. "GET /ISAPI/Event/triggers"): those are never answered in the time a client waits, as a busy
+    camera loses one now and then. `seen` counts every request to `target`, answered or not."""
+
+    def __init__(self, target: str, times: int, stall: float = 5.0) -> None:
+        self.target, self.times, self.stall = target, times, stall
+        self.seen = 0
+
+    def think(self, address: str) -> Think | None:
+        async def pause(request: str) -> None:
+            if request.endswith(self.target):
+                self.seen += 1
+                if self.seen <= self.times:
+                    await asyncio.sleep(self.stall)  # the client gives up first and closes the connection
+
+        return pause
+
+    @asynccontextmanager
+    async def admit(self, address: str) -> AsyncIterator[bool]:
+        yield True

@@ -6,8 +6,10 @@ import threading
 
 import pytest
 
+from scanner.errors import ProbeError
 from scanner.net import pace as pace_module
 from scanner.net.pace import UNPACED, Pace
+from scanner.vocabulary import Reason
 
 
 def _max_in_flight(host_pace, threads: int) -> int:
@@ -94,3 +96,40 @@ def test_no_rate_means_no_waiting(monkeypatch):
 def test_nonsense_limits_are_refused(per_host, rate):
     with pytest.raises(ValueError):
         Pace(per_host=per_host, rate=rate)
+
+
+def _attempts(*failures: BaseException | None):
+    """An attempt that raises each of `failures` in turn (None: answers), and the list of calls made."""
+    calls: list[int] = []
+
+    def attempt() -> str:
+        calls.append(1)
+        failure = failures[len(calls) - 1]
+        if failure is not None:
+            raise failure
+        return "answer"
+
+    return attempt, calls
+
+
+def test_a_request_that_timed_out_is_asked_once_more_when_the_budget_allows():
+    host = Pace(per_host=2).host("127.0.0.1")
+    host.limit(60)
+    attempt, calls = _attempts(TimeoutError(), None)
+    assert host.once_more(4.0, attempt) == "answer" and len(calls) == 2 and host.retries == 1
+    attempt, calls = _attempts(ProbeError("slow", Reason.TIMED_OUT), ProbeError("slow", Reason.TIMED_OUT), None)
+    with pytest.raises(ProbeError):
+        host.once_more(4.0, attempt)  # asked twice, never a third time
+    assert len(calls) == 2
+    for never in (ProbeError("refused", Reason.LOGIN_REFUSED), ConnectionRefusedError(), ProbeError("budget",
+                  Reason.BUDGET_SPENT)):  # fmt: skip
+        attempt, calls = _attempts(never, None)
+        with pytest.raises(type(never)):
+            host.once_more(4.0, attempt)
+        assert len(calls) == 1, never
+    short = Pace(per_host=2).host("127.0.0.1")
+    short.limit(3.0)  # less than one more exchange: the budget does not allow it
+    attempt, calls = _attempts(TimeoutError(), None)
+    with pytest.raises(TimeoutError):
+        short.once_more(4.0, attempt)
+    assert len(calls) == 1 and short.retries == 0

@@ -1,0 +1,68 @@
+"""A slow device is never a negative one: on the lab, a face check the device does not answer in time is asked once
+more; if it then answers, the device gets the verdict it gets when it answers at once; if it never does, the
+device is `unknown` with the reason code `timed_out` for that check, never `not_found`."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import pytest
+
+from scanner.config import ScanConfig
+from scanner.credentials import load_credentials
+from scanner.lab import Lab, load_personas
+from scanner.model import DeviceReport
+from scanner.pipeline.device import TRACE_LOGGER
+from scanner.pipeline.scan import run_scan
+from scanner.vocabulary import Reason, Verdict
+from tests.doubles.tempo import Stalling
+
+pytestmark = pytest.mark.lab
+NETWORK = "127.77.183.0/24"  # its own network: other lab tests may run at the same time
+PERSONA = "hik-trap"  # every face flag false: `not_found` when every check is read
+TRIGGERS = "GET /ISAPI/Event/triggers"  # a face check (the face triggers are read from it)
+CHECK = "hikvision.isapi.triggers"
+TIMEOUT = 0.5  # the scan's read timeout: a stalled request (5 s) times out, every other answers at once
+
+
+def _audit(tmp_path: Path, tempo: Stalling | None, caplog: pytest.LogCaptureFixture) -> tuple[DeviceReport, int]:
+    """The persona audited alone with its login; its report and how many of its requests were asked again."""
+    persona = next(p for p in load_personas() if p.id == PERSONA)
+    with Lab(network=NETWORK, personas=[persona], standard_ports=False, tempo=tempo) as lab:
+        creds = tmp_path / "lab-credentials.toml"
+        creds.write_text(lab.credentials_toml(), encoding="utf-8")
+        config = ScanConfig(
+            targets=(lab.devices[0].address,), credentials=load_credentials(creds), use_nmap=False,
+            request_timeout=TIMEOUT,
+        )  # fmt: skip
+        with caplog.at_level(logging.DEBUG, logger=TRACE_LOGGER):
+            result = run_scan(config)
+    (device,) = result.devices
+    traces = [r.trace for r in caplog.records if hasattr(r, "trace")]
+    assert len(traces) == 1, "one trace per device audited"
+    return device, traces[0]["retried"]
+
+
+def test_a_check_that_times_out_once_is_asked_again_and_the_device_keeps_its_verdict(tmp_path, caplog):
+    alone, retried = _audit(tmp_path, None, caplog)
+    assert alone.face_analytics == Verdict.NOT_FOUND and retried == 0
+    caplog.clear()
+    tempo = Stalling(TRIGGERS, times=1)
+    slow, retried = _audit(tmp_path, tempo, caplog)
+    assert tempo.seen == 2, "the stalled request was asked once more"
+    assert retried == 1
+    assert slow.face_analytics == alone.face_analytics
+    assert slow.coverage == alone.coverage
+    assert [(n.check, n.reason) for n in slow.not_checked] == [(n.check, n.reason) for n in alone.not_checked]
+
+
+def test_a_check_that_never_answers_in_time_gives_unknown_with_its_code(tmp_path, caplog):
+    tempo = Stalling(TRIGGERS, times=2)
+    device, retried = _audit(tmp_path, tempo, caplog)
+    assert tempo.seen == 2 and retried == 1, "asked twice, never a third time"
+    assert device.is_camera
+    assert device.face_analytics == Verdict.UNKNOWN
+    assert CHECK in device.coverage.unread
+    notes = {n.check: n.reason for n in device.not_checked}
+    assert notes.get(CHECK) == Reason.TIMED_OUT, device.not_checked
