@@ -1,16 +1,19 @@
 """`camaudit <args>` exactly as the CLI runs it, plus a log handler that keeps each device's request trace.
 
 Usage: audit_child.py TRACE_FILE camaudit-arguments...  The trace file gets one JSON line per device audited.
+With CAMAUDIT_CODE set to another checkout, that checkout's camaudit runs (a before/after comparison).
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import os
 import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from a fresh clone without installing
+# run from a fresh clone without installing, or the checkout CAMAUDIT_CODE names
+sys.path.insert(0, os.environ.get("CAMAUDIT_CODE") or str(Path(__file__).resolve().parent.parent))
 
 from scanner.cli.main import main  # noqa: E402
 from scanner.pipeline.device import TRACE_LOGGER  # noqa: E402

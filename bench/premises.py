@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import ipaddress
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -96,7 +97,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--solo", type=Path, help="read the solo verdicts from this file if it exists, else write "
                         "them there (they hold while the personas and the lab's pace stay the same)")  # fmt: skip
     parser.add_argument("--keep", type=Path, help="keep reports and traces in this directory")
+    parser.add_argument("--code", type=Path, help="scan with another checkout's camaudit (before/after); the lab "
+                        "and the figures stay this one's")  # fmt: skip
     args = parser.parse_args(argv)
+    if args.code:
+        os.environ["CAMAUDIT_CODE"] = str(args.code.resolve())  # read by audit_child.py in each scan child
     think = ThinkTime(args.think, args.sigma, args.cap)
     rows: list[RunFigures] = []
     solo: dict[str, dict[str, Any]] = {}

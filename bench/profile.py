@@ -8,6 +8,8 @@ time of the thread that ran it, across every thread of the scan):
 Prints the functions that used the most CPU: by their own time (self) and with what they called (total), in CPU
 seconds and as shares of the scan's CPU time. The profiler slows the scan down (each call is counted), so its
 seconds are larger than a plain run's; the shares are what guide the work. `--stats FILE` keeps yappi's pstats.
+`--code DIR` profiles the camaudit of another checkout (e.g. `git archive main | tar -x -C /tmp/before`) against
+the same lab, for a before/after comparison.
 """
 
 from __future__ import annotations
@@ -20,9 +22,6 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE.parent))  # run from a fresh clone without installing
-
-from bench.premises import LabProcess  # noqa: E402
 
 
 def main() -> int:
@@ -38,10 +37,15 @@ def main() -> int:
     parser.add_argument("--scan-args", default="")
     parser.add_argument("--top", type=int, default=25)
     parser.add_argument("--stats", type=Path, help="keep yappi's statistics (pstats format) here")
+    parser.add_argument("--code", type=Path, default=HERE.parent, help="the checkout whose camaudit is profiled")
     parser.add_argument("--child", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child is not None:
+        sys.path.insert(0, str(args.code.resolve()))  # before any import of scanner: the checkout under test
         return _profiled(args.child, args.top, args.stats)
+    sys.path.insert(0, str(HERE.parent))  # run from a fresh clone without installing
+    from bench.premises import LabProcess  # noqa: PLC0415 - the parent only: the child imports the code under test
+
     with tempfile.TemporaryDirectory(prefix="camaudit-profile-") as tmp:
         work = Path(tmp)
         lab = LabProcess(args.n, args.network, work / "credentials.toml", args)
@@ -50,7 +54,8 @@ def main() -> int:
             scan = ["scan", args.network, "--credentials", str(work / "credentials.toml"), "--format", "json",
                     "-o", str(work / "r.json"), "--no-progress", "--no-history", *args.scan_args.split()]  # fmt: skip
             keep = ["--stats", str(args.stats)] if args.stats else []
-            child = [sys.executable, str(Path(__file__)), "--top", str(args.top), *keep, "--child", *scan]
+            code = ["--code", str(args.code)]
+            child = [sys.executable, str(Path(__file__)), "--top", str(args.top), *keep, *code, "--child", *scan]
             return subprocess.run(child, check=False).returncode  # noqa: S603 - our own script
         finally:
             lab.close()

@@ -19,21 +19,22 @@ from scanner.probes.rtsp import rtsp_probe
 from scanner.vocabulary import Reason
 
 DEFAULT_ONVIF_PATH = "/onvif/device_service"  # only tried when WS-Discovery gave no XAddr
+WEB_PORTS = frozenset({80, 443, 8080, 8443})  # where a camera serves its web pages and API
 MAX_XADDRS = 4  # ONVIF device service addresses tried per device; a real one announces one or two
 
 
 def http_round(client: HttpClient, host: Host) -> Part:
     """GET / on every web port; `web_ports` are those that answered in HTTP, as (port, tls), in serving order.
 
-    A port that did not answer in time is asked once more only when no port answered: a camera's SDK port is open
-    and silent to HTTP (Hikvision's 8000), and one page that answered is what identification needs.
+    A port that did not answer in time is asked once more when it is a standard web port or no port answered: a
+    camera's SDK port is open and silent to HTTP (Hikvision's 8000), and waiting for it twice would help nothing.
     """
     ports = [(port, port in HTTPS_PORTS) for port in host.open_ports
              if port not in RTSP_PORTS and port in HTTP_PORTS | HTTPS_PORTS]  # fmt: skip
     first = [client.fetch_root(port, tls, retry=False) for port, tls in ports]
-    if not any(obs.status is not None for obs in first):
-        first = [client.fetch_root(port, tls, retry=False) if _slow(obs) and client.may_retry() else obs
-                 for (port, tls), obs in zip(ports, first, strict=True)]  # fmt: skip
+    none = not any(obs.status is not None for obs in first)
+    first = [client.fetch_root(port, tls, retry=False) if _slow(obs) and (none or port in WEB_PORTS)
+             and client.may_retry() else obs for (port, tls), obs in zip(ports, first, strict=True)]  # fmt: skip
     observations, services, answered = [], [], []
     for (port, tls), obs in zip(ports, first, strict=True):
         observations.append(obs)

@@ -47,6 +47,7 @@ BASIC_DECLINED = (
 EXCHANGE_LIMIT = 4  # an exchange may take this many times the request timeout in all, however the device drips
 MAX_REDIRECTS = 3  # same-host only; a login page behind `/` is common, a chain longer than this is not
 T = TypeVar("T")
+Body = bytes | Callable[[], bytes] | None  # a callable is made afresh for each request sent
 _FAILURES: tuple[type[BaseException], ...] = (ProbeError, *NETWORK_ERRORS)
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 _TITLE_WINDOW = 256 * 1024  # a <title> sits in the head; no need to scan a megabyte for it
@@ -207,10 +208,12 @@ class HttpClient:
         return self._pace.once_more(EXCHANGE_LIMIT * self._timeout, attempt)
 
     def post(
-        self, url: str, body: bytes, headers: dict[str, str], credential: Credential | None
+        self, url: str, body: Body, headers: dict[str, str], credential: Credential | None
     ) -> tuple[Reply, str, str]:
         """A POST to `url` on the device (ONVIF's SOAP), answering a Digest challenge once with `credential` when
-        given; what the device made of the login is for the caller to judge. The answer, and how the login was
+        given; what the device made of the login is for the caller to judge. A callable `body` is made for each
+        request as it goes out, inside the device's slot (a WS-UsernameToken's time and nonce stay fresh however
+        long the slot took to free up). The answer, and how the login was
         proved in HTTP (`digest` and its realm, or ""). Raises like the wire."""
         if not same_host(urlsplit(url).hostname, self._address):
             raise ProbeError("refused to contact a host other than the audited address")
@@ -320,7 +323,7 @@ class HttpClient:
         method: str,
         url: str,
         port: int,
-        body: bytes | None,
+        body: Body,
         headers: dict[str, str],
         credential: Credential | None,
         allow_basic: bool = False,
@@ -334,7 +337,8 @@ class HttpClient:
 
             def send(authorization: str | None) -> Reply:
                 extra = [*headers.items(), *([("Authorization", authorization)] if authorization else [])]
-                return self._wire.exchange(method, url, body, extra, guard, cap)
+                payload = body() if callable(body) else body
+                return self._wire.exchange(method, url, payload, extra, guard, cap)
 
             if credential is None:
                 sent = _Sent(send(None))

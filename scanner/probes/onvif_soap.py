@@ -49,8 +49,8 @@ class Caller:
         error: BaseException | None = None
         login, realm = "", ""
 
-        def post() -> tuple[Reply, str, str]:  # each attempt with a token of its own (a fresh nonce and time)
-            return self.client.post(url, self._signed(envelope, credential), headers, credential)
+        def post() -> tuple[Reply, str, str]:  # each request signed as it goes out: a fresh nonce and time
+            return self.client.post(url, lambda: self._signed(envelope, credential), headers, credential)
 
         try:
             reply, login, realm = self.client.once_more(post)
