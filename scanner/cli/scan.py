@@ -25,7 +25,7 @@ from scanner.report.i18n import cached_catalog
 
 def run_scan_command(args: argparse.Namespace) -> int:
     """Scan the targets, deliver the report; the exit code says whether face analytics was found."""
-    # The pipeline (zeep, the probes, the signatures) loads only when a scan runs: the other commands stay quick.
+    # The pipeline (the probes, the signatures) loads only when a scan runs: the other commands stay quick.
     from scanner.matching.loader import load_signatures
     from scanner.pipeline.scan import run_scan
     from scanner.progress import make_progress
