@@ -7,7 +7,19 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from scanner import __version__
-from scanner.vocabulary import REASON_PRIORITY, STOP_REASONS, Confidence, Feature, Level, Outcome, Reason, Role, Verdict
+from scanner.vocabulary import (
+    REASON_PRIORITY,
+    STOP_REASONS,
+    Confidence,
+    DestinationKind,
+    Feature,
+    Level,
+    Outcome,
+    Place,
+    Reason,
+    Role,
+    Verdict,
+)
 
 # The vocabularies as tuples of their values, for membership tests and choices (scanner.vocabulary defines them).
 FEATURES = tuple(Feature)
@@ -187,6 +199,43 @@ class Finding:
 
 
 @dataclass(frozen=True)
+class Route:
+    """One face event whose linkage sends its data somewhere: the event as the device names it, its channel, and
+    the method (the device's own word: `FTP`, `center`, `MessageEnable`), with the linkage's evidence."""
+
+    event: str
+    channel: str | None
+    method: str
+    rule: str  # the [[linkage]] table that read it
+    evidence: Evidence
+
+
+@dataclass(frozen=True)
+class Destination:
+    """A receiver a device's settings name for its data: what kind, where, and the face events routed to it.
+
+    A destination with no route is a registration (a cloud or platform that reaches the device whatever its
+    linkage). `place` and `device` are known only once the whole scan is in: whether the host is in the scan's
+    scope, and which audited device it is. A destination never raises a verdict level (docs/evidence-standard.md).
+    """
+
+    rule: str  # the [[destination]] table that read it
+    kind: DestinationKind
+    host: str | None  # an address or a host name as the device holds it; None for a cloud service without one
+    port: int | None
+    evidence: Evidence
+    path: str | None = None  # the URL path or folder, as the device holds it
+    protocol: str | None = None  # as the device words it (HTTP, HTTPS, FTP, SMB/CIFS, DAHUA...)
+    service: str | None = None  # a named maker service (the [[destination]]'s `service`), e.g. Dahua P2P
+    status: str | None = None  # the live state the device reports (registered, online...), as it words it
+    pictures: bool | None = None  # the device says it sends pictures there (None: it does not say)
+    registration: bool = False  # reaches the device whatever the face linkage (a cloud, a platform)
+    routes: tuple[Route, ...] = ()
+    place: Place | None = None
+    device: str | None = None  # the address of the audited device it points at
+
+
+@dataclass(frozen=True)
 class Channel:
     """A video input of a device: a camera's own sensor, or a recorder channel and the camera behind it, as the
     device lists it (any field the device did not give is None)."""
@@ -263,6 +312,7 @@ class DeviceReport:
     coverage: Coverage = Coverage()
     channels: tuple[Channel, ...] = ()
     inputs: AuditInputs | None = None  # for judging again; None for a report read back from JSON
+    destinations: tuple[Destination, ...] = ()  # where its settings send data (face routes and registrations)
 
 
 def main_reason(device: DeviceReport) -> NotChecked | None:

@@ -68,6 +68,29 @@ class Role(StrEnum):
     UNKNOWN = "unknown"  # answered on a camera port, but nothing it answered says what it is
 
 
+class DestinationKind(StrEnum):
+    """Where a device sends (or lets someone fetch) its data, by the kind of receiver its settings name."""
+
+    ALARM_HOST = "alarm_host"  # a receiver the device pushes its alarms to (Hikvision httpHosts, Dahua AlarmServer)
+    PLATFORM = "platform"  # a management platform the device registers with (Hikvision ISUP, Dahua auto-register)
+    FTP = "ftp"  # pictures or clips uploaded to an FTP or SFTP server
+    EMAIL = "email"  # mailed through an SMTP server
+    STORAGE = "storage"  # network storage the device records to (NAS: NFS, SMB/CIFS)
+    CLOUD = "cloud"  # the maker's cloud or P2P service (Hik-Connect, Dahua P2P, Axis O3C, Reolink P2P)
+    MQTT = "mqtt"  # an MQTT broker the device publishes its events to
+    WEBHOOK = "webhook"  # an HTTP URL the device calls on events
+
+
+class Place(StrEnum):
+    """Where a destination is, as far as camaudit can tell without sending it anything (no DNS lookup either)."""
+
+    PREMISES = "premises"  # an address in the scan's scope
+    PRIVATE = "private"  # a private, shared or link-local address outside the scope: another site or network
+    INTERNET = "internet"  # any other address: reached through the premises' way out
+    VENDOR_CLOUD = "vendor_cloud"  # a host name under a maker's cloud domain, or a maker's cloud service
+    UNRESOLVED = "unresolved"  # a host name camaudit does not look up (a lookup is network traffic)
+
+
 class Confidence(StrEnum):
     LOW = "low"
     MEDIUM = "medium"

@@ -7,10 +7,12 @@ import argparse
 from rich.console import Console
 
 from scanner.cli.exits import EXIT_CLEAN, EXIT_FACE
+from scanner.matching.schema import DestinationSource, IdentifyRule, Linkage, Rule
 
 
 def run_signatures(args: argparse.Namespace) -> int:
-    """`list`: the coverage table; `validate`: every case of every rule, 1 when any fails."""
+    """`list`: the coverage table; `validate`: every case of every rule and table, 1 when any fails."""
+    from scanner.matching.destinations import validate_reads
     from scanner.matching.engine import validate, vendor_coverage, vendors_without_rules
     from scanner.matching.loader import load_signatures
 
@@ -33,11 +35,13 @@ def run_signatures(args: argparse.Namespace) -> int:
         if others:
             console.print("Identified, judged by the vendor-neutral rules only: " + ", ".join(others))
         return EXIT_CLEAN
-    failures = validate(sigset)
-    cases = sum(len(r.cases) for r in sigset.rules) + sum(len(r.cases) for r in sigset.identifies)
+    failures = (*validate(sigset), *validate_reads(sigset))
+    tables: tuple[Rule | IdentifyRule | Linkage | DestinationSource, ...]
+    tables = (*sigset.rules, *sigset.identifies, *sigset.linkages, *sigset.destinations)
+    cases = sum(len(t.cases) for t in tables)
     for failure in failures:
         console.print(f"[red]FAIL[/] {failure}")
-    rules = len(sigset.rules) + len(sigset.identifies)
+    rules = len(tables)
     if failures:
         console.print(f"{len(failures)} of {cases} cases failed in {rules} rules")
         return EXIT_FACE

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from scanner.judge.identify import hints, identity
 from scanner.judge.misbehaviour import misbehaviour, rejections
 from scanner.judge.verdict import Context, judge
+from scanner.matching.destinations import read_destinations
 from scanner.matching.engine import match_rules, with_families
 from scanner.matching.schema import SignatureSet
 from scanner.model import AuditInputs, DeviceReport, NotChecked, Observation
@@ -48,4 +49,5 @@ def assess(inputs: AuditInputs, observations: Sequence[Observation], sigset: Sig
         role=found.role,
         channels=inputs.channels if found.is_camera else (),  # a non-video device's default channel is no camera
         inputs=inputs,
+        destinations=read_destinations(observations, sigset, vendors),  # placed once the whole scan is in
     )

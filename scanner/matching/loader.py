@@ -17,8 +17,12 @@ from scanner.matching.schema import (
     AnswerMeaning,
     Case,
     ChannelSource,
+    CloudService,
+    DestinationSource,
     IdentifyRule,
+    Linkage,
     Matcher,
+    ReadCase,
     RequestSpec,
     Rule,
     SessionSpec,
@@ -31,8 +35,12 @@ from scanner.matching.signature_file import (
     AnswerTable,
     CaseTable,
     ChannelsTable,
+    CloudTable,
+    DestinationTable,
     IdentifyTable,
+    LinkageTable,
     MatcherTable,
+    ReadCaseTable,
     RequestTable,
     RuleTable,
     SessionTable,
@@ -43,7 +51,19 @@ from scanner.matching.signature_file import (
 
 __all__ = ["CODE_PROBES", "default_directory", "load_signatures"]
 
-_KEYS = ("vendor", "session", "request", "identify", "rule", "stream_path", "answer", "channels")  # arrays of tables
+_KEYS = (
+    "vendor",
+    "session",
+    "request",
+    "identify",
+    "rule",
+    "stream_path",
+    "answer",
+    "channels",
+    "linkage",
+    "destination",
+    "cloud",
+)  # arrays of tables; fmt: skip
 
 
 def default_directory() -> Path:
@@ -131,8 +151,10 @@ class _Accumulator:
                 self.vendor_refs.append((f"{where}.family", entry.family))
         elif entry.vendor:
             self.vendor_refs.append((f"{where}.vendor", entry.vendor))
-        if isinstance(entry, Rule | IdentifyRule | ChannelSource):
+        if isinstance(entry, Rule | IdentifyRule | ChannelSource | Linkage | DestinationSource):
             self.probe_refs.append((f"{where}.probe", entry.probe))
+        if isinstance(entry, DestinationSource) and entry.also_probe:
+            self.probe_refs.append((f"{where}.also_probe", entry.also_probe))
         if isinstance(entry, RequestSpec) and entry.session:
             self.session_refs.append((f"{where}.session", entry.session))
         self.entries.setdefault(key, []).append(entry)
@@ -187,6 +209,9 @@ class _Accumulator:
             sessions=found["session"],
             answers=found["answer"],
             channels=found["channels"],
+            linkages=found["linkage"],
+            destinations=found["destination"],
+            clouds=found["cloud"],
         )
 
 
@@ -236,6 +261,29 @@ def _stream_path(t: StreamPathTable, ctx: _Context) -> StreamPath:
     return StreamPath(path=t.path, vendor=t.vendor or ctx.vendor, sources=t.sources)
 
 
+def _linkage(t: LinkageTable, ctx: _Context) -> Linkage:
+    fields = t.model_dump(exclude={"vendor", "switches", "require", "cases"})
+    return Linkage(**fields, vendor=t.vendor or ctx.vendor, switches=tuple(t.switches.items()),
+                   require=tuple(t.require.items()), cases=_read_cases(t.cases, ctx), source=ctx.label)  # fmt: skip
+
+
+def _destination(t: DestinationTable, ctx: _Context) -> DestinationSource:
+    fields = t.model_dump(exclude={"vendor", "require", "unset", "also", "cases"})
+    return DestinationSource(
+        **fields,
+        vendor=t.vendor or ctx.vendor,
+        require=tuple(t.require.items()),
+        unset=tuple(t.unset.items()),
+        also=_matchers(t.also),
+        cases=_read_cases(t.cases, ctx),
+        source=ctx.label,
+    )
+
+
+def _cloud(t: CloudTable, ctx: _Context) -> CloudService:
+    return CloudService(**t.model_dump(exclude={"vendor"}), vendor=t.vendor or ctx.vendor, source=ctx.label)
+
+
 _BUILDERS: dict[str, Any] = {
     "vendor": _vendor,
     "session": _session,
@@ -245,6 +293,9 @@ _BUILDERS: dict[str, Any] = {
     "stream_path": _stream_path,
     "answer": _answer,
     "channels": _channels,
+    "linkage": _linkage,
+    "destination": _destination,
+    "cloud": _cloud,
 }
 
 
@@ -265,6 +316,19 @@ def _cases(tables: tuple[CaseTable, ...], ctx: _Context) -> tuple[Case, ...]:
             headers=tuple(c.headers.items()),
             values=tuple((name, (v,) if isinstance(v, str) else v) for name, v in c.values.items()),
             note=c.note,
+        )
+        for c in tables
+    )
+
+
+def _read_cases(tables: tuple[ReadCaseTable, ...], ctx: _Context) -> tuple[ReadCase, ...]:
+    return tuple(
+        ReadCase(
+            read=c.read,
+            body=(ctx.directory / c.file).read_bytes() if c.file else (c.body or "").encode("utf-8"),
+            status=c.status,
+            note=c.note,
+            also=(ctx.directory / c.also_file).read_bytes() if c.also_file else b"",
         )
         for c in tables
     )

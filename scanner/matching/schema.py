@@ -101,6 +101,7 @@ class RequestSpec:
     token: str | None = None
     close: str | None = None
     drop: tuple[str, ...] = ()  # regexes of answer lines dropped before anything is recorded (secrets)
+    secret_fields: tuple[str, ...] = ()  # XML elements, JSON members, kv keys whose values are blanked before recording
 
 
 @dataclass(frozen=True)
@@ -238,6 +239,92 @@ class ChannelSource:
 
 
 @dataclass(frozen=True)
+class ReadCase:
+    """A recorded answer and what a [[linkage]] or [[destination]] must read from it: one key per item read
+    (`event@channel:method`, or `kind host:port`); an empty `read` says the answer holds nothing to read."""
+
+    read: tuple[str, ...]
+    body: bytes = b""
+    status: int = 200
+    note: str = ""
+    also: bytes = b""  # the answer of a [[destination]]'s also_probe, when that is another request
+
+
+@dataclass(frozen=True)
+class Linkage:
+    """Which methods a device's face rules or triggers use (`[[linkage]]`): one item per rule or trigger.
+
+    `item` selects the rules (xml:/json: path, or kv: a regex over the part of a key before a field). Fields are
+    paths relative to the item (kv: the rest of the key). An item counts when its `event` matches `events` and every
+    `require` field matches; its methods are the values at `methods`, and each `switches` method whose field
+    matches `on`. `channel` lists fields tried in order, or (kv) names a group of the item regex.
+    """
+
+    id: str
+    vendor: str | None
+    probe: str
+    item: str
+    event: str
+    events: str
+    sources: tuple[str, ...]
+    cases: tuple[ReadCase, ...]
+    methods: str | None = None
+    switches: tuple[tuple[str, str], ...] = ()  # (method, field)
+    on: str = "(?i)^(true|1|yes|on)$"
+    channel: tuple[str, ...] = ()
+    require: tuple[tuple[str, str], ...] = ()
+    source: str = ""
+
+
+@dataclass(frozen=True)
+class DestinationSource:
+    """Where a device's settings name a receiver (`[[destination]]`): one item per slot, the face methods that
+    send to it, and which fields hold its host, port and the rest.
+
+    A slot is in use when every `require` field matches, its host is set (not empty, not 0.0.0.0 or ::), no `unset`
+    field matches, and every `also` matcher holds on an answer of `also_probe`. `host` lists fields tried in
+    order (the first set one), unless `choose` names a field whose value names one of them (addressingFormatType
+    `hostname` -> `hostName`). A destination without host fields is the `service` itself (a maker's cloud).
+    """
+
+    id: str
+    vendor: str | None
+    probe: str
+    item: str
+    kind: str  # vocabulary.DestinationKind
+    sources: tuple[str, ...]
+    cases: tuple[ReadCase, ...]
+    methods: tuple[str, ...] = ()  # the linkage methods that send here
+    registration: bool = False  # reaches the device whatever the linkage: reported even without a route
+    host: tuple[str, ...] = ()
+    choose: str | None = None
+    port: str | None = None
+    path: str | None = None
+    protocol: str | None = None
+    status: str | None = None
+    pictures: str | None = None  # a field saying pictures are sent (matched with `on`)
+    service: str | None = None
+    on: str = "(?i)^(true|1|yes|on)$"
+    require: tuple[tuple[str, str], ...] = ()
+    unset: tuple[tuple[str, str], ...] = ()
+    also_probe: str | None = None
+    also: tuple[Matcher, ...] = ()
+    source: str = ""
+
+
+@dataclass(frozen=True)
+class CloudService:
+    """A maker's cloud (`[[cloud]]`): host names under these domain suffixes are that cloud."""
+
+    id: str
+    name: str
+    vendor: str | None
+    suffixes: tuple[str, ...]
+    sources: tuple[str, ...]
+    source: str = ""
+
+
+@dataclass(frozen=True)
 class SignatureSet:
     """Everything loaded from signatures/, plus a digest of the files (the signature-set version)."""
 
@@ -251,3 +338,6 @@ class SignatureSet:
     sessions: tuple[SessionSpec, ...] = ()
     answers: tuple[AnswerMeaning, ...] = ()
     channels: tuple[ChannelSource, ...] = ()
+    linkages: tuple[Linkage, ...] = ()
+    destinations: tuple[DestinationSource, ...] = ()
+    clouds: tuple[CloudService, ...] = ()

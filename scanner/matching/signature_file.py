@@ -35,7 +35,7 @@ from scanner.matching.schema import (
     WHEN,
 )
 from scanner.model import CONFIDENCES, FEATURES, LEVELS, MAX_BODY
-from scanner.vocabulary import FACE_API_REASONS, Role
+from scanner.vocabulary import FACE_API_REASONS, DestinationKind, Role
 
 _SOURCE = r"^(https?://\S+|[\w.-]+/[\w.-]+:\S+)$"  # a URL or owner/repo:path
 # A step is a local name or `*`, optionally with one attribute test: `parameter[@name='Channel.#.EventType']`.
@@ -200,6 +200,18 @@ class MatcherTable(Table):
         return self
 
 
+def _case_file(name: str, info: ValidationInfo) -> str:
+    """A case's `file`: inside the signatures directory, and no larger than an observation body can be."""
+    directory: Path = (info.context or {})["directory"]
+    base = directory.resolve()
+    path = (base / name).resolve()
+    if not path.is_relative_to(base) or not path.is_file():
+        raise fail(f"'{name}' is not a file inside {directory.name}/")
+    if path.stat().st_size > MAX_BODY:
+        raise fail(f"'{name}' is larger than an observation body can be")
+    return name
+
+
 class CaseTable(Table):
     """A recorded answer the rule must (expect = true) or must not (expect = false) match: `body` or `file`."""
 
@@ -214,14 +226,7 @@ class CaseTable(Table):
     @field_validator("file")
     @classmethod
     def _file_inside_the_directory(cls, name: str, info: ValidationInfo) -> str:
-        directory: Path = (info.context or {})["directory"]
-        base = directory.resolve()
-        path = (base / name).resolve()
-        if not path.is_relative_to(base) or not path.is_file():
-            raise fail(f"'{name}' is not a file inside {directory.name}/")
-        if path.stat().st_size > MAX_BODY:
-            raise fail(f"'{name}' is larger than an observation body can be")
-        return name
+        return _case_file(name, info)
 
     @model_validator(mode="after")
     def _body_or_file(self) -> CaseTable:
@@ -258,6 +263,9 @@ class RequestTable(Table):
     token: JsonExpression | None = None
     close: UrlPath | None = None
     drop: tuple[Regex, ...] = ()
+    secret_fields: tuple[
+        Annotated[StrictStr, Matches(r"^[A-Za-z_][\w.-]*$", "{value!r} is not a field name")], ...
+    ] = ()
 
     @model_validator(mode="after")
     def _identifies_without_a_login(self) -> RequestTable:
@@ -391,6 +399,125 @@ class ChannelsTable(Table):
         return self
 
 
+class ReadCaseTable(Table):
+    """A recorded answer and the keys a [[linkage]] or [[destination]] must read from it (`read = []`: none)."""
+
+    read: tuple[StrictStr, ...]
+    body: StrictStr | None = None
+    file: StrictStr | None = None  # relative to signatures/
+    status: Annotated[StrictInt, Field(ge=100, le=599), say("must be a status code (100-599)")] = 200
+    note: StrictStr = ""
+    also_file: StrictStr | None = None  # the also_probe's answer, when the [[destination]] has one
+
+    @field_validator("file", "also_file")
+    @classmethod
+    def _file_inside_the_directory(cls, name: str, info: ValidationInfo) -> str:
+        return _case_file(name, info)
+
+    @model_validator(mode="after")
+    def _body_or_file(self) -> ReadCaseTable:
+        if self.body is not None and self.file is not None:
+            raise fail("has both body and file; give one")
+        return self
+
+
+def _reads_and_misses(cases: tuple[ReadCaseTable, ...]) -> tuple[ReadCaseTable, ...]:
+    if not any(c.read for c in cases) or all(c.read for c in cases):
+        raise fail("needs at least one case that reads something (read = [...]) and one that reads nothing (read = [])")
+    return cases
+
+
+ReadCases = Annotated[tuple[ReadCaseTable, ...], AfterValidator(_reads_and_misses)]
+Item = Annotated[StrictStr, Matches("^(xml|json|kv):.", "must start with xml:, json: or kv:")]
+ON = "(?i)^(true|1|yes|on)$"
+
+
+def _item(item: str) -> str:
+    kind, _, path = item.partition(":")
+    if kind == "xml" and not _XML_PATH.match(path):
+        raise fail(f"{path!r} is not a path of local names")
+    if kind == "json" and not _JSON_PATH.match(path):
+        raise fail(f"{path!r} is not a dotted JSON path")
+    if kind == "kv":
+        _regex(path)
+    return item
+
+
+class LinkageTable(Table):
+    """`[[linkage]]`: which methods a device's face rules or triggers use (see signatures/README.md)."""
+
+    id: Ident
+    vendor: StrictStr | None = None
+    probe: Text
+    item: Annotated[Item, AfterValidator(_item)]
+    event: Text
+    events: Regex
+    methods: StrictStr | None = None
+    switches: dict[StrictStr, StrictStr] = {}
+    on: Regex = ON
+    channel: Names = ()
+    require: dict[StrictStr, Regex] = {}
+    sources: Sources
+    cases: ReadCases
+
+    @model_validator(mode="after")
+    def _names_its_methods(self) -> LinkageTable:
+        if not self.methods and not self.switches:
+            raise fail("needs methods (a field listing them) or switches (method = field switched on)")
+        return self
+
+
+class DestinationTable(Table):
+    """`[[destination]]`: where a device's settings name a receiver, and which linkage methods send there."""
+
+    id: Ident
+    vendor: StrictStr | None = None
+    probe: Text
+    item: Annotated[Item, AfterValidator(_item)]
+    kind: Annotated[StrictStr, OneOf(tuple(DestinationKind))]
+    methods: Names = ()
+    registration: StrictBool = False
+    host: Names = ()
+    choose: StrictStr | None = None
+    port: StrictStr | None = None
+    path: StrictStr | None = None
+    protocol: StrictStr | None = None
+    status: StrictStr | None = None
+    pictures: StrictStr | None = None
+    service: StrictStr | None = None
+    on: Regex = ON
+    require: dict[StrictStr, Regex] = {}
+    unset: dict[StrictStr, Regex] = {}
+    also_probe: StrictStr | None = None
+    also: tuple[MatcherTable, ...] = ()
+    sources: Sources
+    cases: ReadCases
+
+    @model_validator(mode="after")
+    def _reachable(self) -> DestinationTable:
+        if not self.host and not self.service:
+            raise fail("needs host (the fields naming the receiver) or service (a maker's cloud without one)")
+        if not self.methods and not self.registration:
+            raise fail("needs methods (the linkage methods that send here) or registration = true")
+        return self
+
+
+_SUFFIX = r"^([a-z0-9-]+\.)+[a-z]{2,}$"
+
+
+class CloudTable(Table):
+    """`[[cloud]]`: a maker's cloud, known by the domain suffixes of its host names."""
+
+    id: Ident
+    name: Text
+    vendor: StrictStr | None = None
+    suffixes: Annotated[
+        tuple[Annotated[StrictStr, Matches(_SUFFIX, "{value!r} is not a lower-case domain name")], ...],
+        NonEmpty("needs at least one domain suffix"),
+    ]
+    sources: Sources
+
+
 class VendorTable(Table):
     """`[[vendor]]` (vendors.toml): a canonical vendor name, its spellings, MAC-vendor names and OEM family."""
 
@@ -434,6 +561,9 @@ class SignatureFile(Table):
     stream_path: tuple[StreamPathTable, ...] = ()
     answer: tuple[AnswerTable, ...] = ()
     channels: tuple[ChannelsTable, ...] = ()
+    linkage: tuple[LinkageTable, ...] = ()
+    destination: tuple[DestinationTable, ...] = ()
+    cloud: tuple[CloudTable, ...] = ()
 
     @model_validator(mode="after")
     def _identify_has_a_vendor(self) -> SignatureFile:

@@ -1,5 +1,5 @@
 """A signature request made concrete for one channel, the handle of a server-side search and the request that
-closes it, and answer lines dropped before recording (pure)."""
+closes it, and answer lines dropped and secret fields blanked before recording (pure)."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from urllib.parse import quote
 from scanner.matching.matchers import json_leaves, json_text, parse_json
 from scanner.matching.schema import RequestSpec
 from scanner.model import OK, Observation
+from scanner.net.redact import blank_fields
 
 MAX_HANDLE = 64  # a search handle is a small number or id; anything longer is not one
 
@@ -50,3 +51,15 @@ def drop_lines(obs: Observation, patterns: Sequence[str]) -> Observation:
         return obs
     note = f"{len(lines) - len(kept)} line(s) holding secrets were dropped before recording"
     return dataclasses.replace(obs, body=b"\n".join(kept), detail=f"{obs.detail}; {note}" if obs.detail else note)
+
+
+def hide_fields(obs: Observation, names: Sequence[str]) -> Observation:
+    """The observation with the values of its request's `secret_fields` blanked (an FTP password, an EZVIZ
+    verification code), said in its detail: the hash then covers what is kept, never the secret."""
+    if not names or not obs.body:
+        return obs
+    body, count = blank_fields(obs.body, names)
+    if not count:
+        return obs
+    note = f"{count} field(s) holding secrets were blanked before recording"
+    return dataclasses.replace(obs, body=body, detail=f"{obs.detail}; {note}" if obs.detail else note)

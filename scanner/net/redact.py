@@ -166,3 +166,27 @@ def _replace_in_bytes(body: bytes, secrets: Iterable[str]) -> bytes:
     for secret in sorted(secrets, key=len, reverse=True):
         body = body.replace(secret.encode(), REDACTED.encode())
     return body
+
+
+def blank_fields(body: bytes, names: Iterable[str]) -> tuple[bytes, int]:
+    """The body with the value of every field of these names (case-insensitive) replaced by the marker, and how
+    many were: XML elements and attributes, JSON members, and `key=value` lines whose key ends in the name
+    (`table.Email.Password=`, `NAS[0].Password=`). For secrets a read returns (an FTP password, an EZVIZ
+    verification code) that must be gone before the answer is recorded or hashed."""
+    text, count = body.decode("latin-1"), 0
+    for name in names:
+        for pattern, replacement in _field_patterns(re.escape(name)):
+            text, done = re.subn(pattern, replacement, text)
+            count += done
+    return text.encode("latin-1"), count
+
+
+def _field_patterns(word: str) -> tuple[tuple[str, str], ...]:
+    """A field's value as an XML element's text, an XML attribute, a JSON member and a `key=value` line."""
+    element = rf"(?is)(<(?:[\w.-]+:)?{word}(?:\s[^>]*)?>)(?!\s*<)([^<]+)(</(?:[\w.-]+:)?{word}\s*>)"
+    return (
+        (element, rf"\1{REDACTED}\3"),
+        (rf"""(?i)(\s{word}\s*=\s*)("[^"]*"|'[^']*')""", rf'\1"{REDACTED}"'),
+        (rf'(?i)("{word}"\s*:\s*)("(?:[^"\\]|\\.)*"|-?\d[\d.eE+-]*|true|false)', rf'\1"{REDACTED}"'),
+        (rf"(?im)^([ \t]*(?:[^=\r\n]*\.)?{word}(?:\[\d+\])*[ \t]*=)[ \t]*[^\r\n]+", rf"\1{REDACTED}"),
+    )

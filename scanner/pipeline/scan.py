@@ -18,6 +18,7 @@ from typing import TypeVar
 
 from scanner.config import ScanConfig
 from scanner.discovery.discover import Discovery, discover_hosts
+from scanner.judge.places import place_result
 from scanner.matching.engine import vendor_for_oui
 from scanner.matching.loader import load_signatures
 from scanner.matching.schema import SignatureSet
@@ -84,7 +85,7 @@ def run_scan(
     elif why:
         errors.append(ScanError("discover", f"no device was audited: {why.text} before discovery finished"))
     progress.close()
-    return ScanResult(
+    result = ScanResult(
         started_at=started,
         finished_at=utc_now(),
         targets=tuple(config.targets),
@@ -92,6 +93,7 @@ def run_scan(
         errors=tuple(errors),
         partial=why is not None,
     )
+    return place_result(result, addresses, sigset.clouds)  # where each destination is: needs every device
 
 
 def discovery_budget(addresses: int, config: ScanConfig) -> float:

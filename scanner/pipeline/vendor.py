@@ -1,9 +1,10 @@
 """The vendor step of a device's audit: each signature request once, the device's channels and the requests asked
 per channel, and the vendor sessions behind a login.
 
-Requests that open a server-side search are always closed; answer lines holding secrets are dropped before they
-are recorded; each answer the vendor documents as "I lack this" is read as absent, and its own error answers sent
-with HTTP 200 as not read (`[[answer]]`).
+Requests that open a server-side search are always closed; answer lines holding secrets are dropped, and secret
+fields blanked, before they are recorded; a platform (video-management or face platform software) is never asked
+anything behind a login; each answer the vendor documents as "I lack this" is read as absent, and its own error
+answers sent with HTTP 200 as not read (`[[answer]]`).
 """
 
 from __future__ import annotations
@@ -18,11 +19,11 @@ from scanner.matching.channels import default_channels, read_channels
 from scanner.matching.engine import with_families
 from scanner.matching.schema import RequestSpec, SessionSpec, SignatureSet
 from scanner.matching.session import checked, hide_token, login_request, logout_request, read_token, with_token
-from scanner.matching.templates import closing, drop_lines, for_channel, search_handle
+from scanner.matching.templates import closing, drop_lines, for_channel, hide_fields, search_handle
 from scanner.model import ABSENT, FAILED, NOT_SUPPORTED, Channel, NotChecked, Observation
 from scanner.pipeline.context import DeviceAudit
 from scanner.pipeline.trace import Part
-from scanner.vocabulary import Reason
+from scanner.vocabulary import Reason, Role
 
 AFTER = ("http.root", "onvif", "rtsp", "identify")  # the steps whose answers chose the vendor requests
 Send = Callable[[RequestSpec], Observation]
@@ -71,6 +72,7 @@ class Asker:
 
     def finish(self, obs: Observation, spec: RequestSpec, channel: str | None) -> Observation:
         obs = drop_lines(obs if obs.probe.startswith(spec.id) else replace(obs, probe=spec.id), spec.drop)
+        obs = hide_fields(obs, spec.secret_fields)
         obs = replace(obs, channel=channel) if channel is not None else obs
         return read_answer(obs, self.device.sigset.answers, self.vendors)
 
@@ -81,7 +83,7 @@ def vendor_round(
     """Each distinct vendor request once, on the first web port, spread over the device's lines; then the
     per-channel ones for each channel the device lists; then the session requests. `asked`: the probe ids the
     identification round already asked."""
-    if not web_ports:
+    if not web_ports or found.role == Role.PLATFORM:  # camaudit never logs in to a platform
         return Part()
     vendors = with_families(found.vendors, device.sigset)
     asker = Asker(device, *web_ports[0], vendors)

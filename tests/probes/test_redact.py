@@ -111,3 +111,31 @@ def test_a_thousand_logins_are_found_wherever_they_are_and_nothing_else_changes(
     assert redact(f"Basic {token}", secrets) == f"Basic {REDACTED}"
     assert redact("nothing secret here", secrets) == "nothing secret here"
     assert redact_bytes(b"x lab pw/0001 y", secrets) == f"x {REDACTED} y".encode()
+
+
+# --- secret fields blanked before recording (a request's `secret_fields`) ---
+
+
+def test_blank_fields_blanks_xml_json_and_key_value_secrets():
+    from scanner.net.redact import blank_fields
+
+    xml = b'<EZVIZ><enabled>true</enabled><verificationCode>ABCDEF</verificationCode><a verificationCode="Q"/></EZVIZ>'
+    assert blank_fields(xml, ["verificationCode"]) == (
+        b"<EZVIZ><enabled>true</enabled><verificationCode>[REDACTED]</verificationCode>"
+        b'<a verificationCode="[REDACTED]"/></EZVIZ>',
+        2,
+    )
+    body = b'[{"value": {"Email": {"password": "s3\\"cret", "port": 25}}}]'
+    assert blank_fields(body, ["password"]) == (b'[{"value": {"Email": {"password": "[REDACTED]", "port": 25}}}]', 1)
+    kv = b"table.Email.Password=abc\r\ntable.NAS[0].Password=def\r\ntable.Email.UserName=cam\r\n"
+    assert blank_fields(kv, ["password"]) == (
+        b"table.Email.Password=[REDACTED]\r\ntable.NAS[0].Password=[REDACTED]\r\ntable.Email.UserName=cam\r\n",
+        2,
+    )
+
+
+def test_blank_fields_leaves_other_fields_and_empty_values_alone():
+    from scanner.net.redact import blank_fields
+
+    body = b"<a><verificationCode></verificationCode><passwordLength>8</passwordLength><key>k</key></a>"
+    assert blank_fields(body, ["verificationCode", "password"]) == (body, 0)
