@@ -77,7 +77,8 @@ def test_each_persona_judged_exactly_with_credentials(lab, with_creds, field):
 def test_role_and_findings_match_the_answer_key_with_credentials(lab, with_creds):
     """The whole key (role, and the exact findings with their channels, where the persona states them)."""
     found = _by_address(with_creds)
-    assert [line for d in lab.devices for line in differences(d, found[d.address], with_credentials=True)] == []
+    names = {d.address: d.persona.id for d in lab.devices}
+    assert [line for d in lab.devices for line in differences(d, found[d.address], True, names)] == []
     assert sum(d.persona.expect.findings is not None for d in lab.devices) >= 7
 
 

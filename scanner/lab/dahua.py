@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from scanner.lab import dahua_face
+from scanner.lab import dahua_destinations, dahua_face
 from scanner.lab.auth import Authenticator
 from scanner.lab.httpd import Request, Response
 from scanner.lab.personas import CgiSpec, DahuaRule, Persona
@@ -71,8 +71,10 @@ def video_analyse_global(spec: CgiSpec) -> bytes:
     )
 
 
-def _rule_lines(index: int, rule: DahuaRule) -> list[tuple[str, object]]:
+def _rule_lines(index: int, rule: DahuaRule, upload: bool = False) -> list[tuple[str, object]]:
     prefix = f"table.VideoAnalyseRule[{rule.channel}][{index}]"
+    # The rule's upload to the alarm centre (listed only when the persona sends there, like the other switches).
+    message: list[tuple[str, object]] = [(f"{prefix}.EventHandler.MessageEnable", "true")] if upload else []
     if rule.type == "CrossLineDetection":
         config = [
             (f"{prefix}.Config.DetectLine[0][0]", 0),
@@ -93,6 +95,7 @@ def _rule_lines(index: int, rule: DahuaRule) -> list[tuple[str, object]]:
         (f"{prefix}.Class", RULE_CLASS.get(rule.type, "Normal")),
         *config,
         (f"{prefix}.Enable", _bool(rule.enable)),
+        *message,
         (f"{prefix}.EventHandler.RecordEnable", "true"),
         (f"{prefix}.EventHandler.SnapshotEnable", "true"),
         (f"{prefix}.Id", index + 1),
@@ -108,7 +111,8 @@ def video_analyse_rule(spec: CgiSpec) -> bytes:
     pairs: list[tuple[str, object]] = []
     for channel in sorted({rule.channel for rule in spec.rules}):
         rules = [rule for rule in spec.rules if rule.channel == channel]
-        pairs += [pair for i, rule in enumerate(rules) for pair in _rule_lines(i, rule)]
+        upload = spec.destinations is not None and spec.destinations.upload
+        pairs += [pair for i, rule in enumerate(rules) for pair in _rule_lines(i, rule, upload)]
     return _lines(pairs)
 
 
@@ -128,6 +132,7 @@ class DahuaSite(VendorSite):
 
     def handle(self, request: Request) -> Response:
         path = request.path
+        self.asked.append(f"{request.method} {request.target}")
         if path.startswith("/cgi-bin/"):
             if not self.auth.check(request.header("Authorization"), request.method, request.target):
                 return self.unauthorized(tuple(self.auth.challenges()))
@@ -190,6 +195,8 @@ class DahuaSite(VendorSite):
             return dahua_face.remote_device(spec)
         if spec is None or spec.analyse_status != 200:
             return None  # firmware without the IVS tables answers them with 400 Bad Request
+        if spec.destinations is not None and name in dahua_destinations.TABLES:
+            return dahua_destinations.TABLES[name](spec.destinations)
         tables = {"VideoAnalyseGlobal": video_analyse_global, "VideoAnalyseRule": video_analyse_rule}
         build = tables.get(name)
         return build(spec) if build else None

@@ -20,6 +20,7 @@ from scanner.lab.nginx import NginxSite
 from scanner.lab.onvif import OnvifEndpoint
 from scanner.lab.onvif_context import OnvifContext
 from scanner.lab.personas import Persona
+from scanner.lab.platform import PlatformSite
 from scanner.lab.reolink import ReolinkSite
 from scanner.lab.tempo import Think
 from scanner.lab.uniview import UniviewSite
@@ -70,6 +71,7 @@ def _site(persona: Persona) -> Site | None:
         "zkteco": ZktecoSite,
         "uniview": UniviewSite,
         "huawei": HuaweiSite,
+        "platform": PlatformSite,
     }
     return sites[persona.web.flavor](persona)
 

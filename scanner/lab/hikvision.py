@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from html import escape
 
-from scanner.lab import isapi, isapi_channels, isapi_face
+from scanner.lab import isapi, isapi_channels, isapi_destinations, isapi_face
 from scanner.lab.auth import Authenticator
 from scanner.lab.httpd import Request, Response
 from scanner.lab.personas import IsapiSpec, Persona
@@ -68,6 +68,7 @@ class HikvisionSite(VendorSite):
 
     def handle(self, request: Request) -> Response:
         path = request.path
+        self.asked.append(f"{request.method} {request.target}")
         if path.startswith("/ISAPI/") and self.isapi is not None:
             if not self.auth.check(request.header("Authorization"), request.method, request.target):
                 return self.unauthorized(tuple(self.auth.challenges()))
@@ -93,7 +94,10 @@ class HikvisionSite(VendorSite):
             found = isapi_face.document(spec, request.path) or isapi_channels.document(spec, request.path)
             if found is not None:
                 return Response(200, found[0], found[1], self._headers())
-        if build is not None:
+            settings = isapi_destinations.document(spec, request.path)
+            if settings is not None:
+                return Response(200, settings, XML_TYPE, self._headers())
+        if build is not None or (spec.destinations is not None and request.path in isapi_destinations.DOCUMENTS):
             # The lab is read-only: a write is refused the way firmware refuses unsupported methods.
             body = isapi.response_status(spec, request.target, 4, "Invalid Operation", "methodNotAllowed")
             return Response(405, body, XML_TYPE, self._headers())

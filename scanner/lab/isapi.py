@@ -222,7 +222,8 @@ def _trigger(event_type: str, channel: str = "1", methods: Sequence[str] | None 
 
 def triggers(spec: IsapiSpec) -> bytes:
     """Channel 1's triggers, then the `<eventType>-<channel>` ones a recorder links to record by default."""
-    linked = [_trigger(t) for t in spec.triggers]
+    notify = dict(spec.destinations.notify) if spec.destinations is not None else {}
+    linked = [_trigger(t, methods=notify.get(t)) for t in spec.triggers]
     for trigger in spec.record_triggers:
         event_type, _, channel = trigger.rpartition("-")
         linked.append(_trigger(event_type, channel, ("record",)))

@@ -17,6 +17,7 @@ from scanner.lab.loop import LoopHost
 from scanner.lab.persona_file import load_personas
 from scanner.lab.personas import Persona
 from scanner.lab.ports import can_bind_privileged, plan
+from scanner.lab.references import resolve
 from scanner.lab.tempo import Tempo
 
 FIRST_HOST = 11  # device i listens on network address + 11 + i
@@ -75,6 +76,8 @@ class Lab(LoopHost):
             raise LabError(f"lab network {net} is too small for {len(chosen)} devices starting at .{FIRST_HOST}")
         addresses = [str(net.network_address + FIRST_HOST + i) for i in range(len(chosen))]
         standard = can_bind_privileged(addresses[0]) if standard_ports is None else standard_ports
+        placed = dict(zip((p.id for p in chosen), addresses, strict=True))
+        chosen = tuple(resolve(p, placed) for p in chosen)  # receivers naming `@id` get that device's address
         try:
             self.devices: tuple[LabDevice, ...] = tuple(
                 LabDevice(p, a, MappingProxyType(plan(p, standard))) for p, a in zip(chosen, addresses, strict=True)

@@ -15,16 +15,19 @@ from scanner.lab.personas import (
     AnalyticsItem,
     AxisApp,
     AxisSpec,
+    CgiDestinations,
     CgiSpec,
     DahuaRule,
     EventSpec,
     Expectation,
     FaceLibrary,
+    IsapiDestinations,
     IsapiSpec,
     OnvifSpec,
     PeopleLibrary,
     Persona,
     ProxyChannel,
+    Receiver,
     RemoteCamera,
     ReolinkSpec,
     RtspSpec,
@@ -36,8 +39,8 @@ from scanner.lab.personas import (
 from scanner.model import VERDICTS
 from scanner.vocabulary import Role
 
-WEB_FLAVORS = ("hikvision", "dahua", "nginx", "axis", "hanwha", "reolink", "zkteco", "uniview", "huawei")
-WEB_PAGES = ("", "amcrest")
+WEB_FLAVORS = ("hikvision", "dahua", "nginx", "axis", "hanwha", "reolink", "zkteco", "uniview", "huawei", "platform")
+WEB_PAGES = ("", "amcrest", "dahua-icc")
 RTSP_FLAVORS = ("hikvision", "dahua", "generic", "hipcam")
 SCHEMES = ("digest", "basic")
 ONVIF_AUTH = ("digest", "token")
@@ -66,11 +69,14 @@ class ExpectTable(Table):
         | None
     ) = None
     is_camera_without_credentials: StrictBool | None = None
+    destinations: tuple[StrictStr, ...] | None = None  # scanner.lab.answer_key.destination_keys
 
     @model_validator(mode="after")
     def _findings_once_each(self) -> ExpectTable:
-        if self.findings is not None and len(set(self.findings)) != len(self.findings):
-            raise fail("findings must not repeat an entry")
+        for name in ("findings", "destinations"):
+            listed = getattr(self, name)
+            if listed is not None and len(set(listed)) != len(listed):
+                raise fail(f"{name} must not repeat an entry")
         return self
 
     def record(self, vendor: str | None) -> Expectation:
@@ -176,6 +182,58 @@ class ProxyChannelTable(Table):
     firmware: StrictStr
 
 
+Port = Annotated[StrictInt, Field(ge=1, le=65535), say("must be a port number")]
+
+
+class ReceiverTable(Table):
+    host: Annotated[StrictStr, Matches(r"^(@[\w-]+|[\w.:-]+)$", "{value!r} is not an address, a name or @<persona id>")]
+    port: Port
+    path: StrictStr = ""
+
+    def record(self) -> Receiver:
+        return Receiver(**dict(self))
+
+
+class IsapiDestinationsTable(Table):
+    notify: dict[StrictStr, Strings] = {}
+    http_hosts: tuple[ReceiverTable, ...] = ()
+    ftp: ReceiverTable | None = None
+    isup: ReceiverTable | None = None
+    ezviz_code: StrictStr = ""
+    ftp_password: StrictStr = ""
+
+    @model_validator(mode="after")
+    def _three_slots(self) -> IsapiDestinationsTable:
+        if len(self.http_hosts) > 3:
+            raise fail("a Hikvision camera has three HTTP host slots")
+        return self
+
+    def record(self) -> IsapiDestinations:
+        def one(table: ReceiverTable | None) -> Receiver | None:
+            return table.record() if table is not None else None
+
+        return IsapiDestinations(
+            notify=tuple((event, tuple(methods)) for event, methods in self.notify.items()),
+            http_hosts=tuple(r.record() for r in self.http_hosts),
+            ftp=one(self.ftp),
+            isup=one(self.isup),
+            ezviz_code=self.ezviz_code,
+            ftp_password=self.ftp_password,
+        )
+
+
+class CgiDestinationsTable(Table):
+    upload: StrictBool = False
+    alarm_server: ReceiverTable | None = None
+    p2p: StrictBool = False
+    mail_password: StrictStr = ""
+    nas_password: StrictStr = ""
+
+    def record(self) -> CgiDestinations:
+        server = self.alarm_server.record() if self.alarm_server is not None else None
+        return CgiDestinations(**dict(self) | {"alarm_server": server})
+
+
 class IsapiTable(Table):
     namespace: StrictStr
     face_detect: StrictBool
@@ -193,6 +251,7 @@ class IsapiTable(Table):
     fingerprint: StrictBool = False
     users: Count = 0
     face_users: Count = 0
+    destinations: IsapiDestinationsTable | None = None
 
     @model_validator(mode="after")
     def _terminal_fields_on_terminals(self) -> IsapiTable:
@@ -203,7 +262,9 @@ class IsapiTable(Table):
         return self
 
     def record(self) -> IsapiSpec:
-        return IsapiSpec(**dict(self) | {"channels": tuple(ProxyChannel(**dict(c)) for c in self.channels)})
+        channels = tuple(ProxyChannel(**dict(c)) for c in self.channels)
+        settings = self.destinations.record() if self.destinations is not None else None
+        return IsapiSpec(**dict(self) | {"channels": channels, "destinations": settings})
 
 
 class DahuaRuleTable(Table):
@@ -233,10 +294,13 @@ class CgiTable(Table):
     face_groups: Counts = ()
     face_info: Count | None = None
     remote: tuple[RemoteCameraTable, ...] = ()
+    destinations: CgiDestinationsTable | None = None
 
     def record(self) -> CgiSpec:
         rules = tuple(DahuaRule(**dict(r)) for r in self.rules)
-        return CgiSpec(**dict(self) | {"rules": rules, "remote": tuple(RemoteCamera(**dict(c)) for c in self.remote)})
+        remote = tuple(RemoteCamera(**dict(c)) for c in self.remote)
+        settings = self.destinations.record() if self.destinations is not None else None
+        return CgiSpec(**dict(self) | {"rules": rules, "remote": remote, "destinations": settings})
 
 
 class AxisAppTable(Table):
@@ -376,7 +440,21 @@ class PersonaFile(Table):
         ids = [p.id for p in self.persona]
         if not ids or len(set(ids)) != len(ids):
             raise fail("needs at least one [[persona]] and unique ids")
+        named = {r.removeprefix("@") for p in self.persona for r in receiver_hosts(p) if r.startswith("@")}
+        if named - set(ids):
+            raise fail(f"a receiver names @{sorted(named - set(ids))[0]}, which is no persona's id")
         return self
+
+
+def receiver_hosts(persona: PersonaTable) -> list[str]:
+    """The hosts a persona's destination settings name."""
+    found: list[ReceiverTable | None] = []
+    if persona.isapi is not None and persona.isapi.destinations is not None:
+        hik = persona.isapi.destinations
+        found += [*hik.http_hosts, hik.ftp, hik.isup]
+    if persona.cgi is not None and persona.cgi.destinations is not None:
+        found.append(persona.cgi.destinations.alarm_server)
+    return [r.host for r in found if r is not None]
 
 
 def load_personas(path: Path | None = None) -> tuple[Persona, ...]:

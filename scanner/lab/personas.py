@@ -23,6 +23,9 @@ class Expectation:
     # Without the login a device may look like a camera that it is not (a fingerprint terminal's web server is a
     # Hikvision one); None: as is_camera.
     is_camera_without_credentials: bool | None = None
+    # Every destination with the login, one key per route (scanner.lab.answer_key.destination_keys, `@id` naming
+    # lab devices); None: not part of the key. `[]` says: none at all.
+    destinations: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -44,10 +47,10 @@ class Stream:
 class WebSpec:
     """The device's own web server: which vendor's pages and API it speaks."""
 
-    flavor: str  # hikvision | dahua | nginx | axis | hanwha | reolink | zkteco | uniview | huawei
+    flavor: str  # hikvision | dahua | nginx | axis | hanwha | reolink | zkteco | uniview | huawei | platform
     server: str  # Server header; "" = none (many firmwares send none)
     realm: str  # HTTP Digest realm; "" = the site has no login
-    page: str = ""  # a vendor's variant of its root page (dahua: "amcrest" for Amcrest's login page)
+    page: str = ""  # a variant of the root page (dahua: "amcrest"; platform: "dahua-icc")
 
 
 @dataclass(frozen=True)
@@ -107,6 +110,30 @@ class OnvifSpec:
 
 
 @dataclass(frozen=True)
+class Receiver:
+    """A receiver a persona's settings name: `host` is an address, a host name, or `@<persona id>` (that device's
+    lab address, filled in when the lab starts: scanner/lab/references.py). Only ever written into answers: nothing
+    in camaudit or the lab connects to it."""
+
+    host: str
+    port: int
+    path: str = ""
+
+
+@dataclass(frozen=True)
+class IsapiDestinations:
+    """Where a Hikvision persona's settings send data; every slot not named here answers as the factory left it (the
+    EZVIZ, FTP and mail answers still carry a verification code and passwords: secrets camaudit must blank)."""
+
+    notify: tuple[tuple[str, tuple[str, ...]], ...] = ()  # eventType -> its trigger's methods (default: record, center)
+    http_hosts: tuple[Receiver, ...] = ()  # HTTP alarm hosts in use (the rest of the slots: 0.0.0.0)
+    ftp: Receiver | None = None  # an FTP server, enabled, face pictures on
+    isup: Receiver | None = None  # an ISUP (Ehome) platform, enabled and registered
+    ezviz_code: str = ""  # the EZVIZ verification code the answer carries (a secret), the cloud switched off
+    ftp_password: str = ""  # the FTP slot's password, as some firmware returns it (a secret)
+
+
+@dataclass(frozen=True)
 class ProxyChannel:
     """A recorder channel and the camera behind it, as /ISAPI/ContentMgmt/InputProxy/channels lists it."""
 
@@ -138,6 +165,7 @@ class IsapiSpec:
     fingerprint: bool = False  # a terminal that reads fingerprints and cards, no faces
     users: int = 0  # a terminal's users (UserInfo/Count userNumber)
     face_users: int = 0  # of those, users with a face (bindFaceUserNumber); the rest have a fingerprint
+    destinations: IsapiDestinations | None = None  # None: the destination resources answer 404 (older firmware)
 
 
 @dataclass(frozen=True)
@@ -165,6 +193,18 @@ class RemoteCamera:
 
 
 @dataclass(frozen=True)
+class CgiDestinations:
+    """Where a Dahua persona's settings send data; the rest answers as the factory left it. The switched-off mail
+    and NAS settings still hold passwords (secrets camaudit must blank before recording)."""
+
+    upload: bool = False  # the rules' EventHandler.MessageEnable: upload to the alarm server
+    alarm_server: Receiver | None = None  # AlarmServer, enabled
+    p2p: bool = False  # T2UServer.Enable
+    mail_password: str = ""
+    nas_password: str = ""
+
+
+@dataclass(frozen=True)
 class CgiSpec:
     """Dahua CGI content: the intelligent scene and its rules, capabilities, face groups and a recorder's cameras."""
 
@@ -176,6 +216,7 @@ class CgiSpec:
     face_groups: tuple[int, ...] = ()  # faceRecognitionServer findGroup: faces per group; empty: no CGI (400)
     face_info: int | None = None  # a face terminal's stored faces (FaceInfoManager Total); None: no CGI (400)
     remote: tuple[RemoteCamera, ...] = ()  # a recorder's RemoteDevice slots; empty: no table (400)
+    destinations: CgiDestinations | None = None  # None: the destination tables answer 400
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import deque
+
 from scanner.lab.auth import Authenticator
 from scanner.lab.httpd import Response, http_date
 from scanner.lab.personas import Persona
@@ -17,6 +19,8 @@ class VendorSite:
         self.persona = persona
         self.server = persona.web.server
         self.auth = auth
+        # The latest requests' methods and targets, as received (tests read them: no writes, no "test" buttons).
+        self.asked: deque[str] = deque(maxlen=4096)
 
     def _headers(self, extra: tuple[tuple[str, str], ...] = ()) -> tuple[tuple[str, str], ...]:
         return (("Date", http_date()),) + ((("Server", self.server),) if self.server else ()) + extra

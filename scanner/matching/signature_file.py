@@ -245,6 +245,16 @@ Matchers = Annotated[tuple[MatcherTable, ...], NonEmpty("needs at least one matc
 Cases = Annotated[tuple[CaseTable, ...], AfterValidator(_both_outcomes)]
 
 
+# What a read never asks (issue 14): the "test" buttons make a device send to its receivers (SUNAPI
+# `transfer.cgi?...&action=test`, Hikvision `.../mailing/test` and the FTP test, Reolink `TestWebHook`), and the
+# setters write (Dahua `configManager.cgi?action=setConfig`, SUNAPI `action=set|add|remove|update`, Reolink `Set*`
+# commands, JSON-RPC `*.set*` methods). Sources: research/destinations-and-passive.md Part 1 ("Never press test").
+WRITES = re.compile(
+    r"(?i)(/test(\b|$)|[?&]action=(test|set\w*|add|remove|delete|update|modify|control)\b|TestWebHook"
+    r"|\bcmd=(set|test)\w*|\"cmd\"\s*:\s*\"(set|test)|\"method\"\s*:\s*\"[\w.]*\.(set|test|add|remove|delete))"
+)
+
+
 class RequestTable(Table):
     """`[[request]]`: a read-only HTTP request a vendor family needs; its id is the probe id of its observation."""
 
@@ -281,6 +291,9 @@ class RequestTable(Table):
 
     @model_validator(mode="after")
     def _templates_fit(self) -> RequestTable:
+        for part in (self.path, self.body, self.close or ""):
+            if WRITES.search(part):
+                raise fail(f"{part[:80]!r} presses a test button or writes: camaudit only reads")
         if self.per_channel and "{channel}" not in self.path + self.body:
             raise fail("per_channel = true needs {channel} in path or body")
         if (self.token is None) != (self.close is None):

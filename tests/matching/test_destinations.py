@@ -6,6 +6,7 @@ import dataclasses
 from pathlib import Path
 
 import pytest
+from pydantic import ValidationError
 
 from scanner.matching.destinations import (
     destination_key,
@@ -18,6 +19,7 @@ from scanner.matching.destinations import (
 from scanner.matching.items import items
 from scanner.matching.loader import load_signatures
 from scanner.matching.schema import DestinationSource, Linkage, ReadCase
+from scanner.matching.signature_file import WRITES, RequestTable
 from scanner.model import OK, Observation
 from scanner.vocabulary import DestinationKind, Outcome
 
@@ -170,3 +172,36 @@ def test_routes_take_the_channel_of_a_per_channel_request_when_the_item_has_none
     )
     routes = read_routes([_obs("hikvision.isapi.triggers", body, channel="3")], table)
     assert [route_key(r) for r in routes] == ["faceSnap@3:email"]
+
+
+# --- never press "test", never write (issue 14) ---
+
+WRITING = [
+    ("/stw-cgi/transfer.cgi?msubmenu=ftp&action=test", ""),
+    ("/ISAPI/System/Network/mailing/test", ""),
+    ("/ISAPI/System/Network/ftp/test", ""),
+    ("/cgi-bin/api.cgi?cmd=TestWebHook&token={token}", ""),
+    ("/cgi-bin/api.cgi?cmd=SetFtp", ""),
+    ("/cgi-bin/api.cgi", '[{"cmd":"SetEmail","action":0}]'),
+    ("/cgi-bin/configManager.cgi?action=setConfig&AlarmServer.Enable=false", ""),
+    ("/stw-cgi/eventrules.cgi?msubmenu=rules&action=update", ""),
+    ("/RPC2", '{"method":"configManager.setConfig","params":{}}'),
+]
+
+
+@pytest.mark.parametrize(("path", "body"), WRITING)
+def test_a_request_that_presses_test_or_writes_is_refused(path, body):
+    with pytest.raises(ValidationError, match="presses a test button or writes"):
+        RequestTable.model_validate({"id": "x.y", "method": "POST" if body else "GET", "path": path, "body": body})
+
+
+def test_the_shipped_request_set_only_reads():
+    """Every request camaudit may send: GET, or POST for the read APIs that need it; none a test or a write."""
+    sigset = load_signatures()
+    for request in sigset.requests:
+        assert request.method in ("GET", "POST"), request.id
+        for part in (request.path, request.body, request.close or ""):
+            assert not WRITES.search(part), request.id
+    reads = [r.path for r in sigset.requests]
+    assert "/ISAPI/System/Network/ftp" in reads and "/ISAPI/Event/notification/httpHosts" in reads
+    assert all("test" not in p.casefold() for p in reads)
