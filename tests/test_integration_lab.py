@@ -104,7 +104,7 @@ def test_findings_carry_evidence_tied_to_the_bytes(with_creds):
 
 def test_json_contract(with_creds):
     data = json.loads(json.dumps(to_dict(with_creds)))
-    assert data["schema_version"] == 2
+    assert data["schema_version"] == 3
     assert data["tool"]["name"] == "camaudit"
     assert data["scan"]["started_at"].endswith("Z") and data["scan"]["finished_at"].endswith("Z")
     keys = {

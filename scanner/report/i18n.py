@@ -22,6 +22,11 @@ JURISDICTIONS = ("cn", "eu", "us-il")
 JURISDICTION_CHOICES = (*JURISDICTIONS, "all")
 CAMERA = "camera"  # pseudo-feature of legal notes: any camera at all (e.g. PIPL Art. 26 signs)
 DECLARATION = "declaration"  # pseudo-feature: notes on the operator's own assessment, shown beside "declared vs found"
+# Pseudo-features of the notes on where face data goes (scanner.judge.places): a destination off the premises (a
+# receiver someone else may run: another site, a platform, a cloud), and one that may be abroad (the internet, a
+# maker's cloud, a host name camaudit does not resolve).
+THIRD_PARTY = "destination_off_premises"
+CROSS_BORDER = "destination_outside"
 
 
 class ReportDataError(CamauditError):
@@ -127,7 +132,7 @@ class _ByLang(Table):
     zh: Text
 
 
-Trigger = Annotated[StrictStr, OneOf((*FEATURES, CAMERA, DECLARATION))]
+Trigger = Annotated[StrictStr, OneOf((*FEATURES, CAMERA, DECLARATION, THIRD_PARTY, CROSS_BORDER))]
 LevelName = Annotated[StrictStr, OneOf(LEVELS)]
 Url = Annotated[StrictStr, Matches("^https?://", "{value!r} is not a source URL")]
 

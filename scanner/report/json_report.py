@@ -1,7 +1,8 @@
-"""The JSON report (schema_version 2): a stable contract, free of secrets, written atomically and read back.
+"""The JSON report (schema_version 3): a stable contract, free of secrets, written atomically and read back.
 
-Version 2 added each device's `role`, `coverage` and `channels`, and each finding's `channel` (README, "JSON
-report"); reports of version 1 are still read (those fields then take their defaults).
+Version 2 added each device's `role`, `coverage` and `channels`, and each finding's `channel`; version 3 each
+device's `destinations` (where its settings send face data, README "JSON report"). Reports of versions 1 and 2 are
+still read (those fields then take their defaults).
 """
 
 from __future__ import annotations
@@ -19,21 +20,23 @@ from scanner.errors import UsageError
 from scanner.model import (
     Channel,
     Coverage,
+    Destination,
     DeviceReport,
     DiscoveryFact,
     Evidence,
     Finding,
     Identity,
     NotChecked,
+    Route,
     ScanError,
     ScanResult,
     Service,
 )
 from scanner.report.i18n import cached_catalog
-from scanner.vocabulary import Confidence, Feature, Level, Reason, Role, Verdict
+from scanner.vocabulary import Confidence, DestinationKind, Feature, Level, Place, Reason, Role, Verdict
 
-SCHEMA_VERSION = 2
-READABLE_VERSIONS = (1, 2)
+SCHEMA_VERSION = 3
+READABLE_VERSIONS = (1, 2, 3)
 MAX_REPORT = 64 << 20  # far above any real report; a bigger file is not one of ours
 E = TypeVar("E", bound=StrEnum)
 
@@ -77,6 +80,8 @@ def _device(device: DeviceReport) -> dict[str, Any]:
             "unread": list(device.coverage.unread),
         },  # fmt: skip
         "channels": [_channel(c) for c in device.channels],
+        # Where its settings send data: each receiver in use, its class, and the face routes that reach it.
+        "destinations": [_destination(d) for d in device.destinations],
         "discovered_by": list(device.discovered_by),
         # What each discovery method revealed: {"sadp": {"model": ..., "serial": ...}, "arp": {"mac_vendor": ...}}
         "discovery": {fact.method: _facts(fact.facts) for fact in device.discovery},
@@ -111,6 +116,10 @@ def _channel(channel: Channel) -> dict[str, str | None]:
     return {name: getattr(channel, name) for name in fields}
 
 
+def _evidence(e: Evidence) -> dict[str, str]:
+    return {"probe": e.probe, "request": e.request, "excerpt": e.excerpt, "sha256": e.sha256, "at": e.at}
+
+
 def _finding(finding: Finding) -> dict[str, Any]:
     return {
         "rule": finding.rule,
@@ -118,9 +127,29 @@ def _finding(finding: Finding) -> dict[str, Any]:
         "feature": finding.feature,
         "level": finding.level,
         "confidence": finding.confidence,
-        "evidence": [
-            {"probe": e.probe, "request": e.request, "excerpt": e.excerpt, "sha256": e.sha256, "at": e.at}
-            for e in finding.evidence
+        "evidence": [_evidence(e) for e in finding.evidence],
+    }
+
+
+_DESTINATION_FIELDS = ("rule", "kind", "host", "port", "path", "protocol", "service", "status", "pictures")
+
+
+def _destination(d: Destination) -> dict[str, Any]:
+    return {
+        **{name: getattr(d, name) for name in _DESTINATION_FIELDS},
+        "registration": d.registration,
+        "place": d.place,  # premises | private | internet | vendor_cloud | unresolved
+        "device": d.device,  # the address of the audited device it is, when camaudit found it
+        "evidence": _evidence(d.evidence),
+        "routes": [
+            {
+                "event": r.event,
+                "channel": r.channel,
+                "method": r.method,
+                "rule": r.rule,
+                "evidence": _evidence(r.evidence),
+            }
+            for r in d.routes
         ],
     }
 
@@ -226,6 +255,41 @@ def _device_of(data: Mapping[str, Any]) -> DeviceReport:
         role=_member(Role, data.get("role") or (Role.CAMERA if data.get("is_camera") else Role.OTHER)),
         coverage=_coverage_of(data.get("coverage") or {}),
         channels=tuple(_channel_of(c) for c in data.get("channels") or ()),
+        destinations=tuple(_destination_of(d) for d in data.get("destinations") or ()),
+    )
+
+
+def _evidence_of(e: Mapping[str, Any]) -> Evidence:
+    return Evidence(str(e["probe"]), str(e["request"]), str(e["excerpt"]), str(e["sha256"]), str(e["at"]))
+
+
+def _destination_of(data: Mapping[str, Any]) -> Destination:
+    get = data.get
+    port, pictures, place = get("port"), get("pictures"), get("place")
+    return Destination(
+        rule=str(data["rule"]),
+        kind=_member(DestinationKind, data["kind"]),
+        host=_text(get("host")),
+        port=None if port is None else int(port),
+        evidence=_evidence_of(data["evidence"]),
+        path=_text(get("path")),
+        protocol=_text(get("protocol")),
+        service=_text(get("service")),
+        status=_text(get("status")),
+        pictures=None if pictures is None else bool(pictures),
+        registration=bool(get("registration")),
+        routes=tuple(
+            Route(
+                _text(r.get("event")) or "",
+                _text(r.get("channel")),
+                str(r["method"]),
+                str(r["rule"]),
+                _evidence_of(r["evidence"]),
+            )
+            for r in get("routes") or ()
+        ),  # fmt: skip
+        place=None if place is None else _member(Place, place),
+        device=_text(get("device")),
     )
 
 
@@ -258,10 +322,7 @@ def _finding_of(data: Mapping[str, Any]) -> Finding:
         level=_member(Level, data["level"]),
         confidence=_member(Confidence, data["confidence"]),
         channel=_text(data.get("channel")),
-        evidence=tuple(
-            Evidence(str(e["probe"]), str(e["request"]), str(e["excerpt"]), str(e["sha256"]), str(e["at"]))
-            for e in data.get("evidence") or ()
-        ),
+        evidence=tuple(_evidence_of(e) for e in data.get("evidence") or ()),
     )
 
 

@@ -3,21 +3,24 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 from typing import Any
 
 from scanner.model import (
+    Destination,
     DeviceReport,
     Evidence,
     Finding,
     Identity,
     NotChecked,
     Observation,
+    Route,
     ScanError,
     ScanResult,
     Service,
 )
 from scanner.report.json_report import from_dict
-from scanner.vocabulary import Reason
+from scanner.vocabulary import DestinationKind, Place, Reason, Role, Verdict
 
 HOSTILE = '</pre><script>alert("pwned")</script><img src=x onerror=alert(1)>'
 PASSWORD = "Secr3t-Pa55!"  # the lab login that must never reach a bundle
@@ -316,3 +319,58 @@ def sample_result() -> ScanResult:
         (hik, odd),
         errors=(ScanError("discover", "nmap was not found"),),
     )
+
+
+# ---- where face data goes: destinations already placed, as a finished scan holds them (issue 14)
+
+
+def _ev(probe: str, excerpt: str) -> Evidence:
+    return Evidence(probe, f"GET http://127.77.0.10/{probe}", excerpt, "ab" * 32, "2026-11-27T10:00:03.000Z")
+
+
+def flow_scan() -> ScanResult:
+    """Two cameras and a device-less third: FTP on a NAS found on the premises, an ISUP platform on the internet,
+    an alarm receiver that is the platform found here (two cameras send to it: one node), P2P in the maker's cloud,
+    and a hostile host name that must stay text."""
+    base = sample_scan()
+    hik, dahua = base.devices[0], base.devices[1]
+    trigger = _ev(
+        "hikvision.isapi.triggers", "<eventType>faceSnap</eventType><notificationMethod>FTP</notificationMethod>"
+    )
+    rule = _ev("dahua.cgi.video_analyse_rule", "VideoAnalyseRule[0][0].EventHandler.MessageEnable=true")
+    snap_ftp = Route("faceSnap", "1", "FTP", "hikvision.linkage.face_triggers", trigger)
+    snap_center = Route("faceSnap", "1", "center", "hikvision.linkage.face_triggers", trigger)
+    upload = Route("FaceDetection", "0", "MessageEnable", "dahua.linkage.face_rules", rule)
+    nas, icc = "127.77.0.30", "127.77.0.31"
+    hik_dest = (
+        Destination("hikvision.destination.ftp", DestinationKind.FTP, nas, 21,
+                    _ev("hikvision.isapi.ftp", f"<ipAddress>{nas}</ipAddress><uploadFaceEnable>true"),
+                    protocol="FTP", pictures=True, routes=(snap_ftp,), place=Place.PREMISES, device=nas),
+        Destination("hikvision.destination.isup", DestinationKind.PLATFORM, "203.0.113.45", 7660,
+                    _ev("hikvision.isapi.ehome", "<ipAddress>203.0.113.45</ipAddress>"), status="registerStatus=true",
+                    registration=True, routes=(snap_center,), place=Place.INTERNET),
+        Destination("hikvision.destination.http_host", DestinationKind.ALARM_HOST, icc, 9500,
+                    _ev("hikvision.isapi.http_hosts", f"<ipAddress>{icc}</ipAddress>"), routes=(snap_center,),
+                    place=Place.PREMISES, device=icc),
+        Destination("hikvision.destination.http_host", DestinationKind.ALARM_HOST, HOSTILE, 443,
+                    _ev("hikvision.isapi.http_hosts", HOSTILE), routes=(snap_center,), place=Place.UNRESOLVED),
+    )  # fmt: skip
+    dahua_dest = (
+        Destination("dahua.destination.alarm_server", DestinationKind.ALARM_HOST, icc, 9500,
+                    _ev("dahua.cgi.alarm_server", f"AlarmServer.Address={icc}"), routes=(upload,),
+                    place=Place.PREMISES, device=icc),
+        Destination("dahua.destination.p2p", DestinationKind.CLOUD, None, None,
+                    _ev("dahua.cgi.p2p", "T2UServer.Enable=true"), service="Dahua P2P (Easy4ip, DMSS)",
+                    registration=True, place=Place.VENDOR_CLOUD),
+    )  # fmt: skip
+    nas_device = DeviceReport(nas, Identity(vendor="Synology", model="DS920+"), False, (), Verdict.NOT_FOUND, (), (),
+                              role=Role.OTHER)  # fmt: skip
+    icc_device = DeviceReport(icc, Identity(vendor="Dahua"), False, (), Verdict.NOT_FOUND, (), (), role=Role.PLATFORM)
+    devices = (
+        dataclasses.replace(hik, destinations=hik_dest),
+        dataclasses.replace(dahua, destinations=dahua_dest),
+        *base.devices[2:],
+        nas_device,
+        icc_device,
+    )
+    return dataclasses.replace(base, devices=devices)

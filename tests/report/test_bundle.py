@@ -99,7 +99,7 @@ def test_an_observation_file_has_request_status_headers_and_body(bundle):
 
 def test_report_json_is_the_redacted_contract(bundle):
     report = json.loads((bundle / "report.json").read_text())
-    assert report["schema_version"] == 2 and len(report["devices"]) == 2
+    assert report["schema_version"] == 3 and len(report["devices"]) == 2
 
 
 def test_an_intact_bundle_verifies(bundle):

@@ -11,7 +11,7 @@ from scanner.errors import UsageError
 from scanner.report.bundle.params import BundleParams
 from scanner.report.html import render_html, summarize, summary_sentence
 from scanner.report.i18n import load_catalog
-from tests.report.sample import HOSTILE, device, sample_scan, scan_with
+from tests.report.sample import HOSTILE, device, flow_scan, sample_scan, scan_with
 
 # Words that stay as they are in a Chinese report: product, protocol and law names.
 LATIN_ALLOWED = {
@@ -193,3 +193,41 @@ def test_bundle_parameters_appear_in_the_metadata():
 def test_rendering_is_deterministic():
     catalog = load_catalog("zh")
     assert render_html(sample_scan(), catalog) == render_html(sample_scan(), catalog)
+
+
+# --- where face data goes (issue 14) ---
+
+
+def test_each_route_is_said_with_its_method_target_and_class():
+    html = render_html(flow_scan(), load_catalog("en"))
+    flow = html[html.index('id="flow"') : html.index('class="devices"')]
+    assert (
+        re.sub(r"<[^>]+>", "", flow).count("face faceSnap on channel 1 → FTP server → 127.77.0.30:21 (on the premises")
+        == 1
+    )
+    assert "203.0.113.45:7660</span> (the internet)" in flow
+    assert 'href="#device-127.77.0.31"' in flow, "the platform found here is linked"
+    assert "registered with → maker&#x27;s cloud" in flow
+    card = html[html.index('id="device-127.77.0.10"') :]
+    assert "Where its face data goes" in card and "The face rule or trigger naming the method" in card
+    assert "&lt;uploadFaceEnable&gt;true" in card, "the receiver's side of the join is shown"
+
+
+def test_a_scan_without_destinations_has_no_flow_section():
+    assert 'id="flow"' not in render_html(sample_scan(), load_catalog("en"))
+
+
+def test_hostile_destination_text_stays_text():
+    html = render_html(flow_scan(), load_catalog("en"))
+    assert HOSTILE not in html and "<script" not in html.lower()
+    page = _parse(html)
+    assert "script" not in page.tags and "img" not in page.tags
+
+
+def test_destinations_outside_bring_the_cross_border_and_third_party_notes():
+    both = render_html(flow_scan(), load_catalog("en"), jurisdiction="all")
+    assert "PIPL, Articles 38, 39 and 40" in both and "PIPL, Article 23" in both
+    assert "GDPR, Article 28" in both and "GDPR, Chapter V (Articles 44 to 49)" in both
+    zh = render_html(flow_scan(), load_catalog("zh"), jurisdiction="cn")
+    assert "《个人信息保护法》第三十八条、第三十九条、第四十条" in zh and "人脸数据去向" in zh
+    assert "PIPL, Article 23" not in render_html(sample_scan(), load_catalog("en"), jurisdiction="all")

@@ -87,3 +87,40 @@ def test_chromium_renders_the_declared_versus_found_section(tmp_path, lang):
     assert dom.count('id="declared"') == 1 and dom.count('class="declared-table"') >= 4
     assert dom.index('id="summary"') < dom.index('id="declared"') < dom.index('class="devices"')
     assert "<script" not in dom
+
+
+class _Flow(HTMLParser):
+    """The flow diagram's nodes as the browser's DOM holds them: `data-node` of each source and destination."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.svgs = 0
+        self.sources: list[str] = []
+        self.destinations: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        found = dict(attrs)
+        classes = (found.get("class") or "").split()
+        self.svgs += tag == "svg" and "flow" in classes
+        if "flow-node" in classes:
+            (self.sources if "source" in classes else self.destinations).append(found.get("data-node") or "")
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_chromium_draws_one_node_per_sending_device_and_one_per_destination(tmp_path, lang):
+    from tests.report.sample import HOSTILE, flow_scan
+
+    report = flow_scan()
+    page = tmp_path / f"flow-{lang}.html"
+    page.write_text(render_html(report, load_catalog(lang)), encoding="utf-8")
+    shot = tmp_path / "shot.png"
+    _chromium(tmp_path, f"--screenshot={shot}", f"--window-size={WIDTH},{HEIGHT}", page.as_uri())
+    assert len(shot.read_bytes()) > 60_000, "the screenshot is nearly blank: the page did not render"
+    flow = _Flow()
+    flow.feed(_chromium(tmp_path, "--dump-dom", page.as_uri()).stdout)
+    sending = [d for d in report.devices if d.destinations]
+    distinct = {(x.kind, x.host, x.port, x.service) for d in sending for x in d.destinations}
+    assert flow.svgs == 1
+    assert sorted(flow.sources) == sorted(f"device:{d.address}" for d in sending) and len(sending) == 2
+    assert len(flow.destinations) == len(set(flow.destinations)) == len(distinct) == 5
+    assert any(HOSTILE in n for n in flow.destinations), "the hostile host name is a node's text, not markup"

@@ -99,3 +99,27 @@ def test_a_target_that_cannot_be_written_is_one_clear_error(tmp_path, where):
     with pytest.raises(UsageError, match="^cannot write "):
         write_atomic(tmp_path / where, "{}")
     assert (tmp_path / "a-file").read_text() == "x"
+
+
+def test_destinations_come_back_as_the_same_records():
+    from tests.report.sample import flow_scan
+
+    result = flow_scan()
+    data = to_dict(result)
+    assert data["schema_version"] == 3
+    (ftp, *_) = data["devices"][0]["destinations"]
+    assert (ftp["kind"], ftp["host"], ftp["port"], ftp["place"], ftp["device"]) == (
+        "ftp",
+        "127.77.0.30",
+        21,
+        "premises",
+        "127.77.0.30",
+    )
+    assert ftp["routes"][0]["method"] == "FTP" and ftp["evidence"]["probe"] == "hikvision.isapi.ftp"
+    assert parse(render(result)) == _without_observations(result)
+
+
+def test_a_version_2_report_still_reads_without_destinations():
+    old = sample_report()
+    old["schema_version"] = 2
+    assert all(d.destinations == () for d in from_dict(old).devices)

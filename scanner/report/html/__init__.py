@@ -1,8 +1,8 @@
 """The HTML report: one self-contained, print-friendly page for a non-expert, rendered from the scan's records.
 
-Page 1 tells the story (what was found, where, how sure, what was not checked); then one line per device; then one
-card per device, its strongest proof first and the rest folded (opened when printed); then the law, the scan's
-metadata and the glossary.
+Page 1 tells the story (what was found, where, how sure, what was not checked); then one line per device; then where
+face data goes (a flow diagram and every route); then one card per device, its strongest proof first and the rest
+folded (opened when printed); then the law, the scan's metadata and the glossary.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from scanner.report.bundle.params import BundleParams
 from scanner.report.html.cards import cards
 from scanner.report.html.closing import glossary, legal, metadata
 from scanner.report.html.declared import declared
+from scanner.report.html.flow import flow
 from scanner.report.html.story import incomplete, masthead, overview, story
 from scanner.report.html.tally import Summary, summarize, summary_sentence, tone
 from scanner.report.html.words import t
@@ -47,6 +48,7 @@ def render_html(
             story(result, catalog),
             declared(reconciliation, catalog, jurisdiction, notes),
             overview(result, catalog),
+            flow(result, catalog),
             cards(result, catalog),
             legal(result, catalog, jurisdiction, notes),
             metadata(result, catalog, params),

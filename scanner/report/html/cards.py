@@ -5,6 +5,7 @@ from __future__ import annotations
 from html import escape
 
 from scanner.model import Channel, DeviceReport, Evidence, Finding, ScanResult
+from scanner.report.html.routes import device_block
 from scanner.report.html.story import device_title
 from scanner.report.html.tally import by_strength, ordered, tone
 from scanner.report.html.words import anchor, channel, check, data, join, reason, t, term
@@ -12,7 +13,7 @@ from scanner.report.i18n import Catalog
 
 
 def cards(result: ScanResult, catalog: Catalog) -> str:
-    body = "".join(card(catalog, d) for d in ordered(result))
+    body = "".join(card(catalog, d, result) for d in ordered(result))
     if not result.devices:
         body = f'<p class="none">{t(catalog, "devices.none")}</p>'
     return (
@@ -21,7 +22,7 @@ def cards(result: ScanResult, catalog: Catalog) -> str:
     )
 
 
-def card(catalog: Catalog, device: DeviceReport) -> str:
+def card(catalog: Catalog, device: DeviceReport, result: ScanResult) -> str:
     kind = tone(device)
     head = (
         f'<header class="card-head"><div><h3>{device_title(catalog, device)}</h3><div class="where">'
@@ -31,7 +32,8 @@ def card(catalog: Catalog, device: DeviceReport) -> str:
     return (
         f'<article class="device-card tone-{kind}" id="{anchor(device)}">{head}'
         f'<p class="verdict-sentence">{t(catalog, f"verdict.{kind}.sentence")}</p>'
-        f"{_findings(catalog, device)}{_unchecked(catalog, device)}{_facts(catalog, device)}</article>"
+        f"{_findings(catalog, device)}{device_block(catalog, device, result)}"
+        f"{_unchecked(catalog, device)}{_facts(catalog, device)}</article>"
     )
 
 

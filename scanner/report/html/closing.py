@@ -10,10 +10,12 @@ from scanner.model import ScanResult
 from scanner.report.bundle.params import BundleParams
 from scanner.report.html.tally import TONES
 from scanner.report.html.words import data, join, t, term
-from scanner.report.i18n import CAMERA, JURISDICTIONS, Catalog, LegalNote
+from scanner.report.i18n import CAMERA, CROSS_BORDER, JURISDICTIONS, THIRD_PARTY, Catalog, LegalNote
 from scanner.report.json_report import SCHEMA_VERSION
+from scanner.vocabulary import Place
 
 NOW_LEVELS = frozenset({"configured", "active"})  # a legal note "applies now"; for capable, once switched on
+OUTSIDE = frozenset({Place.INTERNET, Place.VENDOR_CLOUD, Place.UNRESOLVED})  # may be abroad
 PARAM_FIELDS = ("ports", "probes", "observe_window", "signature_digest", "host", "interface")
 
 
@@ -37,11 +39,18 @@ def legal(result: ScanResult, catalog: Catalog, jurisdiction: str, notes: Sequen
 
 
 def _triggers(result: ScanResult) -> list[tuple[str, str, str]]:
-    """(feature, level, address) for every finding on a camera, plus ("camera", "active", address) per camera."""
+    """(feature, level, address) for every finding on a camera, plus ("camera", "active", address) per camera, and
+    the destinations' pseudo-features (configured: the device's settings send there now)."""
     found = []
     for device in (d for d in result.devices if d.is_camera):
         found.append((CAMERA, "active", device.address))
         found += [(f.feature.value, f.level.value, device.address) for f in device.findings]
+    for device in result.devices:
+        places = {d.place for d in device.destinations}
+        if places - {Place.PREMISES, None}:
+            found.append((THIRD_PARTY, "configured", device.address))
+        if places & OUTSIDE:
+            found.append((CROSS_BORDER, "configured", device.address))
     return found
 
 
