@@ -19,7 +19,8 @@ from rich.markup import escape
 from scanner.cli.exits import exit_code
 from scanner.cli.options import lang_option
 from scanner.cli.written import to_stdout
-from scanner.errors import UsageError
+from scanner.errors import ScopeError, UsageError
+from scanner.judge.places import place_result
 from scanner.judge.rejudged import Change, changes, rejudge_device
 from scanner.matching.loader import load_signatures
 from scanner.model import ScanResult, utc_now
@@ -29,6 +30,16 @@ from scanner.report.html import render_html
 from scanner.report.i18n import Catalog, cached_catalog
 from scanner.report.json_report import to_dict, write_atomic
 from scanner.report.table import print_table
+from scanner.scope import expand_targets
+
+
+def _scope(report: ScanResult) -> tuple[str, ...]:
+    """The addresses the recorded scan was allowed to reach (its audited devices', if its targets cannot be expanded
+    again): destinations in them are on the premises."""
+    try:
+        return expand_targets(report.targets, allow_public=True, confirmed=True)
+    except ScopeError:
+        return tuple(d.address for d in report.devices)
 
 
 def run_rejudge(args: argparse.Namespace) -> int:
@@ -41,7 +52,7 @@ def run_rejudge(args: argparse.Namespace) -> int:
     sigset = load_signatures(args.signatures)
     judged = {d.inputs.host.address: rejudge_device(d.inputs, d.observations, sigset) for d in recorded.devices}
     devices = tuple(judged.get(d.address, d) for d in recorded.report.devices)  # an unaudited device stays as it was
-    result = replace(recorded.report, devices=devices)
+    result = place_result(replace(recorded.report, devices=devices), _scope(recorded.report), sigset.clouds)
     found = changes(recorded.report, result)
     document = to_dict(result) | {
         "rejudge": _section(args.bundle, recorded.params.signature_digest, sigset.digest, found)

@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from scanner.lab.lab import LabDevice
-from scanner.matching.destinations import route_key
 from scanner.model import DeviceReport, ScanResult
 
 
@@ -30,7 +29,7 @@ def destination_keys(report: DeviceReport, names: Mapping[str, str]) -> tuple[st
     for d in report.destinations:
         where = f"{named(d.host)}:{'-' if d.port is None else d.port} {d.place or '-'}"
         device = f" {named(d.device)}" if d.device is not None else ""
-        routes = "".join(f" <- {route_key(r)}" for r in d.routes)
+        routes = "".join(f" <- {r.event}@{r.channel or '-'}:{r.method}" for r in d.routes)  # as the cases name them
         keys.append(f"{d.kind} {where}{device}{routes}")
     return tuple(sorted(keys))
 
