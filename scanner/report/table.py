@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
@@ -96,6 +98,18 @@ def login_hint(result: ScanResult, catalog: Catalog | None = None) -> str | None
     return (catalog or cached_catalog("en")).t("console.login_hint", count=len(waiting), cameras=len(cameras))
 
 
+def destinations_line(result: ScanResult, catalog: Catalog | None = None) -> str | None:
+    """Where face data goes, counted: devices whose settings send it, and where the receivers are."""
+    sending = [d for d in result.devices if d.destinations]
+    if not sending:
+        return None
+    catalog = catalog or cached_catalog("en")
+    places = Counter(str(x.place or "unplaced") for d in sending for x in d.destinations)
+    colon = catalog.t("list.colon")
+    counts = catalog.t("list.separator").join(f"{catalog.t(f'place.{p}')}{colon}{n}" for p, n in sorted(places.items()))
+    return catalog.t("console.destinations", devices=len(sending), places=counts)
+
+
 def _needs_login(device: DeviceReport) -> bool:
     return any(note.reason in LOGIN_REASONS for note in device.not_checked)
 
@@ -121,6 +135,9 @@ def print_table(result: ScanResult, console: Console, catalog: Catalog | None = 
     console.print(escape(summary_line(result, catalog)))
     for error in result.errors:
         console.print(f"[yellow]{escape(catalog.t('console.note'))}[/] ({shown(error.stage)}): {shown(error.message)}")
+    where = destinations_line(result, catalog)
+    if where:
+        console.print(escape(where))
     hint = login_hint(result, catalog)
     if hint:
         console.print(f"[bold]{escape(hint)}[/]")

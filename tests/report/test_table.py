@@ -31,3 +31,16 @@ def test_device_strings_are_never_markup_nor_terminal_escapes():
     printed = _printed(result)  # rich raised MarkupError on `[/]`: no report, no bundle, exit 1 (issue 13)
     assert "Cam[/]" in printed and "[red]" in printed
     assert "\x1b" not in printed and "\x07" not in printed
+
+
+def test_the_console_counts_where_face_data_goes():
+    from scanner.report.i18n import load_catalog
+    from scanner.report.table import destinations_line
+    from tests.report.sample import flow_scan, sample_scan
+
+    line = destinations_line(flow_scan())
+    assert line is not None and line.startswith("Face data leaves 2 device(s)")
+    assert "on the premises: 3" in line and "the internet: 1" in line and "the maker's cloud: 1" in line
+    assert "a host name, not looked up: 1" in line
+    assert "场所内：3" in (destinations_line(flow_scan(), load_catalog("zh")) or "")
+    assert destinations_line(sample_scan()) is None

@@ -90,6 +90,7 @@ def svg(nodes: list[Node], edges: list[tuple[str, str, str]], catalog: Catalog) 
     drawn, lane = [], 0
     for source, out in leaving.items():
         x, y = at[source]
+        out.sort(key=lambda e: (column[e[1]], at[e[1]][1]))  # nearest receivers first: fewer crossings
         for i, (_, target, label) in enumerate(out):
             start = (x + BOX_W, y + 14 + LANE * i + LANE // 2)
             end = (at[target][0], at[target][1] + BOX_H // 2)
