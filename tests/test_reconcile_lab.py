@@ -86,7 +86,7 @@ def _check_exactly(data: dict, at: dict, unknown: set) -> None:
     assert {e["address"] for e in data["unconfirmed"]} == unknown
     assert data["ambiguous"] == [] and data["unmapped_face_use"] == []
     assert not any(e["model_differs"] for e in data["matched"])
-    assert len(data["matched"]) == 31 and data["involves_faces"] is True
+    assert len(data["matched"]) == 36 and data["involves_faces"] is True
 
 
 def test_scan_declared_then_reconcile_from_history_and_bundle(visit, expected, capsys):

@@ -87,3 +87,9 @@ def test_pictures_are_removed_whole_and_from_inside_answers():
         '<tt:SimpleItem Name="State" Value="true"/>'
     )
     assert pseudo.text(f'{{"faceURL": "data:image/jpeg;base64,{face}"}}') == f'{{"faceURL": "{PICTURE}"}}'
+
+
+def test_a_user_spelled_like_one_of_the_reports_words_leaves_the_report_intact():
+    """A mail account named "camera" (the lab's Dahua mail settings) must not rewrite every `"role": "camera"`."""
+    pseudo = _pseudonyms(b"table.Email.UserName=camera\r\ntable.NAS[0].UserName=operator1\r\n")
+    assert pseudo.text('{"role": "camera", "userName": "operator1"}') == '{"role": "camera", "userName": "user-0001"}'

@@ -18,6 +18,8 @@ from urllib.parse import quote
 
 from lxml import etree
 
+from scanner.vocabulary import Confidence, DestinationKind, Feature, Level, Outcome, Place, Reason, Role, Verdict
+
 MIN_VALUE = 3  # shorter values are not identifying, and would hit everything
 _HEX = "0-9A-Fa-f"
 MAC = re.compile(rf"(?<![{_HEX}:-])([{_HEX}]{{2}}([:-])(?:[{_HEX}]{{2}}\2){{4}}[{_HEX}]{{2}})(?![{_HEX}:-])")
@@ -33,6 +35,13 @@ SERIAL_KEYS = frozenset({"serial", "serialno", "serialnumber", "devicesn", "sn",
 MAC_KEYS = frozenset({"mac", "macaddress", "macaddr", "hwaddress", "physicaladdress"})
 ID_KEYS = frozenset({"deviceid", "uuid", "deviceuuid", "udn"})
 NAME_KEYS = frozenset({"hostname", "devicename", "machinename", "friendlyname", "devname", "channelname"})
+# The report's own words: a device name or user name spelled like one (a mail account named "camera") stays, else
+# replacing it as a whole field value would rewrite the report's roles, verdicts and classes too.
+OUR_WORDS = frozenset(
+    m.value.lower()
+    for words in (Role, Verdict, Level, Feature, Confidence, Outcome, Reason, DestinationKind, Place)
+    for m in words
+)
 USER_KEYS = frozenset({"user", "username", "userid", "owner", "ownername", "account", "accountname", "loginname",
                        "email", "mail", "phone", "phonenumber", "fullname", "personname", "employeename",
                        "employeeno", "cardno"})  # fmt: skip
@@ -205,10 +214,11 @@ class Pseudonyms:
         for n, serial in enumerate(sorted(found.serials), start=1):
             self.mapping.setdefault(serial, f"PSEUDO-SN-{n:04d}")
         keep = {k.lower() for k in found.keep}
-        names = sorted(v for v in found.names if v.lower() not in keep and v not in self.mapping)
+        names = sorted(v for v in found.names if v.lower() not in keep | OUR_WORDS and v not in self.mapping)
         for n, name in enumerate(names, start=1):
             self.fields[name] = f"device-name-{n:04d}"
-        for n, user in enumerate(sorted(u for u in found.users if u not in self.mapping), start=1):
+        users = (u for u in found.users if u not in self.mapping and u.lower() not in OUR_WORDS)
+        for n, user in enumerate(sorted(users), start=1):
             self.fields.setdefault(user, f"user-{n:04d}")
         for table in (self.mapping, self.fields):
             for value, pseudo in list(table.items()):
