@@ -4,6 +4,7 @@ code, target lists, help with examples, shell completion, and scope refusals tha
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -146,6 +147,13 @@ def test_version_names_the_signature_set(capsys):
 
     code, out, _ = _run(["--version"], capsys)
     assert code == 0 and out.startswith("camaudit ") and load_signatures().digest[:12] in out
+
+
+def test_version_counts_the_rules_as_validate_does(capsys):
+    _, version, _ = _run(["--version"], capsys)
+    _, validated, _ = _run(["signatures", "validate"], capsys)
+    counted = re.search(r"\((\d+) rules in (\d+) files\)", version)
+    assert counted is not None and validated.startswith(f"{counted.group(1)} rules in {counted.group(2)} files:")
 
 
 @pytest.mark.skipif(shutil.which("bash") is None, reason="bash is not installed")

@@ -92,7 +92,7 @@ class _Version(argparse.Action):
 
         try:
             sigset = load_signatures()
-            rules = len(sigset.rules) + len(sigset.identifies)
+            rules = len(sigset.rules) + len(sigset.identifies) + len(sigset.linkages) + len(sigset.destinations)
             signatures = f"signature set {sigset.digest[:12]} ({rules} rules in {len(sigset.files)} files)"
         except CamauditError as exc:
             signatures = f"signatures unreadable: {exc}"
