@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 from scanner.errors import ParseError, ProbeError
 from scanner.model import FAILED, MAX_BODY, Credential, Observation, Sent, utc_now
 from scanner.net.deadline import Guard
+from scanner.net.headers import Headers
 from scanner.net.login import DeviceLogin
 from scanner.net.pace import UNPACED, HostPace, cause_of
 from scanner.net.redact import scrub
@@ -47,21 +48,13 @@ _STATUS = re.compile(rb"^(?:RTSP|HTTP)/(\d)\.(\d)\s+(\d{3})(?:\s+(.*))?$")
 
 
 @dataclass(frozen=True)
-class RtspReply:
+class RtspReply(Headers):
     """A parsed RTSP response: status, reason, headers in order, and the body (Content-Length bytes)."""
 
     status: int
     reason: str
     headers: tuple[tuple[str, str], ...]
     body: bytes
-
-    def header(self, name: str) -> str | None:
-        low = name.lower()
-        return next((v for k, v in self.headers if k.lower() == low), None)
-
-    def all(self, name: str) -> tuple[str, ...]:
-        low = name.lower()
-        return tuple(v for k, v in self.headers if k.lower() == low)
 
 
 def _head_end(data: bytes) -> tuple[int, int] | None:

@@ -22,6 +22,7 @@ from urllib.parse import quote, urlsplit
 from scanner.errors import ProbeError
 from scanner.model import MAX_BODY
 from scanner.net.deadline import Guard
+from scanner.net.headers import Headers
 from scanner.vocabulary import Reason
 
 USER_AGENT = "camaudit/0.1 (read-only camera audit)"
@@ -37,7 +38,7 @@ class UnusableAnswer(ValueError):
 
 
 @dataclass(frozen=True)
-class Reply:
+class Reply(Headers):
     """One HTTP answer: status, reason, headers in order (repeated ones kept), the body (capped), and whether it
     was cut at the cap."""
 
@@ -46,14 +47,6 @@ class Reply:
     headers: tuple[tuple[str, str], ...]
     body: bytes
     truncated: bool = False
-
-    def header(self, name: str) -> str | None:
-        low = name.lower()
-        return next((v for k, v in self.headers if k.lower() == low), None)
-
-    def all(self, name: str) -> tuple[str, ...]:
-        low = name.lower()
-        return tuple(v for k, v in self.headers if k.lower() == low)
 
 
 @cache
