@@ -164,6 +164,8 @@ class Lab(LoopHost):
                 await serve(reader, writer)
             except asyncio.CancelledError:
                 pass  # stop() gave up waiting for this connection; nothing is left to clean
+            except ConnectionError:
+                writer.close()  # the client went away mid-answer (it gave up on a slow device): not a lab fault
             except Exception:  # a bug in an emulator must not take the loop down; say where it happened
                 log.exception("lab connection handler failed")
                 writer.close()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import socket
 
 import pytest
@@ -150,3 +151,25 @@ def test_without_privilege_the_high_port_plan_is_chosen(monkeypatch):
     monkeypatch.setattr(socket.socket, "bind", unprivileged)
     ports = {d.persona.id: dict(d.ports) for d in Lab(network="127.77.16.0/24").devices}
     assert ports["hik-face"]["http"] == 8080 and ports["rtsp-only"]["rtsp"] == 8554
+
+
+class _Writer:
+    closed = False
+
+    def close(self) -> None:
+        self.closed = True
+
+
+@pytest.mark.parametrize(
+    ("error", "logged"), [(ConnectionResetError, False), (BrokenPipeError, False), (KeyError, True)]
+)
+def test_a_client_gone_mid_answer_is_not_a_lab_fault_but_an_emulator_bug_is_logged(error, logged, caplog):
+    async def serve(reader, writer):
+        raise error("x")
+
+    writer = _Writer()
+    handler = Lab(network="127.77.10.0/24", standard_ports=False)._tracked(serve)
+    with caplog.at_level("ERROR", logger="scanner.lab.lab"):
+        asyncio.run(handler(None, writer))
+    assert writer.closed
+    assert ("lab connection handler failed" in caplog.text) is logged
