@@ -6,7 +6,6 @@ import asyncio
 import errno
 import ipaddress
 import json
-import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
@@ -21,7 +20,6 @@ from scanner.lab.references import resolve
 from scanner.lab.tempo import Tempo
 
 FIRST_HOST = 11  # device i listens on network address + 11 + i
-log = logging.getLogger(__name__)
 
 
 # Reolink's documented login carries the password in its body, and the lab's Reolinks have no HTTPS port: the
@@ -87,9 +85,6 @@ class Lab(LoopHost):
         self.network = str(net)
         self.tempo = tempo  # None: every device answers at once and takes any number of connections
         super().__init__()
-        self._servers: list[asyncio.AbstractServer] = []
-        self._transports: list[asyncio.BaseTransport] = []
-        self._connections: dict[asyncio.Task[object], asyncio.StreamWriter] = {}
         self._sites: dict[str, device_mod.Site] = {}
 
     def site(self, address: str) -> device_mod.Site | None:
@@ -154,42 +149,6 @@ class Lab(LoopHost):
                 await serve(reader, writer)
 
         return admitted
-
-    def _tracked(self, serve: device_mod.ServeTcp) -> device_mod.ServeTcp:
-        async def on_connect(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-            task = asyncio.current_task()
-            assert task is not None
-            self._connections[task] = writer
-            try:
-                await serve(reader, writer)
-            except asyncio.CancelledError:
-                pass  # stop() gave up waiting for this connection; nothing is left to clean
-            except ConnectionError:
-                writer.close()  # the client went away mid-answer (it gave up on a slow device): not a lab fault
-            except Exception:  # a bug in an emulator must not take the loop down; say where it happened
-                log.exception("lab connection handler failed")
-                writer.close()
-            finally:
-                self._connections.pop(task, None)
-
-        return on_connect
-
-    async def _close_all(self) -> None:
-        for server in self._servers:
-            server.close()
-        for transport in self._transports:
-            transport.close()
-        # Aborting the sockets lets each handler see end-of-stream and finish on its own.
-        for writer in list(self._connections.values()):
-            writer.transport.abort()
-        pending = set(self._connections)
-        if pending:
-            _, pending = await asyncio.wait(pending, timeout=2.0)
-        for task in pending:
-            task.cancel()
-        for server in self._servers:
-            await server.wait_closed()
-        self._servers, self._transports = [], []
 
 
 def _toml(value: str) -> str:

@@ -5,11 +5,10 @@ from __future__ import annotations
 import asyncio
 import errno
 import json
-import logging
 from collections.abc import Sequence
 
 from scanner.errors import LabError
-from scanner.lab.device import ServeTcp, TcpListener, UdpListener
+from scanner.lab.device import TcpListener, UdpListener
 from scanner.lab.loop import LoopHost
 from scanner.lab.ports import can_bind_privileged
 from scanner.replay.device import listeners
@@ -17,7 +16,6 @@ from scanner.replay.plan import Placed, place, replay_network
 from scanner.replay.records import RecordedDevice
 
 REPLAY_LOGIN = ("replay", "any password")  # the replay accepts any login; a credentials file needs one
-log = logging.getLogger(__name__)
 
 _REASONS = {
     errno.EADDRINUSE: "address already in use",
@@ -30,6 +28,7 @@ class Replay(LoopHost):
     """Context manager serving recorded devices: `with Replay(load_recordings(path)) as replay: ...`."""
 
     _thread_name = "camaudit-replay"
+    _kind = "replay"
 
     def __init__(
         self, devices: Sequence[RecordedDevice], network: str = "127.77.200.0/24", standard_ports: bool | None = None
@@ -39,9 +38,6 @@ class Replay(LoopHost):
         self.devices: tuple[Placed, ...] = place(devices, network, standard)
         self.network = str(net)
         super().__init__()
-        self._servers: list[asyncio.AbstractServer] = []
-        self._transports: list[asyncio.BaseTransport] = []
-        self._connections: dict[asyncio.Task[object], asyncio.StreamWriter] = {}
 
     def credentials_toml(self) -> str:
         """A camaudit credentials file for the replayed devices: any login is accepted. Each device's entry lets the
@@ -80,36 +76,3 @@ class Replay(LoopHost):
             self._tracked(listener.serve), host=address, port=listener.port, limit=listener.limit, reuse_address=True
         )
         self._servers.append(server)
-
-    def _tracked(self, serve: ServeTcp) -> ServeTcp:
-        async def on_connect(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-            task = asyncio.current_task()
-            assert task is not None
-            self._connections[task] = writer
-            try:
-                await serve(reader, writer)
-            except asyncio.CancelledError:
-                pass  # stop() gave up waiting for this connection
-            except Exception:  # a replay bug must not take the loop down; say where it happened
-                log.exception("replay connection handler failed")
-                writer.close()
-            finally:
-                self._connections.pop(task, None)
-
-        return on_connect
-
-    async def _close_all(self) -> None:
-        for server in self._servers:
-            server.close()
-        for transport in self._transports:
-            transport.close()
-        for writer in list(self._connections.values()):
-            writer.transport.abort()
-        pending = set(self._connections)
-        if pending:
-            _, pending = await asyncio.wait(pending, timeout=2.0)
-        for task in pending:
-            task.cancel()
-        for server in self._servers:
-            await server.wait_closed()
-        self._servers, self._transports = [], []
