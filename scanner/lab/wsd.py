@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import defusedxml.ElementTree as SafeET
 from defusedxml import DefusedXmlException
+from lxml import etree
 
 from scanner.errors import ParseError
 from scanner.lab.soap import SOAP12, find, find_text
@@ -97,14 +98,18 @@ class WsdResponder(asyncio.DatagramProtocol):
             el("wsadis:Action", MATCHES_ACTION),
             el("d:AppSequence", {"InstanceId": self.instance, "MessageNumber": next(self.numbers)}),
         )
-        match = el(
-            "d:ProbeMatch",
-            el("wsadis:EndpointReference", el("wsadis:Address", self.endpoint)),
-            el("d:Types", TYPES),
-            el("d:Scopes", " ".join(self.scopes)),
-            el("d:XAddrs", self.xaddr),
-            el("d:MetadataVersion", 10),
-        )
-        return document(
-            "env:Envelope", ("env", "wsadis", "d", "dn", "tds"), header, el("env:Body", el("d:ProbeMatches", match))
-        )
+        body = el("env:Body", el("d:ProbeMatches", *self.matches()))
+        return document("env:Envelope", ("env", "wsadis", "d", "dn", "tds"), header, body)
+
+    def matches(self) -> list[etree._Element]:
+        """The ProbeMatch elements of the answer: this device's one endpoint."""
+        return [
+            el(
+                "d:ProbeMatch",
+                el("wsadis:EndpointReference", el("wsadis:Address", self.endpoint)),
+                el("d:Types", TYPES),
+                el("d:Scopes", " ".join(self.scopes)),
+                el("d:XAddrs", self.xaddr),
+                el("d:MetadataVersion", 10),
+            )
+        ]

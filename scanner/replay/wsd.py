@@ -3,11 +3,12 @@ the replay device, sent to whoever probes its UDP 3702 (the lab's responder, sca
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Sequence
 
-from scanner.lab.wsd import ANONYMOUS, MATCHES_ACTION, Probe, WsdResponder
-from scanner.lab.xmlgen import document, el
+from lxml import etree
+
+from scanner.lab.wsd import WsdResponder
+from scanner.lab.xmlgen import el
 from scanner.model import WsdReply
 from scanner.replay.pointing import Pointer
 
@@ -21,16 +22,9 @@ class ReplayWsd(WsdResponder):
         self.replies = tuple(replies)
         self.pointer = pointer
 
-    def probe_matches(self, probe: Probe) -> bytes:
-        header = el(
-            "env:Header",
-            el("wsadis:MessageID", f"uuid:{uuid.uuid4()}"),
-            el("wsadis:RelatesTo", probe.message_id),
-            el("wsadis:To", ANONYMOUS),
-            el("wsadis:Action", MATCHES_ACTION),
-            el("d:AppSequence", {"InstanceId": self.instance, "MessageNumber": next(self.numbers)}),
-        )
-        matches = [
+    def matches(self) -> list[etree._Element]:
+        """One ProbeMatch per recorded reply, its XAddrs pointed at the replay."""
+        return [
             el(
                 "d:ProbeMatch",
                 el("wsadis:EndpointReference", el("wsadis:Address", reply.epr)),
@@ -41,5 +35,3 @@ class ReplayWsd(WsdResponder):
             )
             for reply in self.replies
         ]
-        body = el("env:Body", el("d:ProbeMatches", *matches))
-        return document("env:Envelope", ("env", "wsadis", "d", "dn", "tds"), header, body)
