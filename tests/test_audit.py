@@ -35,7 +35,7 @@ def lab():
 def config(lab, tmp_path_factory) -> ScanConfig:
     path: Path = tmp_path_factory.mktemp("creds") / "lab.toml"
     path.write_text(lab.credentials_toml(), encoding="utf-8")
-    # A short timeout: the Hikvision SDK port (8000) never answers GET /, and the tests need not wait 4 s.
+    # A short timeout: a device the tests stall must not keep them waiting 4 s.
     return ScanConfig(targets=(lab.network,), credentials=load_credentials(path), request_timeout=1.0)
 
 
@@ -88,8 +88,9 @@ def test_a_device_never_has_more_than_its_cap_in_flight_and_uses_it(lab, config,
     assert {d.address for d in result.devices} == {d.address for d in lab.devices}
     most = {address: max(p.most for a, p in counted if a == address) for address, _ in counted}
     assert most and max(most.values()) == 2
-    # The Hikvision cameras: GET / on the silent SDK port is pending while ONVIF is asked beside it. Whether each
-    # one overlaps depends on scheduling under load, so one of them reaching the cap is what is asserted.
+    # The Hikvision cameras: GET / on the web and control ports, and ONVIF's queries of one phase, go over both
+    # lines. Whether each one overlaps depends on scheduling under load, so one of them reaching the cap is
+    # what is asserted.
     hikvision = [d.address for d in lab.devices if 8000 in d.ports.values()]
     assert hikvision and any(most[address] == 2 for address in hikvision)
 
@@ -133,10 +134,10 @@ def test_each_device_logs_its_critical_path_when_asked(config, caplog):
     for device in result.devices:
         trace = traces[device.address]
         sent = [o for o in device.observations if o.request.split(" ", 1)[0] in ("GET", "POST", "OPTIONS", "DESCRIBE")]
-        assert 0 < trace["requests"] <= len(device.observations) or not sent
+        assert trace["requests"] > 0 or not sent  # requests sent: a guessed ONVIF path's are counted, not kept
         assert 0 < trace["critical_requests"] <= trace["requests"] or trace["requests"] == 0
         assert trace["critical_s"] <= trace["wall_s"] + 0.01
-    onvif_cameras = [t for t in traces.values() if "onvif" in t["chain"]]
+    onvif_cameras = [t for t in traces.values() if any(step.startswith("onvif.") for step in t["chain"])]
     assert onvif_cameras and all(t["chain"][-1].startswith("vendor") or t["chain"][-1] == "rtsp" for t in onvif_cameras)
 
 

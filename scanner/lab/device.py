@@ -28,6 +28,7 @@ from scanner.lab.wsd import WsdResponder
 from scanner.lab.zkteco import ZktecoSite
 
 SDK_IDLE = 30.0
+HIKVISION_CONTROL = b"\0\0\0\x10\0\0\0\x1e\0\0\0\x1e\0\0\0\0"  # nmap's fingerprint of the answer
 ServeTcp = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]
 
 
@@ -110,15 +111,26 @@ def _rtsp_serve(device: rtsp.RtspDevice, think: Think | None) -> ServeTcp:
     return lambda reader, writer: rtsp.serve(reader, writer, device, think)
 
 
-async def _silent(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-    """A vendor SDK port: accept, read and discard what the client sends, never answer (binary protocol)."""
-    try:
-        while await asyncio.wait_for(reader.read(4096), SDK_IDLE):
+def _sdk_serve(port: int, think: Think | None) -> ServeTcp:
+    """A vendor SDK port (binary protocol): Hikvision's control port (8000) answers what it gets with its 16-byte
+    header, as nmap's fingerprint of it records (nmap-service-probes: `match ipcam m|^\\0\\0\\0\\x10\\0\\0\\0\\x1e...|
+    p/Hikvision IPCam control port/`); the others read and discard, never answering."""
+    reply = HIKVISION_CONTROL if port == 8000 else b""
+
+    async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            while data := await asyncio.wait_for(reader.read(4096), SDK_IDLE):
+                if reply:
+                    if think is not None:
+                        await think(data[:16].decode("latin-1"))
+                    writer.write(reply)
+                    await writer.drain()
+        except (TimeoutError, ConnectionError):
             pass
-    except (TimeoutError, ConnectionError):
-        pass
-    finally:
-        writer.close()
+        finally:
+            writer.close()
+
+    return serve
 
 
 def endpoint_reference(persona: Persona) -> str:
@@ -150,5 +162,5 @@ def listeners(
             UdpListener(ports["wsd"], "ws-discovery", lambda: WsdResponder(endpoint_reference(persona), scopes, xaddr))
         )
     if "sdk" in ports:
-        found.append(TcpListener(ports["sdk"], "sdk", _silent))
+        found.append(TcpListener(ports["sdk"], "sdk", _sdk_serve(ports["sdk"], think)))
     return found

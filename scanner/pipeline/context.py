@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import wait as wait_all
+from functools import partial
 from types import TracebackType
 from typing import TypeVar
 
@@ -15,6 +16,7 @@ from scanner.net.login import DeviceLogin
 from scanner.net.pace import HostPace, Pace
 from scanner.pipeline.trace import Part, Trace
 from scanner.probes.http import HttpClient
+from scanner.probes.onvif import Task
 
 T = TypeVar("T")
 
@@ -22,13 +24,15 @@ T = TypeVar("T")
 class AuditKit:
     """What the device audits of one scan share: the politeness limits, and the helper threads.
 
-    `devices` is how many devices are audited at once; each may use `per_host_concurrency - 1` helpers.
+    `devices` is how many devices are audited at once; each has `per_host_concurrency` helpers (its requests in
+    flight stay within the device's pace however many threads wait for it).
     """
 
     def __init__(self, config: ScanConfig, devices: int = 1) -> None:
         self.pace = Pace(config.per_host_concurrency, config.rate)
         self.lines = config.per_host_concurrency
-        helpers = max(1, devices) * (self.lines - 1)
+        helpers = max(1, devices) * self.lines if self.lines > 1 else 0  # a device's web roots and a probe's
+        # phase may both want a helper at once
         self._helpers = ThreadPoolExecutor(helpers, thread_name_prefix="camaudit-line") if helpers else None
 
     def beside(self, work: Callable[[], T]) -> Future[T]:
@@ -79,6 +83,38 @@ class DeviceAudit:
         self.done.append(part)  # list.append is atomic: helper threads add theirs too
         return part
 
+    def lines(self, name: str, after: tuple[str, ...]) -> Lines:
+        """A runner of a probe's phases (scanner.probes.onvif.Lines) on this device's lines, each phase traced as
+        steps `name.<phase>.<line>` after the phase before it (the first after `after`)."""
+        return Lines(self, name, after)
+
     def close(self) -> None:
         wait_all(self._running)  # a helper may still be using the client after a failure here
         self.client.close()
+
+
+class Lines:
+    """Runs each phase of a probe's independent tasks over the device's lines: the tasks dealt out in turn, one
+    batch per line, this thread taking the first; the next phase starts when every batch is done."""
+
+    def __init__(self, device: DeviceAudit, name: str, after: tuple[str, ...]) -> None:
+        self.device, self.name, self.after = device, name, after
+        self.phases = 0
+
+    def __call__(self, tasks: Sequence[Task]) -> None:
+        if not tasks:
+            return
+        self.phases += 1
+        step = f"{self.name}.{self.phases}"
+        after = self.after if self.phases == 1 else (f"{self.name}.{self.phases - 1}",)
+        lines = self.device.kit.lines
+        batches = [list(tasks[i::lines]) for i in range(lines) if tasks[i::lines]]
+
+        def run(batch: list[Task]) -> Part:
+            return Part(observations=tuple(obs for task in batch for obs in task()))
+
+        helpers = [self.device.beside(f"{step}.{i}", after, partial(run, batch))
+                   for i, batch in enumerate(batches[1:], start=2)]  # fmt: skip
+        self.device.here(f"{step}.1", after, partial(run, batches[0]))
+        for helper in helpers:
+            helper.result()

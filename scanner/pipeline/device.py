@@ -126,17 +126,21 @@ def _audit(device: DeviceAudit) -> DeviceReport:
     try:
         roots = device.beside("http.root", (), lambda: http_round(device.client, host))
         announced = announced_xaddrs(host)  # ONVIF can start at once, beside the web pages
-        onvif = device.here("onvif", (), lambda: onvif_round(device, announced, True)) if announced else None
+        onvif = onvif_round(device, announced, (), announced=True) if announced else None
         web = roots.result()
         if onvif is None:
-            onvif = device.here("onvif", ("http.root",), lambda: onvif_round(device, web_xaddrs(host, web)))
+            onvif = onvif_round(device, web_xaddrs(host, web), ("http.root",))
         parts += [web, onvif]
         listens = bool(host.open_ports)
         found = hints(observations_of(parts), sigset, listens)
-        parts.append(device.here("rtsp", ("http.root", "onvif"), lambda: rtsp_round(device, onvif, found)))
+        rtsp = device.beside("rtsp", ("http.root", "onvif"), lambda: rtsp_round(device, onvif, found))
         if budget.spent():
-            parts.append(Part(skipped=(NotChecked("vendor_api", Reason.BUDGET_SPENT),)))
-        else:
+            parts += [rtsp.result(), Part(skipped=(NotChecked("vendor_api", Reason.BUDGET_SPENT),))]
+        elif web.web_ports and not needs_identifying(found):  # the maker is known: its round goes beside RTSP
+            maker = vendor_round(device, web.web_ports, found, after=("http.root", "onvif"))
+            parts += [rtsp.result(), maker]
+        else:  # RTSP may yet name the maker
+            parts.append(rtsp.result())
             parts += _maker_rounds(device, web.web_ports, observations_of(parts), listens)
     finally:
         device.close()

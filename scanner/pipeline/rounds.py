@@ -82,12 +82,16 @@ def web_xaddrs(host: Host, web: Part) -> list[str]:
     return [f"{scheme[tls]}://{host.address}:{port}{DEFAULT_ONVIF_PATH}" for port, tls in web.web_ports]
 
 
-def onvif_round(device: DeviceAudit, xaddrs: Sequence[str], announced: bool = False) -> Part:
-    """Ask the first XAddr that answers ONVIF; its observations, stream URIs, and what it could not ask.
+def onvif_round(
+    device: DeviceAudit, xaddrs: Sequence[str], after: tuple[str, ...], *, announced: bool = False
+) -> Part:
+    """Ask the first XAddr that answers ONVIF; its observations, stream URIs, and what it could not ask. Each
+    phase's queries go over the device's lines, traced as steps `onvif.<phase>.<line>` (the first after `after`).
 
     When none answers, an `announced` (WS-Discovery) service's failed attempt is kept: a device that says it
     speaks ONVIF and then answers garbage is news; a guessed path that is not ONVIF is not.
     """
+    lines = device.lines("onvif", after)
     failed: tuple[Observation, ...] = ()
     for xaddr in xaddrs[:MAX_XADDRS]:
         result = onvif_probe(
@@ -99,6 +103,8 @@ def onvif_round(device: DeviceAudit, xaddrs: Sequence[str], announced: bool = Fa
             pace=device.pace,
             observe=device.config.observe,
             login=device.login,
+            lines=lines,
+            guessed=not announced,
         )
         if not any(o.outcome == OK for o in result.observations):
             failed = failed or result.observations

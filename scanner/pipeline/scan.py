@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import ipaddress
 import math
+import queue
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from typing import TypeVar
 
@@ -181,18 +182,29 @@ def _collect(
     deadline: float,
     over: Stop,
 ) -> Stop | None:
-    """Gather finished audits into `reports` until all are in (None), or the stop or the deadline comes (why)."""
+    """Gather finished audits into `reports` until all are in (None), or the stop or the deadline comes (why).
+
+    Each future says when it is done on a queue: waiting costs nothing per pending device (a thousand devices
+    polled with concurrent.futures.wait cost seconds of CPU)."""
     pending = {f for f in futures if futures[f].address not in reports and not f.cancelled()}
+    finished: queue.SimpleQueue[Future[DeviceReport]] = queue.SimpleQueue()
+    for future in pending:
+        future.add_done_callback(finished.put)  # at once for a future already done
     while pending:
         if stop.is_set():
             return _interrupted()
         if time.monotonic() > deadline:
             return over
-        finished, pending = wait(pending, timeout=POLL, return_when=FIRST_COMPLETED)
-        for future in finished:
-            if future.cancelled():
-                continue
-            report = replace(future.result(), discovery=futures[future].facts)
-            reports[report.address] = report
-            progress.advance(report.address)
+        try:
+            future = finished.get(timeout=POLL)
+        except queue.Empty:
+            continue
+        if future not in pending:
+            continue
+        pending.discard(future)
+        if future.cancelled():
+            continue
+        report = replace(future.result(), discovery=futures[future].facts)
+        reports[report.address] = report
+        progress.advance(report.address)
     return None

@@ -64,8 +64,9 @@ class Trace:
 
     def _waited_for(self, step: Step) -> list[Step]:
         """The steps whose answers it read (a name in `after` stands for its batches too: `identify` for
-        `identify.1`, `identify.2` ...), and the step before it on its line."""
-        data = [s for s in self.steps if any(s.name == a or s.name.startswith(a + ".") for a in step.after)]
+        `identify.1`, `identify.2` ...) that had ended when it began, and the step before it on its line."""
+        data = [s for s in self.steps if s.end <= step.start and s is not step
+                and any(s.name == a or s.name.startswith(a + ".") for a in step.after)]  # fmt: skip
         same_line = [s for s in self.steps if s.line == step.line and s.end <= step.start and s is not step]
         return data + ([max(same_line, key=lambda s: s.end)] if same_line else [])
 

@@ -78,25 +78,29 @@ class Asker:
 
 
 def vendor_round(
-    device: DeviceAudit, web_ports: Sequence[tuple[int, bool]], found: IdentityHints, asked: Collection[str] = ()
+    device: DeviceAudit,
+    web_ports: Sequence[tuple[int, bool]],
+    found: IdentityHints,
+    asked: Collection[str] = (),
+    after: tuple[str, ...] = AFTER,
 ) -> Part:
     """Each distinct vendor request once, on the first web port, spread over the device's lines; then the
     per-channel ones for each channel the device lists; then the session requests. `asked`: the probe ids the
-    identification round already asked."""
+    identification round already asked; `after`: the steps whose answers chose the requests (for the trace)."""
     if not web_ports or found.role == Role.PLATFORM:  # camaudit never logs in to a platform
         return Part()
     vendors = with_families(found.vendors, device.sigset)
     asker = Asker(device, *web_ports[0], vendors)
     chosen = _vendor_specs(found, device.sigset, asked)
     plain = [spec for spec in chosen if spec.session is None]
-    first = in_parallel(device, asker, [(spec, None) for spec in plain if not spec.per_channel], "vendor")
+    first = in_parallel(device, asker, [(spec, None) for spec in plain if not spec.per_channel], "vendor", after)
     channels, skipped = _channels(device, first, vendors, [s for s in plain if s.per_channel])
     pairs = [(spec, ch.id) for spec in plain if spec.per_channel for ch in channels]
-    per_channel = in_parallel(device, asker, pairs, "vendor.channel")
+    per_channel = in_parallel(device, asker, pairs, "vendor.channel", (*after, "vendor"))
     in_session = [spec for spec in chosen if spec.session is not None]
     secure = next(((port, tls) for port, tls in web_ports if tls), web_ports[0])  # a login form goes over TLS if it can
     session_asker = Asker(device, *secure, vendors)
-    sessions = device.here("vendor.session", AFTER, partial(_session_round, session_asker, in_session, vendors))
+    sessions = device.here("vendor.session", after, partial(_session_round, session_asker, in_session, vendors))
     observations = tuple(first) + tuple(per_channel) + sessions.observations
     return Part(observations=observations, skipped=skipped + sessions.skipped, channels=channels)
 

@@ -30,6 +30,7 @@ READ_CHUNK = 64 * 1024
 _SAFE_PATH = "!#$%&'()*+,/:;=?@[]~"  # a path and query as given, with only what cannot be sent percent-encoded
 NETWORK_ERRORS: tuple[type[BaseException], ...] = (OSError, http.client.HTTPException, ValueError)
 # How a kept-alive connection the device closed while idle fails: sent into a closed socket, or nothing came back.
+_HTTP = b"HTTP/"  # how every HTTP/1.x answer begins
 _DROPPED = (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError)
 
 
@@ -168,6 +169,7 @@ class Wire:
         if body is not None or method == "POST":
             conn.putheader("Content-Length", str(len(body or b"")))
         conn.endheaders(body or None)
+        _speaks_http(conn.sock)
         response = conn.getresponse()
         lengths = {value.strip() for value in response.headers.get_all("Content-Length") or ()}
         if len(lengths) > 1:  # which one frames the body? A request smuggler's trick, never an answer
@@ -213,6 +215,18 @@ class Wire:
             idle, self._idle = self._idle, []
         for slot in idle:
             slot.close()
+
+
+def _speaks_http(sock: socket.socket | None) -> None:
+    """The first bytes of the answer (peeked, left for http.client) begin `HTTP/`; else BadStatusLine at once.
+
+    A port in another protocol (a maker's SDK port answering with its binary header) would otherwise keep
+    http.client waiting for a status line's end until the timeout. Over TLS the handshake has already said so."""
+    if sock is None or isinstance(sock, ssl.SSLSocket):
+        return
+    first = sock.recv(len(_HTTP), socket.MSG_PEEK)  # waits like the status line's read would (same timeout)
+    if first and not _HTTP.startswith(first[: len(_HTTP)]):
+        raise http.client.BadStatusLine(repr(first))  # as http.client says of a status line that is not HTTP
 
 
 def _read(response: http.client.HTTPResponse, guard: Guard, cap: int) -> tuple[bytes, bool]:

@@ -289,6 +289,24 @@ def test_nothing_listening_and_non_http_services_fail_cleanly():
     assert obs.outcome == "failed" and obs.status is None
 
 
+def test_a_port_answering_in_another_protocol_fails_at_once_not_at_the_timeout():
+    """Hikvision's control port (8000) answers with a 16-byte binary header (nmap-service-probes: "Hikvision IPCam
+    control port") and keeps the connection open: no line end ever comes. Read as HTTP it would keep the client
+    waiting for a status line until the timeout; the first bytes say it is not HTTP."""
+    done = threading.Event()
+
+    def control_port(conn, seen):
+        read_request(conn)
+        conn.sendall(b"\0\0\0\x10\0\0\0\x1e\0\0\0\x1e\0\0\0\0")
+        done.wait(10)  # the connection stays open, as the real port's does
+
+    with tcp_server(control_port) as server:
+        obs = HttpClient("127.0.0.1", 30.0, None).fetch_root(server.port, False, retry=False)
+        done.set()
+    assert obs.outcome == "failed" and obs.status is None
+    assert "not a usable HTTP answer (BadStatusLine)" in obs.detail  # not "no answer in time"
+
+
 def test_a_device_echoing_the_password_is_redacted():
     with http_server(lambda r: Reply(200, [("X-Echo", SECRET)], f"hello {SECRET}".encode())) as server:
         spec = RequestSpec("x.echo", None, "GET", "/echo", auth=True)

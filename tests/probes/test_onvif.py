@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -55,6 +56,7 @@ def test_full_audit_with_a_skewed_clock_and_an_off_scope_event_xaddr():
         "onvif.analytics.capabilities",
         "onvif.device.information",
         "onvif.media.profiles",
+        "onvif.events.properties",  # beside the profiles: both need only the service list and the login
         "onvif.media.stream_uri",
         "onvif.analytics.supported_rules",
         "onvif.analytics.rules",
@@ -62,7 +64,6 @@ def test_full_audit_with_a_skewed_clock_and_an_off_scope_event_xaddr():
         "onvif.analytics.modules",
         "onvif.analytics.rule_options",
         "onvif.analytics.supported_metadata",
-        "onvif.events.properties",
     ]
     # The device's clock runs an hour ahead; the WS-UsernameToken must have been shifted to pass.
     assert result.clock_offset_s == pytest.approx(3600, abs=3)
@@ -181,6 +182,63 @@ def test_faults_404s_empty_and_garbage_answers_map_to_outcomes():
     supported = probes["onvif.analytics.supported_rules"][0]
     assert supported.outcome == "failed" and "SOAP fault" in supported.detail and "NoConfig" in supported.detail
     assert probes["onvif.analytics.modules"][0].outcome == "ok"  # one bad answer does not stop the others
+
+
+def test_a_guessed_path_where_http_says_nothing_is_there_ends_after_the_service_list():
+    """A web server that is not ONVIF answers 404 to the three pre-auth queries: on a guessed path nothing more is
+    asked; at an address the device announced, every query still is (its answers are news either way)."""
+    not_found = Reply(404, [("Content-Type", "text/html")], b"<html>Not Found</html>")
+    with http_server(lambda request: not_found) as server:
+        guessed = onvif_probe("127.0.0.1", server.base + "/onvif/device_service", Credential(USER, SECRET), 3.0,
+                              guessed=True)  # fmt: skip
+        asked_guessed = len(server.seen)
+        announced = onvif_probe("127.0.0.1", server.base + "/onvif/device_service", Credential(USER, SECRET), 3.0)
+    assert [o.probe for o in guessed.observations] == [
+        "onvif.device.system_date_and_time", "onvif.device.services", "onvif.device.capabilities",
+    ]  # fmt: skip
+    assert asked_guessed == 3 and {o.status for o in guessed.observations} == {404}
+    assert "onvif.device.information" in [o.probe for o in announced.observations]
+
+
+def test_a_guessed_path_goes_on_when_one_of_the_service_queries_answers():
+    """A partial answer (only GetCapabilities, as a recording may hold) is enough to go on."""
+    device = FakeOnvif(user=USER, password=SECRET, replies={
+        "GetSystemDateAndTime": Reply(404, [("Content-Type", "text/html")], b"Not Found"),
+        "GetServices": Reply(404, [("Content-Type", "text/html")], b"Not Found"),
+    })  # fmt: skip
+    with http_server(device.respond) as server:
+        device.base = server.base
+        result = onvif_probe("127.0.0.1", server.base + "/onvif/device_service", Credential(USER, SECRET), 3.0,
+                             guessed=True)  # fmt: skip
+    assert "onvif.media.profiles" in by_probe(result)
+
+
+def test_each_phase_on_two_lines_gives_what_one_line_gives_in_the_same_order():
+    """The pipeline runs each phase's queries at once over the device's lines; what is observed, and its order,
+    is that of the queries asked one after the other."""
+    phases: list[int] = []
+
+    def two_lines(tasks):
+        phases.append(len(tasks))
+        with ThreadPoolExecutor(2) as pool:
+            for future in [pool.submit(task) for task in tasks]:
+                future.result()
+
+    def seen(result, base):
+        return [(o.probe, o.request.replace(base, ""), o.outcome, o.status) for o in result.observations]
+
+    one = FakeOnvif(user=USER, password=SECRET)
+    alone, first = run(one, Credential(USER, SECRET))
+    two = FakeOnvif(user=USER, password=SECRET)
+    with http_server(two.respond) as server:
+        two.base = server.base
+        together = onvif_probe("127.0.0.1", server.base + "/onvif/device_service", Credential(USER, SECRET), 3.0,
+                               lines=two_lines)  # fmt: skip
+    assert seen(together, server.base) == seen(alone, first.base)
+    assert [u.replace(server.base[7:], "") for u in together.stream_uris] == [
+        u.replace(first.base[7:], "") for u in alone.stream_uris]  # fmt: skip
+    assert together.absent == alone.absent and together.not_checked == alone.not_checked
+    assert max(phases) >= 4 and len(phases) >= 4  # the analytics phase asks several queries at once
 
 
 def test_action_not_supported_fault():
