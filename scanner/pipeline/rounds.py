@@ -82,9 +82,7 @@ def web_xaddrs(host: Host, web: Part) -> list[str]:
     return [f"{scheme[tls]}://{host.address}:{port}{DEFAULT_ONVIF_PATH}" for port, tls in web.web_ports]
 
 
-def onvif_round(
-    device: DeviceAudit, xaddrs: Sequence[str], after: tuple[str, ...], *, announced: bool = False
-) -> Part:
+def onvif_round(device: DeviceAudit, xaddrs: Sequence[str], after: tuple[str, ...], *, announced: bool = False) -> Part:
     """Ask the first XAddr that answers ONVIF; its observations, stream URIs, and what it could not ask. Each
     phase's queries go over the device's lines, traced as steps `onvif.<phase>.<line>` (the first after `after`).
 
