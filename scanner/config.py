@@ -65,6 +65,7 @@ class ScanConfig:
     # the two limits above apply). The port sweep keeps its own: nmap's default timing, or 256 connects at once.
     concurrency: int = 64
     per_host_concurrency: int = 2
+    one_core: bool = True  # the audit's threads share one core (scanner.pipeline.cores): less CPU, not less speed
     rate: float | None = None
     signatures_dir: Path | None = None
     nmap_path: str | None = None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Annotated
 
@@ -14,6 +15,7 @@ from scanner.errors import CredentialsError
 from scanner.model import Credential
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 _HINTS = {  # what a missing key means
     "credentials": "has no [[credentials]] table",
     "targets": 'needs targets = ["address or CIDR", ...]',
@@ -50,10 +52,29 @@ class Credentials:
 
     def for_address(self, address: str) -> Credential | None:
         ip = ipaddress.ip_address(address)
-        for entry in self.entries:
-            if any(ip in net for net in entry.networks):
+        first = self._hosts.get(ip)  # the first entry naming the address itself, if any
+        for index, entry in self._wide:  # then any earlier entry whose network holds it
+            if first is not None and index > first:
+                break
+            if any(ip in net for net in entry.networks if net.num_addresses > 1):
                 return entry.credential
-        return None
+        return self.entries[first].credential if first is not None else None
+
+    @cached_property
+    def _hosts(self) -> dict[IPAddress, int]:
+        """Each address an entry names on its own, with the first entry that does (a file of a thousand cameras
+        is looked up a thousand times: not each time through every entry)."""
+        found: dict[IPAddress, int] = {}
+        for index, entry in enumerate(self.entries):
+            for net in entry.networks:
+                if net.num_addresses == 1:
+                    found.setdefault(net.network_address, index)
+        return found
+
+    @cached_property
+    def _wide(self) -> tuple[tuple[int, CredentialEntry], ...]:
+        """The entries that name a network of more than one address, in order."""
+        return tuple((i, e) for i, e in enumerate(self.entries) if any(n.num_addresses > 1 for n in e.networks))
 
 
 class _Entry(Table):

@@ -116,11 +116,13 @@ class Watchdog:
     def watch(self, guard: Guard) -> None:
         with self._wake:
             guard.watched = True
+            sooner = not self._heap or guard.deadline < self._heap[0][0]
             heapq.heappush(self._heap, (guard.deadline, next(self._order), guard))
             if self._thread is None:
                 self._thread = threading.Thread(target=self._run, name="camaudit-watchdog", daemon=True)
                 self._thread.start()
-            self._wake.notify()
+            if sooner:  # else the thread wakes in time for it anyway: no wake-up per exchange
+                self._wake.notify()
 
     def forget(self, guard: Guard) -> None:
         with self._wake:

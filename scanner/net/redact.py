@@ -6,7 +6,7 @@ import base64
 import dataclasses
 import re
 from collections.abc import Iterable, Sequence
-from functools import cached_property
+from functools import cached_property, lru_cache
 from urllib.parse import quote
 
 from scanner.model import Credential, Observation, Sent
@@ -138,7 +138,7 @@ def scrub(obs: Observation, credential: Credential | None) -> Observation:
     headers = tuple((k, redact_header(k, v)) for k, v in obs.headers)
     if credential is None or not credential.password:
         return obs if headers == obs.headers else dataclasses.replace(obs, headers=headers)
-    secrets = secret_forms(credential.username, credential.password)
+    secrets = _forms(credential.username, credential.password)
     body = _replace_in_bytes(obs.body, secrets)
     detail = replace_secrets(obs.detail, secrets)
     if body != obs.body:
@@ -154,6 +154,12 @@ def scrub(obs: Observation, credential: Credential | None) -> Observation:
     )
 
 
+@lru_cache(maxsize=1024)
+def _forms(username: str, password: str) -> Secrets:
+    """A login's secret forms, made once per login (scrub runs on every observation of every device)."""
+    return Secrets(secret_forms(username, password))
+
+
 def _scrub_sent(sent: Sent | None, secrets: Iterable[str]) -> Sent | None:
     """The request as recorded, with the credential replaced wherever it could appear (URL, body)."""
     if sent is None:
@@ -163,7 +169,8 @@ def _scrub_sent(sent: Sent | None, secrets: Iterable[str]) -> Sent | None:
 
 
 def _replace_in_bytes(body: bytes, secrets: Iterable[str]) -> bytes:
-    for secret in sorted(secrets, key=len, reverse=True):
+    ordered = secrets if isinstance(secrets, Secrets) else sorted(secrets, key=len, reverse=True)  # longest first
+    for secret in ordered:
         body = body.replace(secret.encode(), REDACTED.encode())
     return body
 

@@ -50,5 +50,5 @@ def in_scope(url: str, address: str, default_port: int) -> str:
 
 def printable(text: str, limit: int = 200) -> str:
     """Device-supplied text made safe for a one-line field: control characters escaped, length capped."""
-    cleaned = "".join(ch if ch.isprintable() else f"\\x{ord(ch):02x}" for ch in text)
+    cleaned = text if text.isprintable() else "".join(ch if ch.isprintable() else f"\\x{ord(ch):02x}" for ch in text)
     return cleaned if len(cleaned) <= limit else cleaned[: limit - 3] + "..."

@@ -14,6 +14,7 @@ from scanner.matching.schema import SignatureSet
 from scanner.model import Credential, Host
 from scanner.net.login import DeviceLogin
 from scanner.net.pace import HostPace, Pace
+from scanner.pipeline.cores import share_core
 from scanner.pipeline.trace import Part, Trace
 from scanner.probes.http import HttpClient
 from scanner.probes.onvif import Task
@@ -28,12 +29,15 @@ class AuditKit:
     flight stay within the device's pace however many threads wait for it).
     """
 
-    def __init__(self, config: ScanConfig, devices: int = 1) -> None:
+    def __init__(self, config: ScanConfig, devices: int = 1, cores: set[int] | None = None) -> None:
         self.pace = Pace(config.per_host_concurrency, config.rate)
         self.lines = config.per_host_concurrency
+        self.cores = cores  # the core(s) the audit's threads share (scanner.pipeline.cores), None: anywhere
         helpers = max(1, devices) * self.lines if self.lines > 1 else 0  # a device's web roots and a probe's
         # phase may both want a helper at once
-        self._helpers = ThreadPoolExecutor(helpers, thread_name_prefix="camaudit-line") if helpers else None
+        self._helpers = (
+            ThreadPoolExecutor(helpers, "camaudit-line", initializer=share_core, initargs=(cores,)) if helpers else None
+        )
 
     def beside(self, work: Callable[[], T]) -> Future[T]:
         """Run `work` on a helper thread beside the caller; at once, in the caller, when a device has one line."""

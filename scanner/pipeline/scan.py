@@ -25,6 +25,7 @@ from scanner.matching.loader import load_signatures
 from scanner.matching.schema import SignatureSet
 from scanner.model import DeviceReport, Host, ScanError, ScanResult, utc_now
 from scanner.net.background import on_daemon
+from scanner.pipeline.cores import audit_core, share_core
 from scanner.pipeline.device import AuditKit, audit_host, unaudited
 from scanner.probes.http import EXCHANGE_LIMIT
 from scanner.progress import NullProgress, ScanProgress
@@ -158,8 +159,9 @@ def _audit_all(
     at_once = max(1, min(config.concurrency, len(hosts) or 1))
     budget = config.audit_budget or audit_budget(len(hosts), config)
     deadline = time.monotonic() + budget
-    with AuditKit(config, at_once) as kit:
-        pool = ThreadPoolExecutor(max_workers=at_once, thread_name_prefix="camaudit-audit")
+    cores = audit_core() if config.one_core else None
+    with AuditKit(config, at_once, cores) as kit:
+        pool = ThreadPoolExecutor(at_once, "camaudit-audit", initializer=share_core, initargs=(cores,))
         futures = {pool.submit(audit_host, host, config, sigset, kit): host for host in hosts}
         why = _collect(futures, reports, progress, stop, deadline, _over("the audit stage", budget))
         if why is not None:
