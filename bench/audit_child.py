@@ -1,6 +1,7 @@
 """`camaudit <args>` exactly as the CLI runs it, plus a log handler that keeps each device's request trace.
 
-Usage: audit_child.py TRACE_FILE camaudit-arguments...  The trace file gets one JSON line per device audited.
+Usage: audit_child.py TRACE_FILE camaudit-arguments...  The trace file gets one JSON line per device audited, and
+one for the audit stage (`{"scan": {...}}`: the devices it audited at once).
 With CAMAUDIT_CODE set to another checkout, that checkout's camaudit runs (a before/after comparison).
 """
 
@@ -17,6 +18,11 @@ sys.path.insert(0, os.environ.get("CAMAUDIT_CODE") or str(Path(__file__).resolve
 
 from scanner.cli.main import main  # noqa: E402
 from scanner.pipeline.device import TRACE_LOGGER  # noqa: E402
+
+try:  # the audit stage's own record (devices at once); a checkout from before it has none
+    from scanner.pipeline.scan import STAGE_TRACE_LOGGER  # noqa: E402
+except ImportError:
+    STAGE_TRACE_LOGGER = TRACE_LOGGER
 
 
 class _TraceFile(logging.Handler):
@@ -38,13 +44,15 @@ class _TraceFile(logging.Handler):
 
 def run(trace_path: Path, argv: list[str]) -> int:
     handler = _TraceFile(trace_path)
-    logger = logging.getLogger(TRACE_LOGGER)
-    logger.addHandler(handler)
-    logger.setLevel(logging.DEBUG)
+    loggers = [logging.getLogger(name) for name in dict.fromkeys((TRACE_LOGGER, STAGE_TRACE_LOGGER))]
+    for logger in loggers:
+        logger.addHandler(handler)
+        logger.setLevel(logging.DEBUG)
     try:
         return main(argv)
     finally:
-        logger.removeHandler(handler)
+        for logger in loggers:
+            logger.removeHandler(handler)
         handler.close()
 
 

@@ -17,7 +17,7 @@ class Limits:
     """The politeness limits a scan ran under: devices audited at once, requests in flight per device, and the
     scan-wide rate (requests started per second; None: no such cap); `think` is the mean think time of a request."""
 
-    devices_at_once: int
+    devices_at_once: float  # on average over the audit, when the scan adapted it
     per_host: int
     rate: float | None
     think: float

@@ -201,10 +201,14 @@ def _one_run(
     seen = lab.stats()
     result = json.loads(report.read_text(encoding="utf-8"))
     devices = result["devices"]
-    traces = {t["address"]: t for t in map(json.loads, trace.read_text(encoding="utf-8").splitlines()) if t}
+    records = [json.loads(line) for line in trace.read_text(encoding="utf-8").splitlines() if line]
+    traces = {t["address"]: t for t in records if "address" in t}
+    stage = next((t["scan"] for t in records if "scan" in t), {})  # the devices at once the audit allowed itself
     answered = seen["answered"]
     work_done = [DeviceWork(answered.get(a, 0), int(t.get("critical_requests", 0))) for a, t in traces.items()]
-    limits = _limits(args.scan_args, think.mean)
+    limits = _limits(args.scan_args, think.mean, stage.get("concurrency_mean"))
+    print(f"  {label}: devices at once: {stage.get('concurrency_start')} at first, {stage.get('concurrency_mean')} on "
+          f"average, {stage.get('concurrency_peak')} at most", file=sys.stderr)  # fmt: skip
     wrong = bent(devices, template_of, solo)
     (work / "bent.txt").write_text("\n".join(wrong) + "\n", encoding="utf-8")
     for line in wrong[:20]:
@@ -230,8 +234,9 @@ def _one_run(
     )
 
 
-def _limits(scan_args: str, think: float) -> Limits:
-    """The politeness limits of the scan: camaudit's defaults, with --concurrency/--per-host/--rate if given."""
+def _limits(scan_args: str, think: float, at_once: float | None = None) -> Limits:
+    """The politeness limits of the scan: camaudit's defaults, with --concurrency/--per-host/--rate if given; the
+    devices at once are those the audit allowed itself on average (`at_once`, from its trace) when it adapted them."""
     defaults = ScanConfig(targets=("127.0.0.1",))
     words = scan_args.split()
 
@@ -239,9 +244,8 @@ def _limits(scan_args: str, think: float) -> Limits:
         return type(default)(words[words.index(name) + 1]) if name in words else default
 
     rate = float(words[words.index("--rate") + 1]) if "--rate" in words else defaults.rate
-    return Limits(
-        option("--concurrency", defaults.concurrency), option("--per-host", defaults.per_host_concurrency), rate, think
-    )
+    devices = at_once or option("--concurrency", defaults.concurrency)
+    return Limits(devices, option("--per-host", defaults.per_host_concurrency), rate, think)
 
 
 if __name__ == "__main__":

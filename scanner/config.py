@@ -63,7 +63,8 @@ class ScanConfig:
     # flight to one device at a time (a camera's web server is small: 2 lets an ONVIF query and a web request
     # overlap, never more); and an optional scan-wide ceiling on requests started per second (--rate; None: only
     # the two limits above apply). The port sweep keeps its own: nmap's default timing, or 256 connects at once.
-    concurrency: int = 64
+    concurrency: int = 64  # devices audited at once at first; then as many as the audit's latency allows, up to
+    max_concurrency: int = 256  # this (scanner.pipeline.admission); the same number for a fixed concurrency
     per_host_concurrency: int = 2
     one_core: bool = True  # the audit's threads share one core (scanner.pipeline.cores): less CPU, not less speed
     rate: float | None = None
@@ -80,7 +81,8 @@ class ScanConfig:
     observe: float = 0.0
 
     def __post_init__(self) -> None:
-        if not 1 <= self.concurrency <= MAX_CONCURRENCY or not 1 <= self.per_host_concurrency <= MAX_PER_HOST:
+        devices = (self.concurrency, self.max_concurrency)
+        if not all(1 <= n <= MAX_CONCURRENCY for n in devices) or not 1 <= self.per_host_concurrency <= MAX_PER_HOST:
             raise UsageError(
                 f"concurrency must be 1 to {MAX_CONCURRENCY} devices, and per-host concurrency 1 to {MAX_PER_HOST}"
             )

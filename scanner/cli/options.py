@@ -81,9 +81,10 @@ def scan_options(scan: argparse.ArgumentParser) -> None:
     scan.add_argument(
         "--concurrency",
         type=_count,
-        default=64,
+        default=None,
         metavar="N",
-        help="devices audited at the same time (default: %(default)s)",
+        help="devices audited at the same time (default: 64 at first, then as many as camaudit's own speed allows, "
+        "up to 256)",
     )
     scan.add_argument(
         "--per-host",

@@ -50,7 +50,7 @@ def run_scan_command(args: argparse.Namespace) -> int:
         observe=args.observe,
         confirm_large=args.yes,
         rate=args.rate,
-        concurrency=args.concurrency,
+        **({} if args.concurrency is None else {"concurrency": args.concurrency, "max_concurrency": args.concurrency}),
         per_host_concurrency=args.per_host,
         device_budget=args.device_budget,
     )

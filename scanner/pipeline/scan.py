@@ -8,6 +8,7 @@ result is marked partial. Discovery runs on a daemon thread, so a stop never wai
 from __future__ import annotations
 
 import ipaddress
+import logging
 import math
 import queue
 import threading
@@ -25,6 +26,7 @@ from scanner.matching.loader import load_signatures
 from scanner.matching.schema import SignatureSet
 from scanner.model import DeviceReport, Host, ScanError, ScanResult, utc_now
 from scanner.net.background import on_daemon
+from scanner.pipeline.admission import Admission, LagProbe, Limits
 from scanner.pipeline.cores import audit_core, share_core
 from scanner.pipeline.device import AuditKit, audit_host, unaudited
 from scanner.probes.http import EXCHANGE_LIMIT
@@ -33,6 +35,8 @@ from scanner.scope import expand_targets
 from scanner.vocabulary import Reason
 
 T = TypeVar("T")
+STAGE_TRACE_LOGGER = "scanner.pipeline.scan.trace"  # a DEBUG record with the devices at once (`record.trace`)
+_trace_log = logging.getLogger(STAGE_TRACE_LOGGER)
 DISCOVERY_BASE = 180.0  # seconds any discovery gets, beyond its window and its share of the sweep
 AUDIT_GRACE = 30.0  # seconds the audit stage gets beyond its devices' budgets
 STOP_GRACE = 5.0  # seconds a stopped audit stage waits for the audits in flight to hand in what they have
@@ -108,7 +112,7 @@ def discovery_budget(addresses: int, config: ScanConfig) -> float:
 def audit_budget(hosts: int, config: ScanConfig) -> float:
     """The audit stage's budget when none is set: each wave of `concurrency` devices gets a device's budget (and
     the last exchange it may have begun), plus a grace."""
-    waves = max(1, math.ceil(hosts / config.concurrency))
+    waves = max(1, math.ceil(hosts / config.concurrency))  # at the starting concurrency: more come only when calm
     per_device = config.device_budget + config.observe + EXCHANGE_LIMIT * config.request_timeout
     return waves * per_device + AUDIT_GRACE
 
@@ -150,25 +154,36 @@ def _audit_all(
     progress: ScanProgress,
     stop: threading.Event,
 ) -> tuple[tuple[DeviceReport, ...], Stop | None]:
-    """`config.concurrency` devices at a time, sharing one kit (parsed WSDLs, per-device limits, helpers).
+    """The devices a few at a time, sharing one kit (limits, helper threads): `config.concurrency` at first, then as
+    many as the audit's own latency allows, up to `config.max_concurrency` (scanner.pipeline.admission).
 
     On a stop or past the stage budget, every exchange in flight ends, and the devices not audited by then are
     reported as such; the second value says why (None when every audit finished).
     """
     reports: dict[str, DeviceReport] = {}
-    at_once = max(1, min(config.concurrency, len(hosts) or 1))
+    count = len(hosts) or 1
+    start = max(1, min(config.concurrency, count))
+    limits = Limits(start, max(1, start // 4), max(start, min(config.max_concurrency, count)))
     budget = config.audit_budget or audit_budget(len(hosts), config)
     deadline = time.monotonic() + budget
     cores = audit_core() if config.one_core else None
-    with AuditKit(config, at_once, cores) as kit:
-        pool = ThreadPoolExecutor(at_once, "camaudit-audit", initializer=share_core, initargs=(cores,))
-        futures = {pool.submit(audit_host, host, config, sigset, kit): host for host in hosts}
-        why = _collect(futures, reports, progress, stop, deadline, _over("the audit stage", budget))
+    probe = LagProbe(cores) if limits.high > limits.start else None
+    admission = Admission(limits, probe)
+    with AuditKit(config, limits.high, cores) as kit:
+        pool = ThreadPoolExecutor(limits.high, "camaudit-audit", initializer=share_core, initargs=(cores,))
+        dispatch = _Dispatch(pool, hosts, admission, lambda host: audit_host(host, config, sigset, kit))
+        why = _collect(dispatch, reports, progress, stop, deadline, _over("the audit stage", budget))
         if why is not None:
             kit.pace.stop(why.text, why.cause)  # exchanges in flight end now; no request starts any more
             pool.shutdown(wait=False, cancel_futures=True)
-            _collect(futures, reports, progress, threading.Event(), time.monotonic() + STOP_GRACE, why)
+            dispatch.closed = True
+            _collect(dispatch, reports, progress, threading.Event(), time.monotonic() + STOP_GRACE, why)
         pool.shutdown(wait=why is None)
+    if probe is not None:
+        probe.close()
+    _trace_log.debug("audit stage", extra={"trace": {"scan": {
+        "concurrency_start": limits.start, "concurrency_mean": round(admission.mean(), 1),
+        "concurrency_peak": admission.peak, "history": admission.history}}})  # fmt: skip
     missing = [host for host in hosts if host.address not in reports]
     for host in missing:
         assert why is not None  # every host is in `reports` when the stage was not stopped
@@ -176,37 +191,57 @@ def _audit_all(
     return tuple(sorted(reports.values(), key=lambda r: ipaddress.ip_address(r.address))), why
 
 
+class _Dispatch:
+    """Hands the hosts to the pool as the admission lets them in; each finished audit says so on a queue."""
+
+    def __init__(
+        self,
+        pool: ThreadPoolExecutor,
+        hosts: tuple[Host, ...],
+        admission: Admission,
+        audit: Callable[[Host], DeviceReport],
+    ) -> None:
+        self.pool, self.admission, self.audit = pool, admission, audit
+        self.waiting = list(reversed(hosts))  # popped from the end: in the order given
+        self.running: dict[Future[DeviceReport], Host] = {}
+        self.finished: queue.SimpleQueue[Future[DeviceReport]] = queue.SimpleQueue()
+        self.closed = False  # no more hosts start (the stage was stopped)
+
+    def top_up(self) -> None:
+        limit = self.admission.tick(bool(self.waiting))
+        while not self.closed and self.waiting and len(self.running) < limit:
+            host = self.waiting.pop()
+            future = self.pool.submit(self.audit, host)
+            self.running[future] = host
+            future.add_done_callback(self.finished.put)  # at once for a future already done
+
+
 def _collect(
-    futures: dict[Future[DeviceReport], Host],
+    dispatch: _Dispatch,
     reports: dict[str, DeviceReport],
     progress: ScanProgress,
     stop: threading.Event,
     deadline: float,
     over: Stop,
 ) -> Stop | None:
-    """Gather finished audits into `reports` until all are in (None), or the stop or the deadline comes (why).
-
-    Each future says when it is done on a queue: waiting costs nothing per pending device (a thousand devices
-    polled with concurrent.futures.wait cost seconds of CPU)."""
-    pending = {f for f in futures if futures[f].address not in reports and not f.cancelled()}
-    finished: queue.SimpleQueue[Future[DeviceReport]] = queue.SimpleQueue()
-    for future in pending:
-        future.add_done_callback(finished.put)  # at once for a future already done
-    while pending:
+    """Start audits as the admission allows and gather finished ones into `reports` until all are in (None), or
+    the stop or the deadline comes (why). Each finished audit says so on a queue: waiting costs nothing per device
+    (a thousand devices polled with concurrent.futures.wait cost seconds of CPU)."""
+    while True:
+        dispatch.top_up()
+        if not dispatch.running:
+            return None
         if stop.is_set():
             return _interrupted()
         if time.monotonic() > deadline:
             return over
         try:
-            future = finished.get(timeout=POLL)
+            future = dispatch.finished.get(timeout=POLL)
         except queue.Empty:
             continue
-        if future not in pending:
+        host = dispatch.running.pop(future, None)
+        if host is None or future.cancelled():
             continue
-        pending.discard(future)
-        if future.cancelled():
-            continue
-        report = replace(future.result(), discovery=futures[future].facts)
+        report = replace(future.result(), discovery=host.facts)
         reports[report.address] = report
         progress.advance(report.address)
-    return None
