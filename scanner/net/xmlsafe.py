@@ -75,12 +75,17 @@ def find_local(root: Element, path: str) -> list[Element]:
         return []
     first, rest = steps[0], steps[1:]
     if anywhere:
-        current = [el for el in root.iter() if _named(el, first)]
+        current = list(_ANYWHERE(root, n=first)) if first != "*" else [el for el in root.iter() if _named(el, first)]
     else:
         current = [root] if _named(root, first) else []
     for step in rest:
         current = [child for el in current for child in el if _named(child, step)]
     return current
+
+
+# `//Name` in libxml2's XPath (in C, not element by element in Python): the element itself or any below it whose local
+# name is Name, namespaced (`{ns}Name`) or with a prefix the document never declared (libxml2 keeps `tt:Name` whole).
+_ANYWHERE = etree.XPath("descendant-or-self::*[local-name() = $n or substring-after(name(), ':') = $n]")
 
 
 def _named(element: Element, name: str) -> bool:
