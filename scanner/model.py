@@ -53,7 +53,7 @@ class Credential:
         return f"Credential(username={self.username!r}, password=<redacted>, allow_basic={self.allow_basic})"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Service:
     """An open port and what speaks on it (`http`, `https`, `rtsp`, `onvif`, `ws-discovery`, `tcp`)."""
 
@@ -105,7 +105,7 @@ class Host:
     facts: tuple[DiscoveryFact, ...] = ()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Sent:
     """What a request was, precisely enough to serve its answer again (replay, issue 12): never a credential.
 
@@ -123,7 +123,7 @@ class Sent:
     realm: str = ""  # the realm of the challenge that was answered
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # thousands per scan: no __dict__ each
 class Observation:
     """One request to a device and its (capped, raw) answer: the unit of evidence.
 
@@ -175,7 +175,7 @@ class Observation:
         return ()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Evidence:
     """What a finding rests on: which request, the matching excerpt, and the hash of the full answer."""
 
@@ -186,7 +186,7 @@ class Evidence:
     at: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Finding:
     """A signature rule that matched: the feature it proves at which level."""
 
@@ -235,7 +235,7 @@ class Destination:
     device: str | None = None  # the address of the audited device it points at
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Channel:
     """A video input of a device: a camera's own sensor, or a recorder channel and the camera behind it, as the
     device lists it (any field the device did not give is None)."""
@@ -258,7 +258,7 @@ class Coverage:
     unread: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class NotChecked:
     """A check that could not run or could not conclude: which, why (a code the report puts into words), and
     the detail that goes with it (a status, the device's error, a count), shown as data."""

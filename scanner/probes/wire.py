@@ -11,6 +11,7 @@ import http.client
 import select
 import socket
 import ssl
+import sys
 import threading
 import time
 from collections.abc import Sequence
@@ -178,7 +179,8 @@ class Wire:
         data, truncated = _read(response, guard, cap)
         if guard.expired:  # a body read "until close" ends quietly when its socket is shut
             raise ProbeError(guard.reason, guard.cause)
-        reply = Reply(response.status, response.reason or "", tuple(response.getheaders()), data, truncated)
+        headers = tuple((sys.intern(name), _shared(value)) for name, value in response.getheaders())
+        reply = Reply(response.status, response.reason or "", headers, data, truncated)
         return reply, not truncated and not response.will_close
 
     def _take(self, key: tuple[str, int]) -> _Slot:
@@ -215,6 +217,12 @@ class Wire:
             idle, self._idle = self._idle, []
         for slot in idle:
             slot.close()
+
+
+def _shared(value: str) -> str:
+    """A short header value as one string for every answer that sends it (`text/html`, `close`...): a thousand
+    devices' answers are kept until the report, each header a string of its own otherwise."""
+    return sys.intern(value) if len(value) <= 40 else value
 
 
 def _speaks_http(sock: socket.socket | None) -> None:
