@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,7 +24,7 @@ from scanner.report.bundle.sign import check_signing_key
 from scanner.report.bundle.write import check_bundle_target, write_bundle
 from scanner.report.formats import HtmlFormat, RenderContext
 from scanner.report.i18n import Catalog, cached_catalog
-from scanner.report.json_report import check_file_target, render, write_atomic
+from scanner.report.json_report import check_file_target, render_chunks, write_atomic
 from scanner.report.redacted import redact_result
 from scanner.report.table import print_table
 from scanner.store.history import History, default_db_path
@@ -79,13 +79,12 @@ def deliver(result: ScanResult, config: ScanConfig, signature_digest: str, optio
     words = cached_catalog(options.lang)
     secrets = secrets_of(e.credential for e in config.credentials.entries)
     clean = redact_result(result, secrets)
-    report_text = render(clean)
     declared = None if options.declared is None else reconcile(clean, options.declared)
     params = bundle_params(config.targets, config.ports, result, signature_digest, observe_window=config.observe)
     done, failed = [], []
     outputs: list[tuple[bool, Callable[[], str]]] = [
         (options.store, lambda: _store(options, clean, params)),
-        (options.json_path is not None, lambda: _write_json(options.json_path, report_text, words)),
+        (options.json_path is not None, lambda: _write_json(options.json_path, render_chunks(clean), words)),
         (
             options.bundle is not None,
             lambda: _bundle(options.bundle, result, clean, params, secrets, options, declared),
@@ -99,7 +98,7 @@ def deliver(result: ScanResult, config: ScanConfig, signature_digest: str, optio
         except (CamauditError, OSError) as exc:
             failed.append(str(exc) if isinstance(exc, CamauditError) else f"{exc.strerror or exc}")
     if options.fmt == "json":
-        sys.stdout.write(report_text)
+        sys.stdout.writelines(render_chunks(clean))
     else:
         print_table(result, Console(highlight=False), words)
         if declared is not None:  # device and inventory words: never a terminal escape
@@ -122,7 +121,7 @@ def _store(options: OutputOptions, clean: ScanResult, params: BundleParams) -> s
     return cached_catalog(options.lang).t("console.stored", id=scan_id)
 
 
-def _write_json(path: Path | None, text: str, words: Catalog) -> str:
+def _write_json(path: Path | None, text: Iterable[str], words: Catalog) -> str:
     assert path is not None
     write_atomic(path, text)
     return words.t("console.json_written", path=path)

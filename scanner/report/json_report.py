@@ -10,10 +10,10 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, BinaryIO, TypeVar
 
 from scanner import TOOL_NAME
 from scanner.errors import UsageError
@@ -156,7 +156,14 @@ def _destination(d: Destination) -> dict[str, Any]:
 
 def render(result: ScanResult) -> str:
     """Deterministic JSON text (sorted keys, two-space indent, trailing newline)."""
-    return json.dumps(to_dict(result), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    return "".join(render_chunks(result))
+
+
+def render_chunks(result: ScanResult) -> Iterator[str]:
+    """`render`'s text in pieces, to be written as they come: a thousand devices' report is never one string
+    beside its pieces (a dozen megabytes at the end of a large scan)."""
+    yield from json.JSONEncoder(indent=2, sort_keys=True, ensure_ascii=False).iterencode(to_dict(result))
+    yield "\n"
 
 
 def check_file_target(path: Path, option: str = "") -> None:
@@ -172,7 +179,7 @@ def check_file_target(path: Path, option: str = "") -> None:
         raise UsageError(f"cannot write {label}: the directory {parent} is not writable")
 
 
-def write_atomic(path: Path, data: str | bytes) -> None:
+def write_atomic(path: Path, data: str | bytes | Iterable[str]) -> None:
     """Write to a new temporary file in the target's directory, fsync, then rename it over the target: readers
     never see half a report. Nothing is written through a link: the temporary file is created exclusively
     (mkstemp: O_EXCL, owner-only), and the rename replaces a link at the target instead of following it.
@@ -184,7 +191,10 @@ def write_atomic(path: Path, data: str | bytes) -> None:
         raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from None
     try:
         with os.fdopen(fd, "wb") as handle:
-            handle.write(data.encode("utf-8") if isinstance(data, str) else data)
+            if isinstance(data, bytes | str):
+                handle.write(data.encode("utf-8") if isinstance(data, str) else data)
+            else:
+                _write_chunks(handle, data)
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, path)
@@ -194,6 +204,19 @@ def write_atomic(path: Path, data: str | bytes) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def _write_chunks(handle: BinaryIO, chunks: Iterable[str], batch: int = 1 << 16) -> None:
+    """The text as it is made, a batch of about `batch` characters per write (the encoder's pieces are tiny)."""
+    pending: list[str] = []
+    size = 0
+    for chunk in chunks:
+        pending.append(chunk)
+        size += len(chunk)
+        if size >= batch:
+            handle.write("".join(pending).encode("utf-8"))
+            pending, size = [], 0
+    handle.write("".join(pending).encode("utf-8"))
 
 
 # ---- reading a report back into the records (a stored scan, a report file)
