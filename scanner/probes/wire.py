@@ -24,6 +24,7 @@ from scanner.errors import ProbeError
 from scanner.model import MAX_BODY
 from scanner.net.deadline import Guard
 from scanner.net.headers import Headers
+from scanner.probes.answer_head import LeanResponse
 from scanner.vocabulary import Reason
 
 USER_AGENT = "camaudit/0.1 (read-only camera audit)"
@@ -72,6 +73,7 @@ class _Slot:
             )
         else:
             self.conn = http.client.HTTPConnection(address, port, timeout=timeout)
+        self.conn.response_class = LeanResponse  # its head read without the email parser
         self.guard: Guard | None = None
         self.conn._create_connection = self._connect  # type: ignore[attr-defined]  # before TLS: a drip is bounded
         self.used = False
