@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from scanner.matching.answers import case_applies
 from scanner.matching.matchers import (
@@ -218,12 +219,18 @@ def with_families(vendors: Sequence[str], sigset: SignatureSet) -> tuple[str, ..
     return tuple(found)
 
 
+@lru_cache(maxsize=8192)
+def _folded(text: str) -> str:
+    """Whitespace runs as one space, case folded: a vendor's spellings are folded once, not on every look-up."""
+    return " ".join(text.split()).casefold()
+
+
 def _longest_prefix(text: str, names: list[tuple[str, str]]) -> str | None:
     """The vendor of the longest name that `text` equals or starts with at a word boundary (case-insensitive)."""
-    subject = " ".join(text.split()).casefold()
+    subject = _folded(text)
     best: tuple[int, str] | None = None
     for spelling, vendor in names:
-        wanted = " ".join(spelling.split()).casefold()
+        wanted = _folded(spelling)
         boundary = len(subject) == len(wanted) or not subject[len(wanted) : len(wanted) + 1].isalnum()
         if wanted and subject.startswith(wanted) and boundary and (best is None or len(wanted) > best[0]):
             best = (len(wanted), vendor)
