@@ -318,6 +318,7 @@ class Persona:
     reolink: ReolinkSpec | None = None
     lapi: tuple[PeopleLibrary, ...] | None = None  # Uniview LAPI people libraries (web flavor uniview)
     sdc: tuple[FaceLibrary, ...] | None = None  # Huawei SDC face libraries (web flavor huawei)
-    sdk_port: int | None = None  # vendor SDK port (Hikvision 8000, Dahua 37777): accepts, stays silent
+    sdk_port: int | None = None  # vendor SDK port: Hikvision's 8000 answers with its 16-byte header, Dahua's 37777
+    # reads and stays silent (binary protocols, never HTTP)
     segment: SegmentSpec | None = None  # discovery protocols answered in the namespace lab
     expect: Expectation = field(default_factory=lambda: Expectation(None, None, False, "unknown", "unknown"))

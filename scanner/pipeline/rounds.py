@@ -27,7 +27,8 @@ def http_round(client: HttpClient, host: Host) -> Part:
     """GET / on every web port; `web_ports` are those that answered in HTTP, as (port, tls), in serving order.
 
     A port that did not answer in time is asked once more when it is a standard web port or no port answered: a
-    camera's SDK port is open and silent to HTTP (Hikvision's 8000), and waiting for it twice would help nothing.
+    camera's SDK port may be open and silent to HTTP (a maker's binary protocol waiting for its own header), and
+    waiting for it twice would help nothing.
     """
     ports = [(port, port in HTTPS_PORTS) for port in host.open_ports
              if port not in RTSP_PORTS and port in HTTP_PORTS | HTTPS_PORTS]  # fmt: skip
