@@ -13,7 +13,7 @@ import math
 import queue
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from typing import TypeVar
@@ -191,6 +191,19 @@ def _audit_all(
     return tuple(sorted(reports.values(), key=lambda r: ipaddress.ip_address(r.address))), why
 
 
+def longest_first(hosts: Sequence[Host]) -> list[Host]:
+    """The hosts in the order their audits start: those that look like the longest audits first, so that the last
+    ones to start are short and the scan does not wait at its end for a long audit begun late (the longest job
+    first, a classic rule for finishing a batch early). What discovery saw stands for the work: a device that
+    announced itself over WS-Discovery is asked ONVIF's dozen queries; each open port is more to ask. Ties keep the
+    order given."""
+
+    def work(host: Host) -> int:
+        return 4 * bool(host.wsd) + len(host.open_ports)
+
+    return sorted(hosts, key=work, reverse=True)  # sorted() is stable: ties keep their order
+
+
 class _Dispatch:
     """Hands the hosts to the pool as the admission lets them in; each finished audit says so on a queue."""
 
@@ -202,7 +215,7 @@ class _Dispatch:
         audit: Callable[[Host], DeviceReport],
     ) -> None:
         self.pool, self.admission, self.audit = pool, admission, audit
-        self.waiting = list(reversed(hosts))  # popped from the end: in the order given
+        self.waiting = list(reversed(longest_first(hosts)))  # popped from the end: the longest audits first
         self.running: dict[Future[DeviceReport], Host] = {}
         self.finished: queue.SimpleQueue[Future[DeviceReport]] = queue.SimpleQueue()
         self.closed = False  # no more hosts start (the stage was stopped)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from scanner.model import Host, WsdReply
 from scanner.pipeline.admission import BUSY, CALM, Admission, LagProbe, Limits, adjusted
+from scanner.pipeline.scan import longest_first
 
 LIMITS = Limits(start=64, low=16, high=256)
 
@@ -41,3 +43,15 @@ def test_the_probe_measures_a_lag_and_stops():
         assert probe.take() >= 0.0
     finally:
         probe.close()
+
+
+def test_the_longest_audits_start_first_and_ties_keep_their_order():
+    onvif = WsdReply("127.0.0.3", "urn:uuid:1", ("dn:NetworkVideoTransmitter",), (), ("http://127.0.0.3/",))
+    hosts = [
+        Host("127.0.0.1", (80,)),
+        Host("127.0.0.2", (80, 554, 8000)),
+        Host("127.0.0.3", (80,), wsd=(onvif,)),
+        Host("127.0.0.4", (80,)),
+    ]
+    order = [h.address for h in longest_first(hosts)]
+    assert order == ["127.0.0.3", "127.0.0.2", "127.0.0.1", "127.0.0.4"]
