@@ -7,6 +7,9 @@ import socket
 
 import pytest
 
+# The lab integration modules' shared scans (creds_file, with_creds, without_creds): each module brings its own `lab`.
+pytest_plugins = ["tests.doubles.lab_scans"]
+
 _real_connect = socket.socket.connect
 _real_connect_ex = socket.socket.connect_ex
 _real_sendto = socket.socket.sendto

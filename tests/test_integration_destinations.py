@@ -11,17 +11,13 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from pathlib import Path
 
 import pytest
 
 from scanner.cli.main import main
-from scanner.config import ScanConfig
-from scanner.credentials import Credentials, load_credentials
 from scanner.lab import Lab, dahua_destinations, isapi_destinations, load_personas
 from scanner.lab.answer_key import differences
 from scanner.model import DeviceReport, ScanResult
-from scanner.pipeline.scan import run_scan
 from scanner.vocabulary import DestinationKind, Place, Role
 from tests.lab.clients import device
 
@@ -36,24 +32,6 @@ SECRETS = ("lab-ftp-secret-4417", "LABEZVZ1", "LABEZVZ2", "lab-mail-secret-8830"
 def lab():
     with Lab(network=NETWORK, personas=[p for p in load_personas() if p.id in PERSONAS]) as running:
         yield running
-
-
-@pytest.fixture(scope="module")
-def creds_file(lab, tmp_path_factory) -> Path:
-    path = tmp_path_factory.mktemp("creds") / "lab.toml"
-    path.write_text(lab.credentials_toml(), encoding="utf-8")
-    path.chmod(0o600)
-    return path
-
-
-@pytest.fixture(scope="module")
-def with_creds(lab, creds_file) -> ScanResult:
-    return run_scan(ScanConfig(targets=(lab.network,), credentials=load_credentials(creds_file)))
-
-
-@pytest.fixture(scope="module")
-def without_creds(lab) -> ScanResult:
-    return run_scan(ScanConfig(targets=(lab.network,), credentials=Credentials()))
 
 
 def names(lab) -> dict[str, str]:

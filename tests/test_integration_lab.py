@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 
 from scanner.cli.main import main
 from scanner.config import ScanConfig
-from scanner.credentials import Credentials, load_credentials
+from scanner.credentials import load_credentials
 from scanner.errors import UsageError
 from scanner.lab import Lab
 from scanner.lab.answer_key import differences
@@ -27,23 +26,6 @@ NETWORK = "127.77.9.0/24"
 def lab():
     with Lab(network=NETWORK) as running:
         yield running
-
-
-@pytest.fixture(scope="module")
-def creds_file(lab, tmp_path_factory) -> Path:
-    path = tmp_path_factory.mktemp("creds") / "lab.toml"
-    path.write_text(lab.credentials_toml(), encoding="utf-8")
-    return path
-
-
-@pytest.fixture(scope="module")
-def with_creds(lab, creds_file) -> ScanResult:
-    return run_scan(ScanConfig(targets=(lab.network,), credentials=load_credentials(creds_file)))
-
-
-@pytest.fixture(scope="module")
-def without_creds(lab) -> ScanResult:
-    return run_scan(ScanConfig(targets=(lab.network,), credentials=Credentials()))
 
 
 @pytest.fixture(scope="module")

@@ -8,18 +8,14 @@ search is closed with the token it was given.
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 
 from scanner.cli.main import main
-from scanner.config import ScanConfig
-from scanner.credentials import Credentials, load_credentials
 from scanner.lab import Lab, load_personas
 from scanner.lab.answer_key import differences, finding_keys
 from scanner.lab.dahua import DahuaSite
 from scanner.model import ABSENT, OK, DeviceReport, ScanResult
-from scanner.pipeline.scan import run_scan
 from scanner.report.json_report import render
 from scanner.vocabulary import Reason, Role
 from tests.lab.clients import device
@@ -34,23 +30,6 @@ PERSONAS = (*NEW, "hanwha-trap", "hanwha-face", "dahua-asi")
 def lab():
     with Lab(network=NETWORK, personas=[p for p in load_personas() if p.id in PERSONAS]) as running:
         yield running
-
-
-@pytest.fixture(scope="module")
-def creds_file(lab, tmp_path_factory) -> Path:
-    path = tmp_path_factory.mktemp("creds") / "lab.toml"
-    path.write_text(lab.credentials_toml(), encoding="utf-8")
-    return path
-
-
-@pytest.fixture(scope="module")
-def with_creds(lab, creds_file) -> ScanResult:
-    return run_scan(ScanConfig(targets=(lab.network,), credentials=load_credentials(creds_file)))
-
-
-@pytest.fixture(scope="module")
-def without_creds(lab) -> ScanResult:
-    return run_scan(ScanConfig(targets=(lab.network,), credentials=Credentials()))
 
 
 def report_of(lab, result: ScanResult, persona_id: str) -> DeviceReport:
