@@ -23,6 +23,7 @@ from scanner.matching.templates import closing, drop_lines, for_channel, hide_fi
 from scanner.model import ABSENT, FAILED, NOT_SUPPORTED, Channel, NotChecked, Observation
 from scanner.pipeline.context import DeviceAudit
 from scanner.pipeline.trace import Part
+from scanner.probes.onvif import Task
 from scanner.vocabulary import Reason, Role
 
 AFTER = ("http.root", "onvif", "rtsp", "identify")  # the steps whose answers chose the vendor requests
@@ -119,18 +120,14 @@ def in_parallel(
         distinct.setdefault((*_request_key(spec), channel), (spec, channel))
     results: dict[tuple[object, ...], list[Observation]] = {}  # each key written by one line only
 
-    def ask(batch: list[tuple[tuple[object, ...], tuple[RequestSpec, str | None]]]) -> Part:
-        for key, (spec, channel) in batch:
+    def task(key: tuple[object, ...], spec: RequestSpec, channel: str | None) -> Task:
+        def ask() -> tuple[Observation, ...]:
             results[key] = asker.ask(spec, channel=channel)
-        return Part(observations=tuple(o for key, _ in batch for o in results[key]))
+            return tuple(results[key])
 
-    unique = list(distinct.items())
-    batches = [batch for batch in (unique[i :: device.kit.lines] for i in range(device.kit.lines)) if batch]
-    helpers = [device.beside(f"{step}.{i}", after, partial(ask, b)) for i, b in enumerate(batches[1:], start=2)]
-    if batches:
-        device.here(f"{step}.1", after, partial(ask, batches[0]))
-    for future in helpers:
-        future.result()
+        return ask
+
+    device.lines(step, after)([task(key, spec, channel) for key, (spec, channel) in distinct.items()])
     found = []
     for spec, channel in work:
         asked = distinct[(*_request_key(spec), channel)][0]
