@@ -16,6 +16,7 @@ from scanner.lab import Lab
 from scanner.matching.loader import load_signatures
 from scanner.net import pace as pace_module
 from scanner.pipeline import device as audit_module
+from scanner.pipeline import vendor as vendor_module
 from scanner.pipeline.device import TRACE_LOGGER
 from scanner.pipeline.scan import run_scan
 from scanner.probes.http import HttpClient
@@ -139,6 +140,52 @@ def test_each_device_logs_its_critical_path_when_asked(config, caplog):
         assert trace["critical_s"] <= trace["wall_s"] + 0.01
     onvif_cameras = [t for t in traces.values() if any(step.startswith("onvif.") for step in t["chain"])]
     assert onvif_cameras and all(t["chain"][-1].startswith("vendor") or t["chain"][-1] == "rtsp" for t in onvif_cameras)
+
+
+def test_the_vendor_round_begins_on_the_web_pages_maker_beside_onvif(config, monkeypatch):
+    began: dict[str, tuple[str, ...]] = {}
+    real = audit_module.vendor_round
+
+    def noted(device, web_ports, found, asked=(), after=vendor_module.AFTER, **options):
+        began.setdefault(device.host.address, after)
+        return real(device, web_ports, found, asked, after, **options)
+
+    monkeypatch.setattr(audit_module, "vendor_round", noted)
+    result = run_scan(config)
+    hikvision = [d for d in result.devices if d.identity.vendor == "Hikvision" and d.findings]
+    assert hikvision
+    for device in hikvision:
+        assert began[device.address] == ("http.root",)  # chosen by the web page, not waiting for ONVIF
+        asked = [(o.probe, o.channel) for o in device.observations if o.probe.startswith("hikvision.")]
+        assert asked and len(asked) == len(set(asked))  # each asked once (per channel)
+
+
+def test_when_onvif_names_another_maker_the_early_answers_are_read_again_and_its_requests_asked(
+    lab, config, monkeypatch, caplog
+):
+    target = next(d for d in lab.devices if d.persona.id == "hik-face")
+    scoped = replace(config, targets=(target.address,))
+    alone = run_scan(scoped).devices[0]
+    real = audit_module._early_vendor_round
+
+    def misread(device, web, named):  # the web page seemed to name another maker than ONVIF will
+        return real(device, web, replace(named, vendors=("Dahua",)))
+
+    monkeypatch.setattr(audit_module, "_early_vendor_round", misread)
+    with caplog.at_level(logging.DEBUG, logger=TRACE_LOGGER):
+        mixed = run_scan(scoped).devices[0]
+    def judged(device):
+        return device.face_analytics, device.role, sorted((f.rule, f.level, f.channel or "") for f in device.findings)
+
+    assert judged(mixed) == judged(alone) and alone.findings
+    probes = [o.probe for o in mixed.observations]
+    assert any(p.startswith("dahua.") for p in probes)  # the early round's requests are kept as evidence
+    def hikvision(device):
+        return sorted((o.probe, o.channel or "") for o in device.observations if o.probe.startswith("hikvision."))
+
+    assert hikvision(mixed) == hikvision(alone)  # every one asked, none twice
+    trace = next(r.trace for r in caplog.records if hasattr(r, "trace"))
+    assert trace["requests"] > len(alone.observations)
 
 
 def test_a_failure_beside_the_main_line_becomes_a_not_checked_entry(config, monkeypatch):

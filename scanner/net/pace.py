@@ -19,6 +19,7 @@ from typing import TypeVar
 from scanner.errors import ProbeError
 from scanner.model import MAX_BODY
 from scanner.net.deadline import Guard
+from scanner.net.slots import Slots, is_bulk
 from scanner.vocabulary import Reason
 
 DEVICE_BYTES = 8 << 20  # answer bytes kept per device at full size (real devices send well under 1 MiB in all)
@@ -100,11 +101,12 @@ class Pace:
 
 
 class HostPace:
-    """`with host_pace:` around one exchange: checks the device's budget, waits for a free slot, then the scan rate."""
+    """`with host_pace:` around one exchange: checks the device's budget, waits for a free slot (scanner.net.slots:
+    requests sent while `giving_way()` after the others), then the scan rate."""
 
     def __init__(self, pace: Pace | None = None, per_host: int = 0) -> None:
         self._pace = pace
-        self._slots = threading.BoundedSemaphore(per_host) if per_host else None
+        self._slots = Slots(per_host) if per_host else None  # the chain's requests before the bulk
         self._deadline: float | None = None
         self._bytes = 0
         self._bytes_lock = threading.Lock()
@@ -117,7 +119,7 @@ class HostPace:
     def __enter__(self) -> HostPace:
         self._refuse_if_over()
         if self._slots is not None:
-            self._slots.acquire()
+            self._slots.acquire(is_bulk())
         try:
             self._refuse_if_over()  # the budget may have run out while waiting for a slot
             if self._pace is not None:

@@ -7,7 +7,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import wait as wait_all
 from functools import partial
 from types import TracebackType
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from scanner.config import ScanConfig
 from scanner.matching.schema import SignatureSet
@@ -33,8 +33,9 @@ class AuditKit:
         self.pace = Pace(config.per_host_concurrency, config.rate)
         self.lines = config.per_host_concurrency
         self.cores = cores  # the core(s) the audit's threads share (scanner.pipeline.cores), None: anywhere
-        helpers = max(1, devices) * self.lines if self.lines > 1 else 0  # a device's web roots and a probe's
-        # phase may both want a helper at once
+        # a device's ONVIF queries, its vendor round's second line, and ONVIF's or the web roots' may each want a
+        # helper at once (scanner.pipeline.device)
+        helpers = max(1, devices) * (self.lines + 1) if self.lines > 1 else 0
         self._helpers = (
             ThreadPoolExecutor(helpers, "camaudit-line", initializer=share_core, initargs=(cores,)) if helpers else None
         )
@@ -75,10 +76,17 @@ class DeviceAudit:
         )
         self.trace = Trace()
         self.done: list[Part] = []  # each step's Part as it finishes: what a failed audit still reports
-        self._running: list[Future[Part]] = []
+        self._running: list[Future[Any]] = []
 
     def beside(self, name: str, after: tuple[str, ...], work: Callable[[], Part]) -> Future[Part]:
         future = self.kit.beside(lambda: self.here(name, after, work))
+        self._running.append(future)
+        return future
+
+    def alongside(self, work: Callable[[], T]) -> Future[T]:
+        """Run `work`, whose own steps are traced, on a helper thread beside the caller (at once in the caller
+        when a device has one line)."""
+        future = self.kit.beside(work)
         self._running.append(future)
         return future
 

@@ -11,10 +11,13 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Sequence
+from concurrent.futures import Future
+from dataclasses import replace
 
 from scanner.config import ScanConfig
 from scanner.judge.device import assess
-from scanner.judge.identify import hints, identity
+from scanner.judge.identify import IdentityHints, hints, identity
+from scanner.matching.engine import with_families
 from scanner.matching.schema import SignatureSet
 from scanner.model import (
     AuditInputs,
@@ -31,7 +34,7 @@ from scanner.pipeline.discovered import discovery_observation, wsd_observation
 from scanner.pipeline.identification import identification_round, needs_identifying
 from scanner.pipeline.rounds import announced_xaddrs, http_round, onvif_round, rtsp_round, web_xaddrs
 from scanner.pipeline.trace import Part
-from scanner.pipeline.vendor import vendor_round
+from scanner.pipeline.vendor import Readings, vendor_round
 from scanner.vocabulary import Reason, Role, Verdict
 
 TRACE_LOGGER = "scanner.pipeline.device.trace"  # DEBUG records carrying each device's step timings (`record.trace`)
@@ -126,26 +129,91 @@ def _audit(device: DeviceAudit) -> DeviceReport:
     try:
         roots = device.beside("http.root", (), lambda: http_round(device.client, host))
         announced = announced_xaddrs(host)  # ONVIF can start at once, beside the web pages
-        onvif = onvif_round(device, announced, (), announced=True) if announced else None
+        chain = _Chain(device, roots, parts[0])
+        if announced:
+            chain.start(announced, (), announced=True)
         web = roots.result()
-        if onvif is None:
-            onvif = onvif_round(device, web_xaddrs(host, web), ("http.root",))
-        parts += [web, onvif]
+        if not announced:
+            chain.start(web_xaddrs(host, web), ("http.root",), announced=False)
         listens = bool(host.open_ports)
-        found = hints(observations_of(parts), sigset, listens)
-        rtsp = device.beside("rtsp", ("http.root", "onvif"), lambda: rtsp_round(device, onvif, found))
-        if budget.spent():
-            parts += [rtsp.result(), Part(skipped=(NotChecked("vendor_api", Reason.BUDGET_SPENT),))]
+        named = hints(observations_of([*parts, web]), sigset, listens)
+        early = _early_vendor_round(device, web, named) if not budget.spent() else None
+        onvif, found = chain.onvif.result()
+        parts += [web, onvif]
+        if early is not None:
+            parts += [chain.rtsp.result(), *_settled(device, web.web_ports, early, found)]
+        elif budget.spent():
+            parts += [chain.rtsp.result(), Part(skipped=(NotChecked("vendor_api", Reason.BUDGET_SPENT),))]
         elif web.web_ports and not needs_identifying(found):  # the maker is known: its round goes beside RTSP
             maker = vendor_round(device, web.web_ports, found, after=("http.root", "onvif"))
-            parts += [rtsp.result(), maker]
+            parts += [chain.rtsp.result(), maker]
         else:  # RTSP may yet name the maker
-            parts.append(rtsp.result())
+            parts.append(chain.rtsp.result())
             parts += _maker_rounds(device, web.web_ports, observations_of(parts), listens)
     finally:
         device.close()
     device.trace.log(_trace_log, host.address, device.pace.retries)
     return _report(host, device.login, sigset, parts)
+
+
+class _Chain:
+    """A device's dependent queries on a helper thread: ONVIF's phases, then RTSP with the stream URIs ONVIF gave
+    (and the makers named so far), beside the vendor round. `onvif` holds ONVIF's part and the identity hints
+    from the web pages and ONVIF as soon as ONVIF is done; `rtsp` RTSP's part."""
+
+    def __init__(self, device: DeviceAudit, roots: Future[Part], discovered: Part) -> None:
+        self.device, self.roots, self.discovered = device, roots, discovered
+        self.onvif: Future[tuple[Part, IdentityHints]] = Future()
+        self.rtsp: Future[Part] = Future()
+
+    def start(self, xaddrs: Sequence[str], after: tuple[str, ...], *, announced: bool) -> None:
+        self.rtsp = self.device.alongside(lambda: self._run(list(xaddrs), after, announced))
+
+    def _run(self, xaddrs: list[str], after: tuple[str, ...], announced: bool) -> Part:
+        device = self.device
+        try:
+            onvif = onvif_round(device, xaddrs, after, announced=announced)
+            seen = observations_of([self.discovered, self.roots.result(), onvif])
+            found = hints(seen, device.sigset, bool(device.host.open_ports))
+        except BaseException as exc:
+            self.onvif.set_exception(exc)
+            raise
+        self.onvif.set_result((onvif, found))
+        return device.here("rtsp", ("http.root", "onvif"), lambda: rtsp_round(device, onvif, found))
+
+
+class _Early:
+    """The vendor round begun on what the web pages said (`named`), and its answers as they were before they were
+    read."""
+
+    def __init__(self, part: Part, named: IdentityHints, unread: Readings) -> None:
+        self.part, self.named, self.unread = part, named, unread
+
+
+def _early_vendor_round(device: DeviceAudit, web: Part, named: IdentityHints) -> _Early | None:
+    """When the web pages named the maker, its vendor round runs now, beside ONVIF's queries, so that the device's
+    lines are not idle while ONVIF's dependent queries wait for their answers; None when nothing named it."""
+    if not web.web_ports or needs_identifying(named):
+        return None
+    unread = Readings()
+    return _Early(vendor_round(device, web.web_ports, named, after=("http.root",), unread=unread), named, unread)
+
+
+def _settled(
+    device: DeviceAudit, web_ports: Sequence[tuple[int, bool]], early: _Early, found: IdentityHints
+) -> list[Part]:
+    """The early vendor round as it stands when ONVIF agreed on the maker. When ONVIF named another one too, its
+    answers are read again as the makers the device turned out to be, and what those makers' requests add is asked
+    now (nothing asked twice)."""
+    sigset = device.sigset
+    vendors = with_families(found.vendors, sigset)
+    if set(vendors) == set(with_families(early.named.vendors, sigset)) or found.role == Role.PLATFORM:
+        return [early.part]
+    again = early.unread.again(early.part.observations, sigset.answers, vendors)
+    first = replace(early.part, observations=again)
+    asked = {obs.probe for obs in again}
+    more = vendor_round(device, web_ports, found, asked, ("http.root", "onvif"), earlier=again, name="vendor.more")
+    return [first, more]
 
 
 def _maker_rounds(

@@ -9,6 +9,7 @@ answers sent with HTTP 200 as not read (`[[answer]]`).
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import replace
 from functools import partial
@@ -17,10 +18,11 @@ from scanner.judge.identify import IdentityHints
 from scanner.matching.answers import read_answer
 from scanner.matching.channels import default_channels, read_channels
 from scanner.matching.engine import with_families
-from scanner.matching.schema import RequestSpec, SessionSpec, SignatureSet
+from scanner.matching.schema import AnswerMeaning, RequestSpec, SessionSpec, SignatureSet
 from scanner.matching.session import checked, hide_token, login_request, logout_request, read_token, with_token
 from scanner.matching.templates import closing, drop_lines, for_channel, hide_fields, search_handle
 from scanner.model import ABSENT, FAILED, NOT_SUPPORTED, Channel, NotChecked, Observation
+from scanner.net.slots import giving_way
 from scanner.pipeline.context import DeviceAudit
 from scanner.pipeline.trace import Part
 from scanner.probes.onvif import Task
@@ -52,14 +54,19 @@ def _request_key(spec: RequestSpec) -> tuple[object, ...]:
 
 
 class Asker:
-    """Sends one device's signature requests on one web port and finishes each answer the same way."""
+    """Sends one device's signature requests on one web port and finishes each answer the same way. `unread`, when
+    given, keeps each answer as it was before the vendors' meanings read it (`Readings`)."""
 
-    def __init__(self, device: DeviceAudit, port: int, tls: bool, vendors: Sequence[str]) -> None:
-        self.device, self.port, self.tls, self.vendors = device, port, tls, vendors
+    def __init__(
+        self, device: DeviceAudit, port: int, tls: bool, vendors: Sequence[str], unread: Readings | None = None
+    ) -> None:
+        self.device, self.port, self.tls, self.vendors, self.unread = device, port, tls, vendors, unread
 
     def send(self, spec: RequestSpec) -> Observation:
-        # a request that timed out is asked once more, unless it opens a search (a second one would stay open)
-        return self.device.client.run_request(self.port, self.tls, spec, retry=spec.token is None)
+        # a request that timed out is asked once more, unless it opens a search (a second one would stay open); the
+        # vendor requests are the device's bulk: they give way to ONVIF's and RTSP's dependent queries
+        with giving_way():
+            return self.device.client.run_request(self.port, self.tls, spec, retry=spec.token is None)
 
     def ask(self, spec: RequestSpec, send: Send | None = None, channel: str | None = None) -> list[Observation]:
         """The request's answer, finished, and the closing request of a search it opened."""
@@ -75,7 +82,31 @@ class Asker:
         obs = drop_lines(obs if obs.probe.startswith(spec.id) else replace(obs, probe=spec.id), spec.drop)
         obs = hide_fields(obs, spec.secret_fields)
         obs = replace(obs, channel=channel) if channel is not None else obs
-        return read_answer(obs, self.device.sigset.answers, self.vendors)
+        read = read_answer(obs, self.device.sigset.answers, self.vendors)
+        if self.unread is not None:
+            self.unread.keep(read, obs)
+        return read
+
+
+class Readings:
+    """The vendor answers of a round as they were before the vendors' meanings read them, so that they can be read
+    again as another maker's when the device turns out to be one (scanner.pipeline.device: the round began on
+    what the web page said, and ONVIF then named another maker)."""
+
+    def __init__(self) -> None:
+        self._unread: dict[int, Observation] = {}  # id of the answer as read -> the answer before
+        self._lock = threading.Lock()
+
+    def keep(self, read: Observation, unread: Observation) -> None:
+        with self._lock:
+            self._unread[id(read)] = unread
+
+    def again(self, observations: Sequence[Observation], answers: Sequence[AnswerMeaning], vendors: Sequence[str]
+              ) -> tuple[Observation, ...]:  # fmt: skip
+        """Each answer read as `vendors`' (a login or logout, never read, stays as it is)."""
+        with self._lock:
+            return tuple(read_answer(self._unread[id(o)], answers, vendors) if id(o) in self._unread else o
+                         for o in observations)  # fmt: skip
 
 
 def vendor_round(
@@ -84,24 +115,30 @@ def vendor_round(
     found: IdentityHints,
     asked: Collection[str] = (),
     after: tuple[str, ...] = AFTER,
+    *,
+    earlier: Sequence[Observation] = (),
+    unread: Readings | None = None,
+    name: str = "vendor",
 ) -> Part:
     """Each distinct vendor request once, on the first web port, spread over the device's lines; then the
-    per-channel ones for each channel the device lists; then the session requests. `asked`: the probe ids the
-    identification round already asked; `after`: the steps whose answers chose the requests (for the trace)."""
+    per-channel ones for each channel the device lists; then the session requests. `asked`: the probe ids an
+    earlier round already asked; `earlier`: that round's answers (a channel list among them counts); `after`: the
+    steps whose answers chose the requests (for the trace); `unread`: where to keep the answers as they were before
+    they were read; `name`: the trace's steps (`<name>`, `<name>.channel`, `<name>.session`)."""
     if not web_ports or found.role == Role.PLATFORM:  # camaudit never logs in to a platform
         return Part()
     vendors = with_families(found.vendors, device.sigset)
-    asker = Asker(device, *web_ports[0], vendors)
+    asker = Asker(device, *web_ports[0], vendors, unread)
     chosen = _vendor_specs(found, device.sigset, asked)
     plain = [spec for spec in chosen if spec.session is None]
-    first = in_parallel(device, asker, [(spec, None) for spec in plain if not spec.per_channel], "vendor", after)
-    channels, skipped = _channels(device, first, vendors, [s for s in plain if s.per_channel])
+    first = in_parallel(device, asker, [(spec, None) for spec in plain if not spec.per_channel], name, after)
+    channels, skipped = _channels(device, [*earlier, *first], vendors, [s for s in plain if s.per_channel])
     pairs = [(spec, ch.id) for spec in plain if spec.per_channel for ch in channels]
-    per_channel = in_parallel(device, asker, pairs, "vendor.channel", (*after, "vendor"))
+    per_channel = in_parallel(device, asker, pairs, f"{name}.channel", (*after, name))
     in_session = [spec for spec in chosen if spec.session is not None]
     secure = next(((port, tls) for port, tls in web_ports if tls), web_ports[0])  # a login form goes over TLS if it can
-    session_asker = Asker(device, *secure, vendors)
-    sessions = device.here("vendor.session", after, partial(_session_round, session_asker, in_session, vendors))
+    session_asker = Asker(device, *secure, vendors, unread)
+    sessions = device.here(f"{name}.session", after, partial(_session_round, session_asker, in_session, vendors))
     observations = tuple(first) + tuple(per_channel) + sessions.observations
     return Part(observations=observations, skipped=skipped + sessions.skipped, channels=channels)
 
