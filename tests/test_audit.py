@@ -174,12 +174,14 @@ def test_when_onvif_names_another_maker_the_early_answers_are_read_again_and_its
     monkeypatch.setattr(audit_module, "_early_vendor_round", misread)
     with caplog.at_level(logging.DEBUG, logger=TRACE_LOGGER):
         mixed = run_scan(scoped).devices[0]
+
     def judged(device):
         return device.face_analytics, device.role, sorted((f.rule, f.level, f.channel or "") for f in device.findings)
 
     assert judged(mixed) == judged(alone) and alone.findings
     probes = [o.probe for o in mixed.observations]
     assert any(p.startswith("dahua.") for p in probes)  # the early round's requests are kept as evidence
+
     def hikvision(device):
         return sorted((o.probe, o.channel or "") for o in device.observations if o.probe.startswith("hikvision."))
 
