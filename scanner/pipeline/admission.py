@@ -1,10 +1,13 @@
-"""How many devices are audited at once: adapted to the latency the audit sees in its own threads.
+"""How many devices are audited at once: adapted to the load the audit sees on its own core.
 
 Devices spend most of their audit waiting for answers, so more of them at once finish the scan sooner, until the
 audit's own core is saturated: then every request waits for the interpreter before it is sent and after its
-answer came, answers seem slower than they are, and a slow device may look silent. The latency that says so is
-the audit's own: how late a thread on the audit's core wakes from a short sleep (its place in the queue for the
-core and the GIL). While that lag stays small and devices are waiting, more are let in; when it grows, fewer.
+answer came, answers seem slower than they are, a slow device may look silent, and each device's audit drags on
+past its own pace (measured at 1,000 devices: each audit took 1.3x its floor at 96-144 devices at once, the core
+60-80 % busy, and 1.8x at 210, the core saturated, for the same wall time). Two signs say so: the share of a core
+the audit's process used over the last step, and how late a thread on the audit's core wakes from a short sleep
+(its place in the queue for the core and the GIL, which also rises when another program takes the core). While
+both stay low and devices are waiting, more are let in; when either is high, fewer.
 """
 
 from __future__ import annotations
@@ -16,8 +19,10 @@ from dataclasses import dataclass
 from scanner.pipeline.cores import share_core
 
 TICK = 0.02  # seconds the lag probe sleeps between looks
-CALM = 0.002  # seconds of median lag under which more devices are let in
+CALM = 0.002  # seconds of median lag under which more devices may be let in
 BUSY = 0.006  # seconds of median lag over which fewer are
+CALM_CPU = 0.7  # share of a core under which more devices may be let in
+BUSY_CPU = 0.85  # share of a core over which fewer are
 STEP = 0.5  # seconds between adjustments
 
 
@@ -30,22 +35,32 @@ class Limits:
     high: int
 
 
-def adjusted(limit: int, lag: float, waiting: bool, limits: Limits) -> int:
-    """The next limit from the median lag of the last step: up by an eighth (at least 4) while calm and devices
-    wait, down by a sixth when busy, within [low, high]."""
-    if lag > BUSY:
+@dataclass(frozen=True)
+class Load:
+    """What the last step saw: the probe's median lag (seconds) and the share of a core the process used."""
+
+    lag: float
+    cpu: float
+
+
+def adjusted(limit: int, load: Load, waiting: bool, limits: Limits) -> int:
+    """The next limit from the last step's load: up by an eighth (at least 4) while both signs are calm and devices
+    wait, down by a sixth when either is busy, within [low, high]."""
+    if load.lag > BUSY or load.cpu > BUSY_CPU:
         return max(limits.low, limit - max(1, limit // 6))
-    if lag < CALM and waiting:
+    if load.lag < CALM and load.cpu < CALM_CPU and waiting:
         return min(limits.high, limit + max(4, limit // 8))
     return limit
 
 
 class LagProbe:
-    """A daemon thread on the audit's core that sleeps TICK at a time and keeps how late it woke."""
+    """A daemon thread on the audit's core that sleeps TICK at a time and keeps how late it woke; it also reads the
+    process's CPU time at each take."""
 
     def __init__(self, cores: set[int] | None) -> None:
         self._lags: list[float] = []
         self._lock = threading.Lock()
+        self._at, self._cpu = time.monotonic(), time.process_time()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, args=(cores,), name="camaudit-lag", daemon=True)
         self._thread.start()
@@ -59,11 +74,15 @@ class LagProbe:
             with self._lock:
                 self._lags.append(max(0.0, late))
 
-    def take(self) -> float:
-        """The median lag since the last call (0 when none was measured)."""
+    def take(self) -> Load:
+        """The median lag (0 when none was measured), and the share of a core the process used, since the last
+        call."""
         with self._lock:
             lags, self._lags = sorted(self._lags), []
-        return lags[len(lags) // 2] if lags else 0.0
+            now, cpu = time.monotonic(), time.process_time()
+            share = (cpu - self._cpu) / (now - self._at) if now > self._at else 0.0
+            self._at, self._cpu = now, cpu
+        return Load(lags[len(lags) // 2] if lags else 0.0, share)
 
     def close(self) -> None:
         self._stop.set()
@@ -78,7 +97,8 @@ class Admission:
         self._started = self._last
         self._area = 0.0  # integral of the limit over time: its mean over the audit
         self.peak = self.limit
-        self.history: list[tuple[float, int, float]] = []  # (seconds into the audit, limit, median lag in ms)
+        # (seconds into the audit, limit, median lag in ms, share of a core)
+        self.history: list[tuple[float, int, float, float]] = []
 
     def tick(self, waiting: bool) -> int:
         """The limit now (adjusted when a step has passed)."""
@@ -86,10 +106,12 @@ class Admission:
         if self._probe is not None and now - self._last >= STEP:
             self._area += self.limit * (now - self._last)
             self._last = now
-            lag = self._probe.take()
-            self.limit = adjusted(self.limit, lag, waiting, self.limits)
+            load = self._probe.take()
+            self.limit = adjusted(self.limit, load, waiting, self.limits)
             self.peak = max(self.peak, self.limit)
-            self.history.append((round(now - self._started, 1), self.limit, round(lag * 1000, 1)))
+            self.history.append(
+                (round(now - self._started, 1), self.limit, round(load.lag * 1000, 1), round(load.cpu, 2))
+            )
         return self.limit
 
     def mean(self) -> float:

@@ -2,32 +2,39 @@
 
 from __future__ import annotations
 
+import time
+
 from scanner.model import Host, WsdReply
-from scanner.pipeline.admission import BUSY, CALM, Admission, LagProbe, Limits, adjusted
+from scanner.pipeline.admission import BUSY, BUSY_CPU, CALM, CALM_CPU, Admission, LagProbe, Limits, Load, adjusted
 from scanner.pipeline.scan import longest_first
 
 LIMITS = Limits(start=64, low=16, high=256)
 
 
+CALM_LOAD = Load(CALM / 2, CALM_CPU / 2)
+
+
 def test_more_devices_are_let_in_while_calm_and_some_wait():
-    assert adjusted(64, CALM / 2, True, LIMITS) == 72  # an eighth more
-    assert adjusted(16, CALM / 2, True, LIMITS) == 20  # at least four
-    assert adjusted(250, CALM / 2, True, LIMITS) == 256  # never past the most
+    assert adjusted(64, CALM_LOAD, True, LIMITS) == 72  # an eighth more
+    assert adjusted(16, CALM_LOAD, True, LIMITS) == 20  # at least four
+    assert adjusted(250, CALM_LOAD, True, LIMITS) == 256  # never past the most
 
 
-def test_none_more_when_no_device_waits_or_the_lag_is_between():
-    assert adjusted(64, CALM / 2, False, LIMITS) == 64
-    assert adjusted(64, (CALM + BUSY) / 2, True, LIMITS) == 64
+def test_none_more_when_no_device_waits_or_either_sign_is_between():
+    assert adjusted(64, CALM_LOAD, False, LIMITS) == 64
+    assert adjusted(64, Load((CALM + BUSY) / 2, CALM_CPU / 2), True, LIMITS) == 64
+    assert adjusted(64, Load(CALM / 2, (CALM_CPU + BUSY_CPU) / 2), True, LIMITS) == 64
 
 
-def test_fewer_when_busy_but_never_under_the_fewest():
-    assert adjusted(120, BUSY * 2, True, LIMITS) == 100  # a sixth fewer
-    assert adjusted(17, BUSY * 2, True, LIMITS) == 16
+def test_fewer_when_either_sign_is_busy_but_never_under_the_fewest():
+    assert adjusted(120, Load(BUSY * 2, CALM_CPU / 2), True, LIMITS) == 100  # a sixth fewer
+    assert adjusted(120, Load(CALM / 2, 0.95), True, LIMITS) == 100  # the core nearly saturated
+    assert adjusted(17, Load(BUSY * 2, 0.95), True, LIMITS) == 16
 
 
 def test_a_fixed_concurrency_never_moves():
     fixed = Limits(start=8, low=8, high=8)
-    assert adjusted(8, CALM / 2, True, fixed) == 8 and adjusted(8, BUSY * 2, True, fixed) == 8
+    assert adjusted(8, CALM_LOAD, True, fixed) == 8 and adjusted(8, Load(BUSY * 2, 1.0), True, fixed) == 8
 
 
 def test_without_a_probe_the_limit_stays_where_it_started():
@@ -39,8 +46,11 @@ def test_without_a_probe_the_limit_stays_where_it_started():
 def test_the_probe_measures_a_lag_and_stops():
     probe = LagProbe(None)
     try:
-        probe._stop.wait(0.2)  # a few of its sleeps
-        assert probe.take() >= 0.0
+        end = time.monotonic() + 0.2
+        while time.monotonic() < end:  # a few of its sleeps, the process busy meanwhile
+            pass
+        load = probe.take()
+        assert load.lag >= 0.0 and 0.2 < load.cpu <= 2.0  # about a core: this thread kept it busy
     finally:
         probe.close()
 
