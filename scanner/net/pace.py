@@ -26,6 +26,14 @@ DEVICE_BYTES = 8 << 20  # answer bytes kept per device at full size (real device
 NOT_SENT = "not sent: "  # how a refused request's detail begins (the audit sums these up in one line)
 T = TypeVar("T")
 LEAN_BODY = 64 << 10  # the cap on each answer once a device has used DEVICE_BYTES (a hostile one, in practice)
+# A request that may be asked once more is first waited for FIRST_WAIT_FACTOR times the device's slowest answer so
+# far (once it has given FIRST_WAIT_BASIS answers), never less than FIRST_WAIT_FLOOR nor more than its timeout; the
+# second attempt gets the whole timeout. A device that lost a request (an embedded web server drops one now and
+# then) costs a few seconds, not the whole timeout, while a slow device keeps its whole timeout on both attempts.
+FIRST_WAIT_FACTOR = 4.0
+FIRST_WAIT_FLOOR = 2.0
+FIRST_WAIT_BASIS = 3
+_attempt = threading.local()  # `first`: inside a first attempt of once_more; `began`: when its exchange began
 
 
 class Pace:
@@ -111,6 +119,8 @@ class HostPace:
         self._bytes = 0
         self._bytes_lock = threading.Lock()
         self.retries = 0  # requests asked once more after they timed out (the benchmark counts them)
+        self._answers = 0  # exchanges that ended in an answer, and the slowest of them (seconds)
+        self._slowest = 0.0
 
     def limit(self, seconds: float) -> None:
         """Give the device a time budget of `seconds` from now: no request starts after it, none outlives it."""
@@ -129,9 +139,15 @@ class HostPace:
             if self._slots is not None:
                 self._slots.release()
             raise
+        _attempt.began = time.monotonic()
         return self
 
     def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+        if kind is None:
+            took = time.monotonic() - getattr(_attempt, "began", time.monotonic())
+            with self._bytes_lock:
+                self._answers += 1
+                self._slowest = max(self._slowest, took)
         if self._slots is not None:
             self._slots.release()
 
@@ -156,15 +172,34 @@ class HostPace:
     def once_more(self, seconds: float, attempt: Callable[[], T]) -> T:
         """`attempt()`; asked once more when the device did not answer in time and `may_retry(seconds)`. Anything
         else it raises (a refusal, a reset, the scan's limits) is raised at once: never a retry after a refusal."""
+        before = getattr(_attempt, "first", False)
+        _attempt.first = True  # the exchange's guard may wait less than the whole timeout (FIRST_WAIT_FACTOR)
         try:
             return attempt()
         except Exception as exc:
             if not (timed_out(exc) and self.may_retry(seconds)):
                 raise
+        finally:
+            _attempt.first = before
         return attempt()
 
+    def first_wait(self, seconds: float) -> float:
+        """How long the first attempt of a request that may be asked again waits for its answer: a few times the
+        device's slowest answer so far, when it has answered enough and its budget holds this wait and a whole
+        second attempt; else `seconds` (the whole timeout)."""
+        with self._bytes_lock:
+            if self._answers < FIRST_WAIT_BASIS:
+                return seconds
+            wait = min(seconds, max(FIRST_WAIT_FLOOR, FIRST_WAIT_FACTOR * self._slowest))
+        if self._deadline is not None and self._deadline - time.monotonic() < wait + seconds:
+            return seconds
+        return wait
+
     def guard(self, seconds: float) -> Guard:
-        """The hard deadline of one exchange: `seconds` from now, or the end of the device's budget if sooner."""
+        """The hard deadline of one exchange: `seconds` from now (less for the first attempt of a request that may
+        be asked again: `first_wait`), or the end of the device's budget if sooner."""
+        if getattr(_attempt, "first", False):
+            seconds = self.first_wait(seconds)
         deadline, reason = time.monotonic() + seconds, f"the device took more than {seconds:g} s to answer"
         cause = Reason.TIMED_OUT
         if self._deadline is not None and self._deadline < deadline:

@@ -133,3 +133,57 @@ def test_a_request_that_timed_out_is_asked_once_more_when_the_budget_allows():
     with pytest.raises(TimeoutError):
         short.once_more(4.0, attempt)
     assert len(calls) == 1 and short.retries == 0
+
+
+def _answered(host, clock: _Clock, *seconds: float) -> None:
+    """Exchanges that took `seconds` each and ended in an answer."""
+    for took in seconds:
+        with host:
+            clock.now += took
+
+
+def test_a_first_attempt_waits_a_few_times_the_devices_slowest_answer_and_the_second_the_whole_timeout(monkeypatch):
+    clock = _Clock()
+    monkeypatch.setattr(pace_module, "time", clock)
+    host = Pace(per_host=2).host("127.0.0.1")
+    host.limit(60)
+    _answered(host, clock, 0.1, 0.2)
+    assert host.first_wait(4.0) == 4.0  # too few answers to know the device's pace
+    _answered(host, clock, 0.3)
+    assert host.first_wait(4.0) == pace_module.FIRST_WAIT_FLOOR  # 4 x 0.3 s is less than the floor
+    _answered(host, clock, 0.7)
+    assert host.first_wait(4.0) == pytest.approx(2.8)
+    _answered(host, clock, 1.5)
+    assert host.first_wait(4.0) == 4.0  # never more than the timeout
+    waits: list[float] = []
+
+    def attempt() -> str:
+        guard = host.guard(4.0)
+        waits.append(round(guard.deadline - clock.now, 3))
+        if len(waits) == 1:
+            raise ProbeError(guard.reason, Reason.TIMED_OUT)
+        return "answer"
+
+    slow = Pace(per_host=2).host("127.0.0.2")
+    slow.limit(60)
+    _answered(slow, clock, 0.2, 0.2, 0.5)
+    host = slow
+    assert host.once_more(4.0, attempt) == "answer"
+    assert waits == [2.0, 4.0]  # the first attempt waited 4 x 0.5 s, the one asked again the whole timeout
+    assert host.guard(4.0).deadline - clock.now == 4.0  # outside once_more: the whole timeout
+
+
+def test_a_failed_exchange_says_nothing_of_the_devices_pace_and_a_short_budget_keeps_the_whole_wait(monkeypatch):
+    clock = _Clock()
+    monkeypatch.setattr(pace_module, "time", clock)
+    host = Pace(per_host=2).host("127.0.0.1")
+    host.limit(60)
+    for _ in range(3):
+        with pytest.raises(TimeoutError), host:
+            clock.now += 9.0
+            raise TimeoutError
+    assert host.first_wait(4.0) == 4.0  # no answer yet
+    _answered(host, clock, 0.1, 0.1, 0.1)
+    assert host.first_wait(4.0) == pace_module.FIRST_WAIT_FLOOR
+    host.limit(5.0)  # not enough left for a short wait and a whole second attempt
+    assert host.first_wait(4.0) == 4.0
