@@ -209,6 +209,10 @@ def _one_run(
     limits = _limits(args.scan_args, think.mean, stage.get("concurrency_mean"))
     print(f"  {label}: devices at once: {stage.get('concurrency_start')} at first, {stage.get('concurrency_mean')} on "
           f"average, {stage.get('concurrency_peak')} at most", file=sys.stderr)  # fmt: skip
+    if "began" in stage and traces:
+        span, last = stage["ended"] - stage["began"], max(t["began"] for t in traces.values())
+        print(f"  {label}: audit stage {span:.1f} s of {usage.wall_s:.1f} s wall; the last audit began "
+              f"{stage['ended'] - last:.1f} s before its end", file=sys.stderr)  # fmt: skip
     wrong = bent(devices, template_of, solo)
     (work / "bent.txt").write_text("\n".join(wrong) + "\n", encoding="utf-8")
     for line in wrong[:20]:

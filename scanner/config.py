@@ -32,6 +32,9 @@ MAX_TIMEOUT = 120.0  # seconds: the longest timeout a scan may set on one read
 MAX_CONCURRENCY = 1024  # devices audited at once (each holds sockets and a thread)
 MAX_PER_HOST = 8  # requests in flight to one device: more would hammer a camera, whatever the user asks
 HTTP_PORTS = frozenset({80, 81, 88, 2020, 5000, 8000, 8080, 8081, 8899, 10080})
+# Camera makers' own SDK ports: Hikvision 8000 (nmap-service-probes: "Hikvision IPCam control port"), Dahua 37777
+# (DVRIP), Xiongmai/Sofia 34567 (research/peers.md: jorhelp/Ingram, 667bdrm/sofiactl).
+VENDOR_SDK_PORTS = frozenset({8000, 34567, 37777})
 HTTPS_PORTS = frozenset({443, 8443})
 RTSP_PORTS = frozenset({554, 8554})
 

@@ -94,7 +94,7 @@ class Admission:
     def __init__(self, limits: Limits, probe: LagProbe | None) -> None:
         self.limits, self.limit, self._probe = limits, limits.start, probe
         self._last = time.monotonic()
-        self._started = self._last
+        self.started = self._last  # time.monotonic() when the audit stage began
         self._area = 0.0  # integral of the limit over time: its mean over the audit
         self.peak = self.limit
         # (seconds into the audit, limit, median lag in ms, share of a core)
@@ -110,12 +110,12 @@ class Admission:
             self.limit = adjusted(self.limit, load, waiting, self.limits)
             self.peak = max(self.peak, self.limit)
             self.history.append(
-                (round(now - self._started, 1), self.limit, round(load.lag * 1000, 1), round(load.cpu, 2))
+                (round(now - self.started, 1), self.limit, round(load.lag * 1000, 1), round(load.cpu, 2))
             )
         return self.limit
 
     def mean(self) -> float:
         """The limit's mean over the audit so far (what the devices at once were allowed, on average)."""
         now = time.monotonic()
-        span = now - self._started
+        span = now - self.started
         return (self._area + self.limit * (now - self._last)) / span if span > 0 else float(self.limit)

@@ -18,7 +18,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from typing import TypeVar
 
-from scanner.config import ScanConfig
+from scanner.config import VENDOR_SDK_PORTS, ScanConfig
 from scanner.discovery.discover import Discovery, discover_hosts
 from scanner.judge.places import place_result
 from scanner.matching.engine import vendor_for_oui
@@ -171,7 +171,8 @@ def _audit_all(
     admission = Admission(limits, probe)
     with AuditKit(config, limits.high, cores) as kit:
         pool = ThreadPoolExecutor(limits.high, "camaudit-audit", initializer=share_core, initargs=(cores,))
-        dispatch = _Dispatch(pool, hosts, admission, lambda host: audit_host(host, config, sigset, kit))
+        ordered = longest_first(hosts, lambda host: _known_vendor(host.mac_vendor, sigset))
+        dispatch = _Dispatch(pool, ordered, admission, lambda host: audit_host(host, config, sigset, kit))
         why = _collect(dispatch, reports, progress, stop, deadline, _over("the audit stage", budget))
         if why is not None:
             kit.pace.stop(why.text, why.cause)  # exchanges in flight end now; no request starts any more
@@ -183,7 +184,8 @@ def _audit_all(
         probe.close()
     _trace_log.debug("audit stage", extra={"trace": {"scan": {
         "concurrency_start": limits.start, "concurrency_mean": round(admission.mean(), 1),
-        "concurrency_peak": admission.peak, "history": admission.history}}})  # fmt: skip
+        "concurrency_peak": admission.peak, "history": admission.history,
+        "began": round(admission.started, 4), "ended": round(time.monotonic(), 4)}}})  # fmt: skip
     missing = [host for host in hosts if host.address not in reports]
     for host in missing:
         assert why is not None  # every host is in `reports` when the stage was not stopped
@@ -191,15 +193,18 @@ def _audit_all(
     return tuple(sorted(reports.values(), key=lambda r: ipaddress.ip_address(r.address))), why
 
 
-def longest_first(hosts: Sequence[Host]) -> list[Host]:
+def longest_first(hosts: Sequence[Host], known_maker: Callable[[Host], bool] = lambda host: False) -> list[Host]:
     """The hosts in the order their audits start: those that look like the longest audits first, so that the last
     ones to start are short and the scan does not wait at its end for a long audit begun late (the longest job
     first, a classic rule for finishing a batch early). What discovery saw stands for the work: a device that
-    announced itself over WS-Discovery is asked ONVIF's dozen queries; each open port is more to ask. Ties keep the
-    order given."""
+    announced itself over WS-Discovery is asked ONVIF's dozen queries; one with a camera maker's SDK port open, or
+    whose MAC names a maker (`known_maker`), is asked its maker's API (a dozen more); each open port is more to
+    ask. Measured on the benchmark's 1,000 devices: those signs put the 3-3.6 s audits first and the 0.6 s ones
+    (RTSP only) last. Ties keep the order given."""
 
     def work(host: Host) -> int:
-        return 4 * bool(host.wsd) + len(host.open_ports)
+        maker = bool(VENDOR_SDK_PORTS.intersection(host.open_ports)) or known_maker(host)
+        return 4 * bool(host.wsd) + 4 * maker + len(host.open_ports)
 
     return sorted(hosts, key=work, reverse=True)  # sorted() is stable: ties keep their order
 
@@ -210,12 +215,12 @@ class _Dispatch:
     def __init__(
         self,
         pool: ThreadPoolExecutor,
-        hosts: tuple[Host, ...],
+        hosts: Sequence[Host],
         admission: Admission,
         audit: Callable[[Host], DeviceReport],
     ) -> None:
         self.pool, self.admission, self.audit = pool, admission, audit
-        self.waiting = list(reversed(longest_first(hosts)))  # popped from the end: the longest audits first
+        self.waiting = list(reversed(hosts))  # popped from the end: in the order given
         self.running: dict[Future[DeviceReport], Host] = {}
         self.finished: queue.SimpleQueue[Future[DeviceReport]] = queue.SimpleQueue()
         self.closed = False  # no more hosts start (the stage was stopped)

@@ -78,6 +78,7 @@ class Trace:
         chain = self.critical_path()
         trace = {
             "address": address,
+            "began": round(self.started, 4),  # time.monotonic(): when the audit began, on the scan's clock
             "wall_s": round(time.monotonic() - self.started, 4),
             "requests": sum(s.requests for s in self.steps),
             "critical_requests": sum(s.requests for s in chain),

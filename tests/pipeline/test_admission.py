@@ -59,9 +59,13 @@ def test_the_longest_audits_start_first_and_ties_keep_their_order():
     onvif = WsdReply("127.0.0.3", "urn:uuid:1", ("dn:NetworkVideoTransmitter",), (), ("http://127.0.0.3/",))
     hosts = [
         Host("127.0.0.1", (80,)),
-        Host("127.0.0.2", (80, 554, 8000)),
+        Host("127.0.0.2", (80, 554)),
         Host("127.0.0.3", (80,), wsd=(onvif,)),
         Host("127.0.0.4", (80,)),
+        Host("127.0.0.5", (80, 37777)),  # a maker's SDK port: its API is asked too
+        Host("127.0.0.6", (80,), mac_vendor="Hangzhou Hikvision Digital Technology"),
+        Host("127.0.0.7", (554,)),
     ]
-    order = [h.address for h in longest_first(hosts)]
-    assert order == ["127.0.0.3", "127.0.0.2", "127.0.0.1", "127.0.0.4"]
+    order = [h.address for h in longest_first(hosts, lambda host: host.mac_vendor is not None)]
+    assert order == ["127.0.0.5", "127.0.0.3", "127.0.0.6", "127.0.0.2", "127.0.0.1", "127.0.0.4", "127.0.0.7"]
+    assert [h.address for h in longest_first(hosts)][-3:] == ["127.0.0.4", "127.0.0.6", "127.0.0.7"]
