@@ -94,9 +94,30 @@ def test_a_camera_answering_every_probe_is_found_once(responders: Callable[..., 
     assert reply.address == "127.66.2.1"
     assert reply.epr == "uuid:c9790c3a-701b-464d-a189-0060351c8ada"
     assert reply.types == ("dn:NetworkVideoTransmitter", "tds:Device")
-    # Two Probe types, each sent twice with the same MessageID (a retransmission, as SOAP-over-UDP asks).
-    assert sorted(types for _, types in camera.probes) == ["dn:NetworkVideoTransmitter"] * 2 + ["tds:Device"] * 2
+    # Two Probe types, each sent once: the camera answered both before the repeat, so it is not asked again.
+    assert sorted(types for _, types in camera.probes) == ["dn:NetworkVideoTransmitter", "tds:Device"]
     assert len({message_id for message_id, _ in camera.probes}) == 2
+
+
+def test_a_probe_left_unanswered_is_sent_again_with_its_message_id(responders: Callable[..., Responder]) -> None:
+    def device_only(probe: Probe, seen: int) -> list[bytes]:
+        return [recorded("wsd_axis_m2036le.xml", probe[0])] if probe[1] == "tds:Device" else []
+
+    camera = responders("127.66.2.3", device_only)
+    assert "127.66.2.3" in probe_unicast(["127.66.2.3"], port=camera.port, timeout=0.4)
+    # the NetworkVideoTransmitter Probe went twice (a retransmission keeps its MessageID, as SOAP-over-UDP asks)
+    assert sorted(types for _, types in camera.probes) == ["dn:NetworkVideoTransmitter"] * 2 + ["tds:Device"]
+    assert len({message_id for message_id, _ in camera.probes}) == 2
+
+
+def test_the_wait_ends_once_every_address_answered_or_said_nothing_listens(
+    responders: Callable[..., Responder],
+) -> None:
+    camera = responders("127.66.2.4", agsh)
+    started = time.monotonic()
+    found = probe_unicast(["127.66.2.4", "127.66.2.5"], port=camera.port, timeout=30.0)  # nothing on .5's port
+    assert list(found) == ["127.66.2.4"]
+    assert time.monotonic() - started < 10.0  # the kernel's ICMP port unreachable for .5 settled it at once
 
 
 def test_a_camera_that_only_answers_tds_device_is_found(responders: Callable[..., Responder]) -> None:
@@ -158,6 +179,7 @@ def test_replies_per_address_are_capped(responders: Callable[..., Responder]) ->
 def test_several_addresses_and_ipv6(responders: Callable[..., Responder]) -> None:
     first = responders("127.66.3.1", agsh)
     responders("::1", lambda probe, seen: [recorded("wsd_axis_m2036le.xml", probe[0])])
+    responders("127.66.3.2", lambda probe, seen: [])  # it listens and says nothing
     started = time.monotonic()
     found = probe_unicast(["127.66.3.1", "127.66.3.2", "::1"], port=first.port, timeout=0.5)
     elapsed = time.monotonic() - started
