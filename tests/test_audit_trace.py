@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import logging
+import threading
 
 from scanner.model import Observation
+from scanner.net import exchanges
 from scanner.pipeline.trace import Part, Step, Trace
 
 MAIN, HELPER = 1, 2
@@ -42,8 +44,16 @@ def test_a_step_also_waits_for_the_step_before_it_on_its_line():
 def test_steps_are_timed_and_counted_and_logged_only_when_asked(caplog):
     trace = Trace()
     observation = Observation("http.root", "GET http://127.0.0.1:80/", "ok")
-    assert trace.step("http.root", (), lambda: Part(observations=(observation,))).observations == (observation,)
-    assert [(s.name, s.requests) for s in trace.steps] == [("http.root", 1)]
+
+    def challenged_then_answered() -> Part:  # a login challenge, then the request asked again with the login
+        exchanges.answered()
+        exchanges.answered()
+        return Part(observations=(observation,))
+
+    assert trace.step("http.root", (), challenged_then_answered).observations == (observation,)
+    other = threading.Thread(target=exchanges.answered)  # another thread's exchange is not this step's
+    assert trace.step("rtsp", (), lambda: (other.start(), other.join(), Part())[-1]) == Part()
+    assert [(s.name, s.requests) for s in trace.steps] == [("http.root", 2), ("rtsp", 0)]
     logger = logging.getLogger("tests.trace")
     with caplog.at_level(logging.INFO, logger="tests.trace"):
         trace.log(logger, "127.0.0.1")
@@ -51,7 +61,7 @@ def test_steps_are_timed_and_counted_and_logged_only_when_asked(caplog):
     with caplog.at_level(logging.DEBUG, logger="tests.trace"):
         trace.log(logger, "127.0.0.1")
     figures = caplog.records[0].trace
-    assert figures["chain"] == ["http.root"] and figures["requests"] == figures["critical_requests"] == 1
+    assert figures["chain"] == ["http.root", "rtsp"] and figures["requests"] == figures["critical_requests"] == 2
 
 
 def test_an_empty_trace_has_no_path():

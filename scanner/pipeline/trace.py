@@ -9,6 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from scanner.model import Channel, NotChecked, Observation
+from scanner.net import exchanges
 
 
 @dataclass(frozen=True)
@@ -27,7 +28,7 @@ class Part:
 @dataclass(frozen=True)
 class Step:
     """One step of a device's audit: the steps whose answers it needed, when and on which thread it ran, and
-    how many requests it sent."""
+    how many of its requests the device answered (round trips: a login challenge counts)."""
 
     name: str
     after: tuple[str, ...]
@@ -45,9 +46,12 @@ class Trace:
         self.steps: list[Step] = []  # appended from helper threads too (list.append is atomic)
 
     def step(self, name: str, after: tuple[str, ...], work: Callable[[], Part]) -> Part:
-        start = time.monotonic()
+        """Run `work` on this thread as one step; its requests are the exchanges the device answered meanwhile on
+        this thread (scanner.net.exchanges: a login challenge and the request asked again are two)."""
+        start, before = time.monotonic(), exchanges.so_far()
         part = work()
-        self.steps.append(Step(name, after, start, time.monotonic(), len(part.observations), threading.get_ident()))
+        requests = exchanges.so_far() - before
+        self.steps.append(Step(name, after, start, time.monotonic(), requests, threading.get_ident()))
         return part
 
     def critical_path(self) -> list[Step]:

@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 
 from scanner.errors import ParseError, ProbeError
 from scanner.model import FAILED, MAX_BODY, Credential, Observation, Sent, utc_now
+from scanner.net import exchanges
 from scanner.net.deadline import Guard
 from scanner.net.headers import Headers
 from scanner.net.login import DeviceLogin
@@ -183,6 +184,7 @@ class _Connection:
             raise
         if (reply.header("Connection") or "").lower() == "close" or len(data) > _reply_size(data):
             self.close()  # asked to, or bytes beyond the reply: the next request gets a clean connection
+        exchanges.answered()
         return reply
 
     def _round_trip(self, request: bytes, guard: Guard, cap: int) -> bytes:

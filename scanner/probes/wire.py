@@ -22,6 +22,7 @@ from urllib.parse import quote, urlsplit
 
 from scanner.errors import ProbeError
 from scanner.model import MAX_BODY
+from scanner.net import exchanges
 from scanner.net.deadline import Guard
 from scanner.net.headers import Headers
 from scanner.probes.answer_head import LeanResponse
@@ -138,6 +139,7 @@ class Wire:
                 slot.close()  # the device closed the kept connection as we sent: once more, on a fresh one
                 slot.conn.sock = None
                 reply, keep = self._round_trip(slot, method, target, body, headers, guard, cap)
+            exchanges.answered()
             return reply
         except NETWORK_ERRORS:
             if guard.expired:  # the reset or end-of-stream was ours
