@@ -159,11 +159,20 @@ def render(result: ScanResult) -> str:
     return "".join(render_chunks(result))
 
 
-def render_chunks(result: ScanResult) -> Iterator[str]:
-    """`render`'s text in pieces, to be written as they come: a thousand devices' report is never one string
-    beside its pieces (a dozen megabytes at the end of a large scan)."""
-    yield from json.JSONEncoder(indent=2, sort_keys=True, ensure_ascii=False).iterencode(to_dict(result))
-    yield "\n"
+def render_chunks(result: ScanResult, batch: int = 1 << 16) -> Iterator[str]:
+    """`render`'s text in pieces of about `batch` characters, to be written as they come: a thousand devices'
+    report is never one string beside its pieces (a dozen megabytes at the end of a large scan), nor written in
+    the encoder's own pieces (hundreds of thousands of a few characters each, a write each)."""
+    pending: list[str] = []
+    size = 0
+    for piece in json.JSONEncoder(indent=2, sort_keys=True, ensure_ascii=False).iterencode(to_dict(result)):
+        pending.append(piece)
+        size += len(piece)
+        if size >= batch:
+            yield "".join(pending)
+            pending, size = [], 0
+    pending.append("\n")
+    yield "".join(pending)
 
 
 def check_file_target(path: Path, option: str = "") -> None:

@@ -10,7 +10,16 @@ import pytest
 
 from scanner.errors import UsageError
 from scanner.model import DiscoveryFact, NotChecked
-from scanner.report.json_report import check_file_target, from_dict, parse, read_report, render, to_dict, write_atomic
+from scanner.report.json_report import (
+    check_file_target,
+    from_dict,
+    parse,
+    read_report,
+    render,
+    render_chunks,
+    to_dict,
+    write_atomic,
+)
 from scanner.vocabulary import Reason, Verdict
 from tests.report.sample import device, report_with, sample_report, sample_result
 
@@ -123,3 +132,11 @@ def test_a_version_2_report_still_reads_without_destinations():
     old = sample_report()
     old["schema_version"] = 2
     assert all(d.destinations == () for d in from_dict(old).devices)
+
+
+def test_the_report_is_written_in_pieces_of_a_bounded_size_that_make_the_same_text():
+    result = sample_result()
+    many = dataclasses.replace(result, devices=result.devices * 200)
+    pieces = list(render_chunks(many, batch=4096))
+    assert "".join(pieces) == render(many)
+    assert len(pieces) > 10 and all(len(piece) < 4096 * 2 for piece in pieces)  # not the encoder's tiny ones
