@@ -3,11 +3,12 @@
 Devices spend most of their audit waiting for answers, so more of them at once finish the scan sooner, until the
 audit's own core is saturated: then every request waits for the interpreter before it is sent and after its
 answer came, answers seem slower than they are, a slow device may look silent, and each device's audit drags on
-past its own pace (measured at 1,000 devices: each audit took 1.3x its floor at 96-144 devices at once, the core
-60-80 % busy, and 1.8x at 210, the core saturated, for the same wall time). Two signs say so: the share of a core
-the audit's process used over the last step, and how late a thread on the audit's core wakes from a short sleep
-(its place in the queue for the core and the GIL, which also rises when another program takes the core). While
-both stay low and devices are waiting, more are let in; when either is high, fewer.
+past its own pace (measured at 1,000 devices: each audit took 1.2-1.3x its floor at 96-144 devices at once, the
+core 60-80 % busy, and 1.8x at 210, the core saturated, for the same wall time). Two signs say so: how busy the
+audit's core was over the last step (by the audit or any other program on it: /proc/stat on Linux; elsewhere the
+share of a core the audit's process used), and how late a thread on the audit's core wakes from a short sleep (its
+place in the queue for the core and the GIL). While both stay low and devices are waiting, more are let in; when
+either is high, fewer.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import threading
 import time
 from dataclasses import dataclass
 
-from scanner.pipeline.cores import share_core
+from scanner.pipeline.cores import CoreMeter, share_core
 
 TICK = 0.02  # seconds the lag probe sleeps between looks
 CALM = 0.002  # seconds of median lag under which more devices may be let in
@@ -37,7 +38,7 @@ class Limits:
 
 @dataclass(frozen=True)
 class Load:
-    """What the last step saw: the probe's median lag (seconds) and the share of a core the process used."""
+    """What the last step saw: the probe's median lag (seconds) and how busy the audit's core was (0..1)."""
 
     lag: float
     cpu: float
@@ -61,6 +62,7 @@ class LagProbe:
         self._lags: list[float] = []
         self._lock = threading.Lock()
         self._at, self._cpu = time.monotonic(), time.process_time()
+        self._meter = CoreMeter(next(iter(cores))) if cores is not None and len(cores) == 1 else None
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, args=(cores,), name="camaudit-lag", daemon=True)
         self._thread.start()
@@ -75,14 +77,15 @@ class LagProbe:
                 self._lags.append(max(0.0, late))
 
     def take(self) -> Load:
-        """The median lag (0 when none was measured), and the share of a core the process used, since the last
-        call."""
+        """The median lag (0 when none was measured), and how busy the audit's core was, since the last call: the
+        busier of the core (every program on it) and the process's own share of a core."""
         with self._lock:
             lags, self._lags = sorted(self._lags), []
             now, cpu = time.monotonic(), time.process_time()
             share = (cpu - self._cpu) / (now - self._at) if now > self._at else 0.0
             self._at, self._cpu = now, cpu
-        return Load(lags[len(lags) // 2] if lags else 0.0, share)
+            core = self._meter.share() if self._meter is not None else None
+        return Load(lags[len(lags) // 2] if lags else 0.0, max(share, core or 0.0))
 
     def close(self) -> None:
         self._stop.set()

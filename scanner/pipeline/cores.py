@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 SAMPLE = 0.1  # seconds between the two looks at /proc/stat
@@ -65,3 +65,30 @@ def share_core(cores: set[int] | None) -> None:
             os.sched_setaffinity(0, cores)
         except OSError:
             pass  # a core taken offline meanwhile: the thread runs where the system puts it
+
+
+def _proc_stat() -> str:
+    return Path("/proc/stat").read_text()
+
+
+class CoreMeter:
+    """How busy one core was (by every program on it) between two calls of `share`, from /proc/stat (`stat`: what
+    reads it)."""
+
+    def __init__(self, core: int, stat: Callable[[], str] = _proc_stat) -> None:
+        self.core, self._stat = core, stat
+        self._last = self._read()
+
+    def _read(self) -> tuple[int, int] | None:
+        try:
+            return cpu_times(self._stat()).get(self.core)
+        except OSError:
+            return None
+
+    def share(self) -> float | None:
+        """The core's busy share since the last call (0..1), or None when /proc/stat said nothing of it."""
+        now, before = self._read(), self._last
+        self._last = now
+        if now is None or before is None or now[1] <= before[1]:
+            return None
+        return (now[0] - before[0]) / (now[1] - before[1])

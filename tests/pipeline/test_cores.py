@@ -7,7 +7,7 @@ import threading
 
 import pytest
 
-from scanner.pipeline.cores import cpu_times, quietest, share_core
+from scanner.pipeline.cores import CoreMeter, cpu_times, quietest, share_core
 
 BEFORE = """cpu  300 0 100 900 0 0 0 0 0 0
 cpu0 100 0 50 450 0 0 0 0 0 0
@@ -49,3 +49,17 @@ def test_share_core_puts_the_calling_thread_only_on_the_core():
     assert seen == [{core}] and os.sched_getaffinity(0) == mine  # the caller's own cores are untouched
     share_core(None)  # no core chosen: nothing changes
     assert os.sched_getaffinity(0) == mine
+
+
+def test_a_core_meter_says_how_busy_its_core_was_between_two_looks():
+    looks = iter(
+        [
+            "cpu0 100 0 100 800 0 0 0 0\ncpu1 0 0 0 1000 0 0 0 0\n",  # busy 200 of 1000 ticks so far
+            "cpu0 150 0 200 850 0 0 0 0\ncpu1 0 0 0 1200 0 0 0 0\n",  # +150 busy of +200 ticks
+            "cpu0 150 0 200 850 0 0 0 0\ncpu1 0 0 0 1300 0 0 0 0\n",  # no tick on cpu0 since
+        ]
+    )
+    meter = CoreMeter(0, lambda: next(looks))
+    assert meter.share() == 0.75
+    assert meter.share() is None  # no time passed on that core: nothing to say
+    assert CoreMeter(7, lambda: "cpu0 1 0 0 1 0 0 0 0\n").share() is None  # a core /proc/stat does not list
