@@ -69,3 +69,5 @@ def test_the_longest_audits_start_first_and_ties_keep_their_order():
     order = [h.address for h in longest_first(hosts, lambda host: host.mac_vendor is not None)]
     assert order == ["127.0.0.5", "127.0.0.3", "127.0.0.6", "127.0.0.2", "127.0.0.1", "127.0.0.4", "127.0.0.7"]
     assert [h.address for h in longest_first(hosts)][-3:] == ["127.0.0.4", "127.0.0.6", "127.0.0.7"]
+    rtsp_only, web = Host("127.0.0.8", (554,)), Host("127.0.0.9", (8080,))
+    assert longest_first([rtsp_only, web]) == [web, rtsp_only]  # one port each: the web port is more to ask
