@@ -2,30 +2,36 @@
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 from urllib.parse import urlsplit, urlunsplit
 
 from scanner.errors import ParseError
 
 
+@functools.lru_cache(maxsize=4096)
+def _ip(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    """The address `text` spells, or None (read once per spelling: every request's URL asks)."""
+    try:
+        return ipaddress.ip_address(text)
+    except ValueError:
+        return None
+
+
 def url_host(address: str) -> str:
     """The address as it goes in a URL: IPv6 in brackets."""
-    try:
-        if ipaddress.ip_address(address).version == 6:
-            return f"[{address}]"
-    except ValueError:
-        pass
-    return address
+    ip = _ip(address)
+    return f"[{address}]" if ip is not None and ip.version == 6 else address
 
 
 def same_host(host: str | None, address: str) -> bool:
     """True when a URL's host is the audited address (IPv6 spellings compared as addresses)."""
     if not host:
         return False
-    try:
-        return ipaddress.ip_address(host.strip("[]")) == ipaddress.ip_address(address)
-    except ValueError:
+    mine, theirs = _ip(host.strip("[]")), _ip(address)
+    if mine is None or theirs is None:
         return host.lower() == address.lower()
+    return mine == theirs
 
 
 def in_scope(url: str, address: str, default_port: int) -> str:
