@@ -193,12 +193,32 @@ def canonical_vendor(name: str | None, sigset: SignatureSet) -> str | None:
     """The canonical vendor for a manufacturer string: its name or an alias, whole or as a leading word."""
     if not name:
         return None
-    return _longest_prefix(name, [(alias, v.name) for v in sigset.vendors for alias in (v.name, *v.aliases)])
+    return _longest_prefix(name, _spellings(sigset, "names"))
 
 
 def vendor_for_oui(org: str, sigset: SignatureSet) -> str | None:
     """The canonical vendor whose MAC-vendor (nmap OUI organisation) names start `org`."""
-    return _longest_prefix(org, [(oui, v.name) for v in sigset.vendors for oui in v.oui_names])
+    return _longest_prefix(org, _spellings(sigset, "oui"))
+
+
+_SPELLINGS: dict[tuple[int, str], tuple[object, tuple[tuple[str, str], ...]]] = {}
+
+
+def _spellings(sigset: SignatureSet, kind: str) -> tuple[tuple[str, str], ...]:
+    """(spelling, vendor) of the signature set's vendors: their names and aliases, or their MAC-vendor names; made
+    once per signature set (every device's identification asks, several times)."""
+    vendors = sigset.vendors
+    kept = _SPELLINGS.get((id(vendors), kind))
+    if kept is not None and kept[0] is vendors:  # the same tuple (kept alive here, so its id is not reused)
+        return kept[1]
+    if kind == "names":
+        pairs = tuple((alias, v.name) for v in vendors for alias in (v.name, *v.aliases))
+    else:
+        pairs = tuple((oui, v.name) for v in vendors for oui in v.oui_names)
+    if len(_SPELLINGS) >= 64:
+        _SPELLINGS.clear()  # signature sets come and go in tests; a scan has one
+    _SPELLINGS[(id(vendors), kind)] = (vendors, pairs)
+    return pairs
 
 
 def api_family(vendor: str | None, sigset: SignatureSet) -> str | None:
@@ -225,9 +245,19 @@ def _folded(text: str) -> str:
     return " ".join(text.split()).casefold()
 
 
-def _longest_prefix(text: str, names: list[tuple[str, str]]) -> str | None:
-    """The vendor of the longest name that `text` equals or starts with at a word boundary (case-insensitive)."""
-    subject = _folded(text)
+def _longest_prefix(text: str, names: tuple[tuple[str, str], ...]) -> str | None:
+    """The vendor of the longest name that `text` equals or starts with at a word boundary (case-insensitive);
+    remembered for the short texts devices send (a long one, from a hostile device, is not kept)."""
+    return _remembered_prefix(text, names) if len(text) <= 256 else _prefix_of(text, names)
+
+
+@lru_cache(maxsize=4096)
+def _remembered_prefix(text: str, names: tuple[tuple[str, str], ...]) -> str | None:
+    return _prefix_of(text, names)
+
+
+def _prefix_of(text: str, names: tuple[tuple[str, str], ...]) -> str | None:
+    subject = _folded(text) if len(text) <= 256 else " ".join(text.split()).casefold()
     best: tuple[int, str] | None = None
     for spelling, vendor in names:
         wanted = _folded(spelling)
