@@ -99,6 +99,18 @@ def test_a_check_cut_short_by_the_budget_or_a_stop_is_unknown_with_that_reason()
         assert judged.verdict == "unknown" and judged.not_checked[0].reason == cause
 
 
+def test_a_camera_whose_audit_was_cut_is_never_cleared_though_every_check_that_applied_was_read():
+    # ONVIF's first query stopped by the device's budget: whether ONVIF's face checks apply is not known, while
+    # the maker's round, run beside it, read every one of its own checks.
+    stopped = _obs("onvif.device.clock", FAILED, stopped=Reason.BUDGET_SPENT)
+    assert judge([], [*BOTH, stopped], RULES, ACME).verdict == "unknown"
+    skipped = (NotChecked("rtsp", Reason.STAGE_BUDGET),)
+    assert judge([], BOTH, RULES, replace(ACME, skipped=skipped)).verdict == "unknown"
+    slow = _obs("onvif.device.clock", FAILED, stopped=Reason.TIMED_OUT)  # the device's slowness, not our limits
+    assert judge([], [*BOTH, slow, _obs("onvif.device.clock", FAILED)], RULES, ACME).verdict == "unknown"
+    assert judge([], BOTH, RULES, ACME).verdict == "not_found"
+
+
 def test_every_channel_asked_must_be_read():
     channels = [_obs("acme.caps", OK), _obs("acme.switch", OK, "1"), _obs("acme.switch", AUTH_REQUIRED, "2")]
     judged = judge([], channels, RULES, ACME)

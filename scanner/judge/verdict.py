@@ -90,7 +90,7 @@ def judge(
         unsure = context.role == Role.UNKNOWN or _cut(observations, context)
         return Judgement(Verdict.UNKNOWN if unsure else Verdict.NOT_FOUND, coverage, notes)
     out_of_reach = not context.vendors or any(n.reason in FACE_API_REASONS for n in context.skipped)
-    if out_of_reach or not checks or coverage.unread or _timed_out(observations):
+    if out_of_reach or not checks or coverage.unread or _timed_out(observations) or _stopped(observations, context):
         return Judgement(Verdict.UNKNOWN, coverage, notes)
     return Judgement(Verdict.NOT_FOUND, coverage, notes)
 
@@ -100,6 +100,14 @@ def _timed_out(observations: Sequence[Observation]) -> bool:
     it would have said (who the device is, its role, its channels) is not known, so the device cannot be cleared."""
     answered = {o.probe for o in observations if o.outcome == OK}
     return any(o.stopped == Reason.TIMED_OUT and o.probe not in answered for o in observations)
+
+
+def _stopped(observations: Sequence[Observation], context: Context) -> bool:
+    """The scan's own limits (a budget, a Ctrl-C) stopped a request of this camera or kept a step from running: its
+    audit did not finish, so what it did not ask may have been a check that applies (ONVIF's face checks apply
+    only once ONVIF answered; a vendor round may have finished while ONVIF was stopped beside it)."""
+    stopped = any(o.stopped in STOP_REASONS for o in observations)
+    return stopped or any(n.reason in STOP_REASONS for n in context.skipped)
 
 
 def _cut(observations: Sequence[Observation], context: Context) -> bool:
