@@ -126,7 +126,9 @@ def test_stage_budgets_end_the_scan_with_a_partial_report(lab):
     assert over.partial and any(e.stage == "audit" and "ran out of its 1 s" in e.message for e in over.errors)
     (report,) = over.devices
     assert any(n.reason == Reason.STAGE_BUDGET for n in report.not_checked)
-    early = run_scan(ScanConfig(targets=(silent,), use_nmap=False, discovery_budget=0.2))
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as quiet:  # WS-Discovery heard there, never answered:
+        quiet.bind((silent, 3702))  # discovery waits its whole 1 s for an answer
+        early = run_scan(ScanConfig(targets=(silent,), use_nmap=False, discovery_budget=0.2))
     assert early.partial and early.devices == () and "discovery ran out" in early.errors[0].message
 
 
