@@ -18,6 +18,7 @@ from typing import TypeVar
 
 from scanner.errors import ProbeError
 from scanner.model import MAX_BODY
+from scanner.net import exchanges
 from scanner.net.deadline import Guard
 from scanner.net.slots import Slots, is_bulk
 from scanner.vocabulary import Reason
@@ -26,14 +27,15 @@ DEVICE_BYTES = 8 << 20  # answer bytes kept per device at full size (real device
 NOT_SENT = "not sent: "  # how a refused request's detail begins (the audit sums these up in one line)
 T = TypeVar("T")
 LEAN_BODY = 64 << 10  # the cap on each answer once a device has used DEVICE_BYTES (a hostile one, in practice)
-# A request that may be asked once more is first waited for FIRST_WAIT_FACTOR times the device's slowest answer so
-# far (once it has given FIRST_WAIT_BASIS answers), never less than FIRST_WAIT_FLOOR nor more than its timeout; the
-# second attempt gets the whole timeout. A device that lost a request (an embedded web server drops one now and
-# then) costs a few seconds, not the whole timeout, while a slow device keeps its whole timeout on both attempts.
+# A request that may be asked once more is first waited for FIRST_WAIT_FACTOR times the device's slowest round trip
+# so far (once it has given FIRST_WAIT_BASIS answers; an exchange with a login challenge is two round trips), never
+# less than FIRST_WAIT_FLOOR nor more than its timeout; the second attempt gets the whole timeout. A device that
+# lost a request (an embedded web server drops one now and then) costs a few seconds, not the whole timeout, while a
+# slow device keeps its whole timeout on both attempts.
 FIRST_WAIT_FACTOR = 4.0
 FIRST_WAIT_FLOOR = 2.0
 FIRST_WAIT_BASIS = 3
-_attempt = threading.local()  # `first`: inside a first attempt of once_more; `began`: when its exchange began
+_attempt = threading.local()  # `first`: inside a first attempt of once_more; `began`, `trips`: its exchange's start
 
 
 class Pace:
@@ -119,7 +121,7 @@ class HostPace:
         self._bytes = 0
         self._bytes_lock = threading.Lock()
         self.retries = 0  # requests asked once more after they timed out (the benchmark counts them)
-        self._answers = 0  # exchanges that ended in an answer, and the slowest of them (seconds)
+        self._answers = 0  # exchanges that ended in an answer, and the slowest round trip among them (seconds)
         self._slowest = 0.0
 
     def limit(self, seconds: float) -> None:
@@ -139,12 +141,14 @@ class HostPace:
             if self._slots is not None:
                 self._slots.release()
             raise
-        _attempt.began = time.monotonic()
+        _attempt.began, _attempt.trips = time.monotonic(), exchanges.so_far()
         return self
 
     def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
         if kind is None:
             took = time.monotonic() - getattr(_attempt, "began", time.monotonic())
+            trips = max(1, exchanges.so_far() - getattr(_attempt, "trips", 0))  # a login challenge: two
+            took /= trips
             with self._bytes_lock:
                 self._answers += 1
                 self._slowest = max(self._slowest, took)
@@ -185,7 +189,7 @@ class HostPace:
 
     def first_wait(self, seconds: float) -> float:
         """How long the first attempt of a request that may be asked again waits for its answer: a few times the
-        device's slowest answer so far, when it has answered enough and its budget holds this wait and a whole
+        device's slowest round trip so far, when it has answered enough and its budget holds this wait and a whole
         second attempt; else `seconds` (the whole timeout)."""
         with self._bytes_lock:
             if self._answers < FIRST_WAIT_BASIS:

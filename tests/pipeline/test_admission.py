@@ -28,8 +28,8 @@ def test_none_more_when_no_device_waits_or_either_sign_is_between():
 
 def test_fewer_when_either_sign_is_busy_but_never_under_the_fewest():
     assert adjusted(120, Load(BUSY * 2, CALM_CPU / 2), True, LIMITS) == 100  # a sixth fewer
-    assert adjusted(120, Load(CALM / 2, 0.95), True, LIMITS) == 100  # the core nearly saturated
-    assert adjusted(17, Load(BUSY * 2, 0.95), True, LIMITS) == 16
+    assert adjusted(120, Load(CALM / 2, 0.99), True, LIMITS) == 100  # the core saturated
+    assert adjusted(17, Load(BUSY * 2, 0.99), True, LIMITS) == 16
 
 
 def test_a_fixed_concurrency_never_moves():

@@ -7,6 +7,7 @@ import threading
 import pytest
 
 from scanner.errors import ProbeError
+from scanner.net import exchanges
 from scanner.net import pace as pace_module
 from scanner.net.pace import UNPACED, Pace
 from scanner.vocabulary import Reason
@@ -187,3 +188,16 @@ def test_a_failed_exchange_says_nothing_of_the_devices_pace_and_a_short_budget_k
     assert host.first_wait(4.0) == pace_module.FIRST_WAIT_FLOOR
     host.limit(5.0)  # not enough left for a short wait and a whole second attempt
     assert host.first_wait(4.0) == 4.0
+
+
+def test_an_exchange_with_a_login_challenge_counts_as_two_round_trips_of_the_devices_pace(monkeypatch):
+    clock = _Clock()
+    monkeypatch.setattr(pace_module, "time", clock)
+    host = Pace(per_host=2).host("127.0.0.1")
+    host.limit(60)
+    _answered(host, clock, 0.2, 0.2)
+    with host:  # challenged, then answered with the login: 1.4 s in all, 0.7 s a round trip
+        exchanges.answered()
+        exchanges.answered()
+        clock.now += 1.4
+    assert host.first_wait(4.0) == pytest.approx(2.8)  # 4 x 0.7 s, not 4 x 1.4 s
