@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 
 import pytest
 
 from scanner.errors import ProbeError
 from scanner.net import exchanges
 from scanner.net import pace as pace_module
-from scanner.net.pace import UNPACED, Pace
+from scanner.net.pace import UNPACED, HostPace, Pace
 from scanner.vocabulary import Reason
 
 
@@ -143,11 +144,24 @@ def _answered(host, clock: _Clock, *seconds: float) -> None:
             clock.now += took
 
 
-def test_a_first_attempt_waits_a_few_times_the_devices_slowest_answer_and_the_second_the_whole_timeout(monkeypatch):
+@pytest.fixture
+def timed(monkeypatch) -> tuple[Callable[[str], HostPace], _Clock]:
+    """A device's pace with a 60 s budget (by address), on a fake clock."""
     clock = _Clock()
     monkeypatch.setattr(pace_module, "time", clock)
-    host = Pace(per_host=2).host("127.0.0.1")
-    host.limit(60)
+    pace = Pace(per_host=2)
+
+    def host(address: str = "127.0.0.1") -> HostPace:
+        found = pace.host(address)
+        found.limit(60)
+        return found
+
+    return host, clock
+
+
+def test_a_first_attempt_waits_a_few_times_the_devices_slowest_answer_and_the_second_the_whole_timeout(timed):
+    paced, clock = timed
+    host = paced("127.0.0.1")
     _answered(host, clock, 0.1, 0.2)
     assert host.first_wait(4.0) == 4.0  # too few answers to know the device's pace
     _answered(host, clock, 0.3)
@@ -156,29 +170,25 @@ def test_a_first_attempt_waits_a_few_times_the_devices_slowest_answer_and_the_se
     assert host.first_wait(4.0) == pytest.approx(2.8)
     _answered(host, clock, 1.5)
     assert host.first_wait(4.0) == 4.0  # never more than the timeout
+    slow = paced("127.0.0.2")
+    _answered(slow, clock, 0.2, 0.2, 0.5)
     waits: list[float] = []
 
     def attempt() -> str:
-        guard = host.guard(4.0)
+        guard = slow.guard(4.0)
         waits.append(round(guard.deadline - clock.now, 3))
         if len(waits) == 1:
             raise ProbeError(guard.reason, Reason.TIMED_OUT)
         return "answer"
 
-    slow = Pace(per_host=2).host("127.0.0.2")
-    slow.limit(60)
-    _answered(slow, clock, 0.2, 0.2, 0.5)
-    host = slow
-    assert host.once_more(4.0, attempt) == "answer"
+    assert slow.once_more(4.0, attempt) == "answer"
     assert waits == [2.0, 4.0]  # the first attempt waited 4 x 0.5 s, the one asked again the whole timeout
-    assert host.guard(4.0).deadline - clock.now == 4.0  # outside once_more: the whole timeout
+    assert slow.guard(4.0).deadline - clock.now == 4.0  # outside once_more: the whole timeout
 
 
-def test_a_failed_exchange_says_nothing_of_the_devices_pace_and_a_short_budget_keeps_the_whole_wait(monkeypatch):
-    clock = _Clock()
-    monkeypatch.setattr(pace_module, "time", clock)
-    host = Pace(per_host=2).host("127.0.0.1")
-    host.limit(60)
+def test_a_failed_exchange_says_nothing_of_the_devices_pace_and_a_short_budget_keeps_the_whole_wait(timed):
+    paced, clock = timed
+    host = paced()
     for _ in range(3):
         with pytest.raises(TimeoutError), host:
             clock.now += 9.0
@@ -190,11 +200,9 @@ def test_a_failed_exchange_says_nothing_of_the_devices_pace_and_a_short_budget_k
     assert host.first_wait(4.0) == 4.0
 
 
-def test_an_exchange_with_a_login_challenge_counts_as_two_round_trips_of_the_devices_pace(monkeypatch):
-    clock = _Clock()
-    monkeypatch.setattr(pace_module, "time", clock)
-    host = Pace(per_host=2).host("127.0.0.1")
-    host.limit(60)
+def test_an_exchange_with_a_login_challenge_counts_as_two_round_trips_of_the_devices_pace(timed):
+    paced, clock = timed
+    host = paced()
     _answered(host, clock, 0.2, 0.2)
     with host:  # challenged, then answered with the login: 1.4 s in all, 0.7 s a round trip
         exchanges.answered()

@@ -50,14 +50,22 @@ def test_a_freed_slot_goes_to_the_chain_before_the_bulk_that_asked_earlier() -> 
     assert order == ["chain-1", "chain-2", "bulk-1", "bulk-2"]
 
 
+def _one_waiting(slots: Slots, name: str, order: list[str]) -> threading.Thread:
+    """A thread of the chain asking for a slot, started and waiting for it (every slot is out)."""
+    asking: list[str] = []
+    thread = _asker(slots, False, name, order, asking)
+    _until(lambda: asking)
+    time.sleep(0.05)
+    assert order == []
+    return thread
+
+
 def test_a_thread_that_released_a_slot_does_not_take_it_back_ahead_of_one_waiting() -> None:
     slots = Slots(1)
     slots.acquire()
     order: list[str] = []
     asking: list[str] = []
-    waiter = _asker(slots, False, "waiting", order, asking)
-    _until(lambda: asking)
-    time.sleep(0.02)
+    waiter = _one_waiting(slots, "waiting", order)
     slots.release()
     again = _asker(slots, False, "again", order, asking)  # asks right after releasing
     _until(lambda: order)
@@ -73,11 +81,7 @@ def test_a_free_slot_is_taken_at_once_and_never_more_are_out_than_there_are() ->
     slots.acquire(True)
     slots.acquire()
     order: list[str] = []
-    asking: list[str] = []
-    third = _asker(slots, False, "third", order, asking)
-    _until(lambda: asking)
-    time.sleep(0.05)
-    assert order == []  # both slots are out
+    third = _one_waiting(slots, "third", order)  # both slots are out
     slots.release()
     third.join(5)
     assert order == ["third"]
