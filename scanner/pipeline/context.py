@@ -33,9 +33,11 @@ class AuditKit:
         self.pace = Pace(config.per_host_concurrency, config.rate)
         self.lines = config.per_host_concurrency
         self.cores = cores  # the core(s) the audit's threads share (scanner.pipeline.cores), None: anywhere
-        # a device's ONVIF queries, its vendor round's second line, and ONVIF's or the web roots' may each want a
-        # helper at once (scanner.pipeline.device)
-        helpers = max(1, devices) * (self.lines + 1) if self.lines > 1 else 0
+        # A device's helpers at once (scanner.pipeline.device): its chain (ONVIF, then RTSP), ONVIF's other lines,
+        # the vendor round's other lines, and at the start its web roots: at most 2 x lines. The pool holds that
+        # many for every device, so a helper waiting for its own batches never waits for a thread (threads are
+        # started only as they are needed).
+        helpers = max(1, devices) * 2 * self.lines if self.lines > 1 else 0
         self._helpers = (
             ThreadPoolExecutor(helpers, "camaudit-line", initializer=share_core, initargs=(cores,)) if helpers else None
         )

@@ -94,19 +94,28 @@ class Readings:
     what the web page said, and ONVIF then named another maker)."""
 
     def __init__(self) -> None:
-        self._unread: dict[int, Observation] = {}  # id of the answer as read -> the answer before
+        # id of the answer as read -> (that answer, kept alive so that its id stays its own; the answer before)
+        self._unread: dict[int, tuple[Observation, Observation]] = {}
         self._lock = threading.Lock()
 
     def keep(self, read: Observation, unread: Observation) -> None:
         with self._lock:
-            self._unread[id(read)] = unread
+            self._unread[id(read)] = (read, unread)
+
+    def alias(self, copy: Observation, original: Observation) -> None:
+        """`copy` is `original` recorded under another probe id (one request serving two signature requests)."""
+        with self._lock:
+            entry = self._unread.get(id(original))
+            if entry is not None and entry[0] is original:
+                self._unread[id(copy)] = (copy, replace(entry[1], probe=copy.probe))
 
     def again(self, observations: Sequence[Observation], answers: Sequence[AnswerMeaning], vendors: Sequence[str]
               ) -> tuple[Observation, ...]:  # fmt: skip
         """Each answer read as `vendors`' (a login or logout, never read, stays as it is)."""
         with self._lock:
-            return tuple(read_answer(self._unread[id(o)], answers, vendors) if id(o) in self._unread else o
-                         for o in observations)  # fmt: skip
+            entries = [self._unread.get(id(o)) for o in observations]
+        return tuple(read_answer(entry[1], answers, vendors) if entry is not None and entry[0] is o else o
+                     for o, entry in zip(observations, entries, strict=True))  # fmt: skip
 
 
 def vendor_round(
@@ -170,7 +179,13 @@ def in_parallel(
         asked = distinct[(*_request_key(spec), channel)][0]
         for obs in results[(*_request_key(spec), channel)]:
             probe = spec.id + obs.probe.removeprefix(asked.id)  # `<id>` or `<id>.close`
-            found.append(obs if probe == obs.probe else replace(obs, probe=probe))
+            if probe == obs.probe:
+                found.append(obs)
+                continue
+            copy = replace(obs, probe=probe)
+            if asker.unread is not None:
+                asker.unread.alias(copy, obs)
+            found.append(copy)
     return found
 
 
