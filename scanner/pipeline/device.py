@@ -1,9 +1,10 @@
 """Audit one live host: identify it and probe it for face analytics, never raising (one device never stops the rest).
 
 A device's steps run as soon as what they read is known: `GET /` on the web ports beside the ONVIF queries (when
-WS-Discovery named the ONVIF address), RTSP once ONVIF gave its stream URIs, the vendor APIs last, split over
-the device's lines. A device has at most `per_host_concurrency` lines (its own thread and shared helper
-threads), and every request also passes the device's pace (scanner.net.pace), so the limits always hold.
+WS-Discovery named the ONVIF address), RTSP once ONVIF gave its stream URIs, and the vendor APIs as soon as the web
+page or ONVIF named the maker (beside ONVIF when the web page did), split over the device's lines. Every request
+passes the device's pace (scanner.net.pace): at most `per_host_concurrency` in flight however many of the device's
+threads ask, ONVIF's and RTSP's dependent queries served before the vendor requests, so the limits always hold.
 """
 
 from __future__ import annotations
