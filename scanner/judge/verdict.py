@@ -90,7 +90,8 @@ def judge(
         unsure = context.role == Role.UNKNOWN or _cut(observations, context)
         return Judgement(Verdict.UNKNOWN if unsure else Verdict.NOT_FOUND, coverage, notes)
     out_of_reach = not context.vendors or any(n.reason in FACE_API_REASONS for n in context.skipped)
-    if out_of_reach or not checks or coverage.unread or _timed_out(observations) or _stopped(observations, context):
+    unfinished = _timed_out(observations) or _cut(observations, context, limits_only=True)
+    if out_of_reach or not checks or coverage.unread or unfinished:
         return Judgement(Verdict.UNKNOWN, coverage, notes)
     return Judgement(Verdict.NOT_FOUND, coverage, notes)
 
@@ -102,17 +103,14 @@ def _timed_out(observations: Sequence[Observation]) -> bool:
     return any(o.stopped == Reason.TIMED_OUT and o.probe not in answered for o in observations)
 
 
-def _stopped(observations: Sequence[Observation], context: Context) -> bool:
-    """The scan's own limits (a budget, a Ctrl-C) stopped a request of this camera or kept a step from running: its
-    audit did not finish, so what it did not ask may have been a check that applies (ONVIF's face checks apply
-    only once ONVIF answered; a vendor round may have finished while ONVIF was stopped beside it)."""
-    stopped = any(o.stopped in STOP_REASONS for o in observations)
+def _cut(observations: Sequence[Observation], context: Context, limits_only: bool = False) -> bool:
+    """The scan's own limits stopped a request of this device, or kept a step from running (with `limits_only`,
+    only a budget or a Ctrl-C counts; else a request the device did not answer in time counts too). A camera's
+    audit cut by those limits did not finish, so what it did not ask may have been a check that applies (ONVIF's
+    face checks apply only once ONVIF answered; a vendor round may have finished while ONVIF was stopped beside it)."""
+    stops = (o.stopped for o in observations)
+    stopped = any(s in STOP_REASONS for s in stops) if limits_only else any(s is not None for s in stops)
     return stopped or any(n.reason in STOP_REASONS for n in context.skipped)
-
-
-def _cut(observations: Sequence[Observation], context: Context) -> bool:
-    """The scan's own limits stopped a request of this device, or kept a step from running."""
-    return any(o.stopped is not None for o in observations) or any(n.reason in STOP_REASONS for n in context.skipped)
 
 
 def _for_role(rule: Rule, context: Context) -> bool:

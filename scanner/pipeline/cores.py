@@ -41,6 +41,10 @@ def quietest(
     return min(shares, key=lambda core: (shares[core], core)) if shares else None
 
 
+def _proc_stat() -> str:
+    return Path("/proc/stat").read_text()
+
+
 def audit_core() -> set[int] | None:
     """The core for the audit's threads, or None (not Linux, one core, /proc unreadable: leave them be)."""
     if not hasattr(os, "sched_getaffinity"):
@@ -49,9 +53,9 @@ def audit_core() -> set[int] | None:
     if len(allowed) < 2:
         return None
     try:
-        before = cpu_times(Path("/proc/stat").read_text())
+        before = cpu_times(_proc_stat())
         time.sleep(SAMPLE)
-        after = cpu_times(Path("/proc/stat").read_text())
+        after = cpu_times(_proc_stat())
     except OSError:
         return None
     core = quietest(before, after, set(allowed))
@@ -65,10 +69,6 @@ def share_core(cores: set[int] | None) -> None:
             os.sched_setaffinity(0, cores)
         except OSError:
             pass  # a core taken offline meanwhile: the thread runs where the system puts it
-
-
-def _proc_stat() -> str:
-    return Path("/proc/stat").read_text()
 
 
 class CoreMeter:

@@ -215,17 +215,10 @@ def write_atomic(path: Path, data: str | bytes | Iterable[str]) -> None:
         raise
 
 
-def _write_chunks(handle: BinaryIO, chunks: Iterable[str], batch: int = 1 << 16) -> None:
-    """The text as it is made, a batch of about `batch` characters per write (the encoder's pieces are tiny)."""
-    pending: list[str] = []
-    size = 0
+def _write_chunks(handle: BinaryIO, chunks: Iterable[str]) -> None:
+    """The text as it is made, one write per piece (render_chunks makes pieces of about 64 KB)."""
     for chunk in chunks:
-        pending.append(chunk)
-        size += len(chunk)
-        if size >= batch:
-            handle.write("".join(pending).encode("utf-8"))
-            pending, size = [], 0
-    handle.write("".join(pending).encode("utf-8"))
+        handle.write(chunk.encode("utf-8"))
 
 
 # ---- reading a report back into the records (a stored scan, a report file)
