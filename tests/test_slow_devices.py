@@ -12,6 +12,8 @@ import pytest
 from scanner.config import ScanConfig
 from scanner.credentials import load_credentials
 from scanner.lab import Lab, load_personas
+from scanner.lab.dahua import DahuaSite
+from scanner.lab.dahua_face import FaceSearches
 from scanner.model import DeviceReport
 from scanner.pipeline.device import TRACE_LOGGER
 from scanner.pipeline.scan import run_scan
@@ -24,11 +26,15 @@ PERSONA = "hik-trap"  # every face flag false: `not_found` when every check is r
 TRIGGERS = "GET /ISAPI/Event/triggers"  # a face check (the face triggers are read from it)
 CHECK = "hikvision.isapi.triggers"
 TIMEOUT = 0.5  # the scan's read timeout: a stalled request (5 s) times out, every other answers at once
+START_FIND = "GET /cgi-bin/FaceInfoManager.cgi?action=startFind"  # opens a search on a Dahua face terminal
+searches: list[FaceSearches] = []  # a Dahua device's searches, as each audit left them
 
 
-def _audit(tmp_path: Path, tempo: Stalling | None, caplog: pytest.LogCaptureFixture) -> tuple[DeviceReport, int]:
+def _audit(
+    tmp_path: Path, tempo: Stalling | None, caplog: pytest.LogCaptureFixture, persona_id: str = PERSONA
+) -> tuple[DeviceReport, int]:
     """The persona audited alone with its login; its report and how many of its requests were asked again."""
-    persona = next(p for p in load_personas() if p.id == PERSONA)
+    persona = next(p for p in load_personas() if p.id == persona_id)
     with Lab(network=NETWORK, personas=[persona], standard_ports=False, tempo=tempo) as lab:
         creds = tmp_path / "lab-credentials.toml"
         creds.write_text(lab.credentials_toml(), encoding="utf-8")
@@ -38,6 +44,9 @@ def _audit(tmp_path: Path, tempo: Stalling | None, caplog: pytest.LogCaptureFixt
         )  # fmt: skip
         with caplog.at_level(logging.DEBUG, logger=TRACE_LOGGER):
             result = run_scan(config)
+        site = lab.site(lab.devices[0].address)
+        if isinstance(site, DahuaSite):
+            searches.append(site.searches)
     (device,) = result.devices
     traces = [r.trace for r in caplog.records if hasattr(r, "trace")]
     assert len(traces) == 1, "one trace per device audited"
@@ -66,3 +75,18 @@ def test_a_check_that_never_answers_in_time_gives_unknown_with_its_code(tmp_path
     assert CHECK in device.coverage.unread
     notes = {n.check: n.reason for n in device.not_checked}
     assert notes.get(CHECK) == Reason.TIMED_OUT, device.not_checked
+
+
+def test_a_search_the_device_lost_is_asked_again_and_the_one_answered_is_closed(tmp_path, caplog):
+    searches.clear()
+    alone, _ = _audit(tmp_path, None, caplog, "dahua-terminal")
+    assert alone.face_analytics == Verdict.ACTIVE
+    caplog.clear()
+    tempo = Stalling(START_FIND, times=1)
+    slow, retried = _audit(tmp_path, tempo, caplog, "dahua-terminal")
+    assert tempo.seen == 2 and retried == 1, "the lost search was asked once more"
+    assert slow.face_analytics == alone.face_analytics
+    assert [(f.rule, f.level) for f in slow.findings] == [(f.rule, f.level) for f in alone.findings]
+    asked = [o.request for o in slow.observations if o.probe == "dahua.cgi.face_info_find.close"]
+    (token,) = searches[-1].closed  # the search that answered is closed with its own token, and no other
+    assert len(asked) == 1 and asked[0].endswith(f"token={token}")

@@ -173,11 +173,13 @@ class HostPace:
             self.retries += 1
         return True
 
-    def once_more(self, seconds: float, attempt: Callable[[], T]) -> T:
+    def once_more(self, seconds: float, attempt: Callable[[], T], patient: bool = False) -> T:
         """`attempt()`; asked once more when the device did not answer in time and `may_retry(seconds)`. Anything
-        else it raises (a refusal, a reset, the scan's limits) is raised at once: never a retry after a refusal."""
+        else it raises (a refusal, a reset, the scan's limits) is raised at once: never a retry after a refusal.
+        `patient`: the first attempt too waits the whole timeout (a request that opens a search on the device: one
+        given up early would be left open there)."""
         before = getattr(_attempt, "first", False)
-        _attempt.first = True  # the exchange's guard may wait less than the whole timeout (FIRST_WAIT_FACTOR)
+        _attempt.first = not patient  # the exchange's guard may wait less than the whole timeout (FIRST_WAIT_FACTOR)
         try:
             return attempt()
         except Exception as exc:

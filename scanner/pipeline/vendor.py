@@ -63,10 +63,12 @@ class Asker:
         self.device, self.port, self.tls, self.vendors, self.unread = device, port, tls, vendors, unread
 
     def send(self, spec: RequestSpec) -> Observation:
-        # a request that timed out is asked once more, unless it opens a search (a second one would stay open); the
-        # vendor requests are the device's bulk: they give way to ONVIF's and RTSP's dependent queries
+        # a request that timed out is asked once more; one that opens a search is first waited for as long as any
+        # (given up early, its search would stay open on the device; one the device lost stays open either way, and
+        # the second is closed). The vendor requests are the device's bulk: they give way to ONVIF's and RTSP's
+        # dependent queries
         with giving_way():
-            return self.device.client.run_request(self.port, self.tls, spec, retry=spec.token is None)
+            return self.device.client.run_request(self.port, self.tls, spec, patient=spec.token is not None)
 
     def ask(self, spec: RequestSpec, send: Send | None = None, channel: str | None = None) -> list[Observation]:
         """The request's answer, finished, and the closing request of a search it opened."""

@@ -190,22 +190,25 @@ class HttpClient:
         """Whether the device's budget still holds one more exchange after one timed out (counted as a retry)."""
         return self._pace.may_retry(EXCHANGE_LIMIT * self._timeout)
 
-    def run_request(self, port: int, tls: bool, spec: HttpRequest, retry: bool = True) -> Observation:
-        """A signature's read-only request; probe id = spec.id. Answers the device's challenge if spec.auth.
-        `retry`: asked once more if it timed out (not for a request that opens a search on the device)."""
+    def run_request(self, port: int, tls: bool, spec: HttpRequest, patient: bool = False) -> Observation:
+        """A signature's read-only request; probe id = spec.id. Answers the device's challenge if spec.auth. Asked
+        once more if it timed out; `patient`: its first attempt waits the whole timeout too (a request that opens a
+        search on the device: one given up early would stay open there, while one lost is lost either way)."""
         if spec.method not in ("GET", "POST"):
             return self._refused(spec, port, tls)
         headers = {"Content-Type": spec.content_type} if spec.content_type else {}
         headers.update(spec.headers)
         body = spec.body.encode() if spec.body else None
         use_credential = spec.auth and self._credential is not None
-        return self._observe(spec.id, spec.method, port, tls, spec.path, body, headers, use_credential, retry)
+        return self._observe(
+            spec.id, spec.method, port, tls, spec.path, body, headers, use_credential, patient=patient
+        )
 
-    def once_more(self, attempt: Callable[[], T]) -> T:
+    def once_more(self, attempt: Callable[[], T], patient: bool = False) -> T:
         """`attempt()`, asked once more when the device did not answer in time and its budget still holds a whole
         exchange's time (scanner.net.pace.HostPace.once_more): a slow answer is waited for, never read as an
         absence."""
-        return self._pace.once_more(EXCHANGE_LIMIT * self._timeout, attempt)
+        return self._pace.once_more(EXCHANGE_LIMIT * self._timeout, attempt, patient)
 
     def post(
         self, url: str, body: Body, headers: dict[str, str], credential: Credential | None
@@ -241,6 +244,7 @@ class HttpClient:
         headers: dict[str, str],
         use_credential: bool,
         retry: bool = True,
+        patient: bool = False,
     ) -> Observation:
         url = self._url(port, tls, path)
         line = printable(f"{method} {url}", 400)
@@ -248,7 +252,7 @@ class HttpClient:
         sent = Sent("https" if tls else "http", method, url, body=body or b"")
         try:
             follow = partial(self._follow, method, url, port, tls, body, headers, use_credential)
-            answer = self.once_more(follow) if retry else follow()
+            answer = self.once_more(follow, patient) if retry else follow()
         except _FAILURES as exc:
             obs = Observation(probe, line, FAILED, at=at, detail=_network_detail(exc), stopped=cause_of(exc), sent=sent)
             return scrub(obs, self._credential)

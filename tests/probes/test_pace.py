@@ -184,6 +184,9 @@ def test_a_first_attempt_waits_a_few_times_the_devices_slowest_answer_and_the_se
     assert slow.once_more(4.0, attempt) == "answer"
     assert waits == [2.0, 4.0]  # the first attempt waited 4 x 0.5 s, the one asked again the whole timeout
     assert slow.guard(4.0).deadline - clock.now == 4.0  # outside once_more: the whole timeout
+    waits.clear()
+    assert slow.once_more(4.0, attempt, patient=True) == "answer"
+    assert waits == [4.0, 4.0]  # a request that opens a search: waited for as long as any, then asked again
 
 
 def test_a_failed_exchange_says_nothing_of_the_devices_pace_and_a_short_budget_keeps_the_whole_wait(timed):
