@@ -16,25 +16,29 @@ SECRET_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie", "s
 
 _SECRET_HEADER = "|".join(sorted(SECRET_HEADERS, key=len, reverse=True))
 _SECRET_FIELD = r"\w*(?:password|passwd|passphrase|secret)\w*|pwd|pass"  # noqa: S105 - field names, not a secret
-_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
+_HEADER_WORDS = ("authorization", "cookie")
+_FIELD_WORDS = ("pass", "pwd", "secret")  # every _SECRET_FIELD holds one (password, passwd, passphrase: "pass")
+# Each pattern with the words (any case) every text it replaces holds: a text without any of them is passed over.
+_PATTERNS: tuple[tuple[re.Pattern[str], str, tuple[str, ...]], ...] = (
     # Secret headers as JSON members ("Cookie": "..."), and as header lines: anchored at the start of a line so
     # that a page's minified script (document.cookie:...) keeps its evidence.
-    (re.compile(rf'(?i)"({_SECRET_HEADER})"(\s*:\s*)"(?:[^"\\]|\\.)*"'), rf'"\1"\2"{REDACTED}"'),
-    (re.compile(rf"(?im)^([ \t]*(?:{_SECRET_HEADER}))([ \t]*:[ \t]*)[^\r\n]+"), rf"\1\2{REDACTED}"),
+    (re.compile(rf'(?i)"({_SECRET_HEADER})"(\s*:\s*)"(?:[^"\\]|\\.)*"'), rf'"\1"\2"{REDACTED}"', _HEADER_WORDS),
+    (re.compile(rf"(?im)^([ \t]*(?:{_SECRET_HEADER}))([ \t]*:[ \t]*)[^\r\n]+"), rf"\1\2{REDACTED}", _HEADER_WORDS),
     # user:password@ in any URL.
-    (re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^/\s@\"'<>]+@"), rf"\1{REDACTED}@"),
+    (re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^/\s@\"'<>]+@"), rf"\1{REDACTED}@", ("@",)),
     # WS-Security: the whole UsernameToken (username, password digest, nonce), and any Password or Nonce element.
-    (re.compile(r"(?is)<((?:[\w.-]+:)?UsernameToken)(\s[^>]*)?>.*?</\1\s*>"), rf"<\1\2>{REDACTED}</\1>"),
-    (re.compile(r"(?is)<((?:[\w.-]+:)?(?:\w*Password\w*|Nonce))(\s[^>]*)?>.*?</\1\s*>"), rf"<\1\2>{REDACTED}</\1>"),
+    (re.compile(r"(?is)<((?:[\w.-]+:)?UsernameToken)(\s[^>]*)?>.*?</\1\s*>"), rf"<\1\2>{REDACTED}</\1>",
+     ("usernametoken",)),
+    (re.compile(r"(?is)<((?:[\w.-]+:)?(?:\w*Password\w*|Nonce))(\s[^>]*)?>.*?</\1\s*>"), rf"<\1\2>{REDACTED}</\1>",
+     ("password", "nonce")),
     # JSON "password": "..." and key=value / query-string password=...
-    (re.compile(rf'(?i)"({_SECRET_FIELD})"(\s*:\s*)"(?:[^"\\]|\\.)*"'), rf'"\1"\2"{REDACTED}"'),
-    (re.compile(rf"(?i)\b({_SECRET_FIELD})(\s*=\s*)[^&\s\"'<>;]*"), rf"\1\2{REDACTED}"),
-)
-
-
-# Every credential-shaped text _PATTERNS replace holds one of these words (any case): a text without any is left
-# as it is without running the patterns, which is most of a report's strings.
-_HINTS = ("authorization", "cookie", "://", "usernametoken", "pass", "pwd", "secret", "nonce")
+    (re.compile(rf'(?i)"({_SECRET_FIELD})"(\s*:\s*)"(?:[^"\\]|\\.)*"'), rf'"\1"\2"{REDACTED}"', _FIELD_WORDS),
+    (re.compile(rf"(?i)\b({_SECRET_FIELD})(\s*=\s*)[^&\s\"'<>;]*"), rf"\1\2{REDACTED}", _FIELD_WORDS),
+)  # fmt: skip
+# Every credential-shaped text _PATTERNS replace holds one of these words (any case; a URL's login: "://"): a text
+# without any is left as it is without running the patterns, which is most of a report's strings.
+_HINTS = (*_HEADER_WORDS, "://", "usernametoken", "nonce", *_FIELD_WORDS)
+_ANY_HINT = re.compile("|".join(map(re.escape, _HINTS)), re.IGNORECASE)
 Trie = dict[str, "Trie"]
 FEW = 8  # up to this many secrets, replacing each one in turn is as fast as looking for all at once
 
@@ -111,11 +115,12 @@ def redact(text: str, secrets: Sequence[str] = ()) -> str:
     Authorization/Cookie header, URL userinfo, WS-Security token, and password field in query strings, forms,
     JSON and XML."""
     text = secrets_set(secrets).replace(text)
-    lowered = text.lower()
-    if not any(hint in lowered for hint in _HINTS):
+    if _ANY_HINT.search(text) is None:
         return text
-    for pattern, replacement in _PATTERNS:
-        text = pattern.sub(replacement, text)
+    lowered = text.lower()
+    for pattern, replacement, words in _PATTERNS:
+        if any(word in lowered for word in words):
+            text = pattern.sub(replacement, text)
     return text
 
 
