@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import wait as wait_all
-from functools import partial
 from types import TracebackType
 from typing import Any, TypeVar
 
 from scanner.config import ScanConfig
 from scanner.matching.schema import SignatureSet
-from scanner.model import Credential, Host
+from scanner.model import Credential, Host, Observation
 from scanner.net.login import DeviceLogin
 from scanner.net.pace import HostPace, Pace
 from scanner.pipeline.cores import share_core
@@ -108,8 +108,9 @@ class DeviceAudit:
 
 
 class Lines:
-    """Runs each phase of a probe's independent tasks over the device's lines: the tasks dealt out in turn, one
-    batch per line, this thread taking the first; the next phase starts when every batch is done."""
+    """Runs each phase of a probe's independent tasks over the device's lines, this thread one of them: each line
+    takes the next task as soon as it is free (answers take random times: tasks dealt out in advance left one line
+    idle while the other still had half its share), and the next phase starts when every task is done."""
 
     def __init__(self, device: DeviceAudit, name: str, after: tuple[str, ...]) -> None:
         self.device, self.name, self.after = device, name, after
@@ -121,14 +122,20 @@ class Lines:
         self.phases += 1
         step = f"{self.name}.{self.phases}"
         after = self.after if self.phases == 1 else (f"{self.name}.{self.phases - 1}",)
-        lines = self.device.kit.lines
-        batches = [list(tasks[i::lines]) for i in range(lines) if tasks[i::lines]]
+        waiting = deque(tasks)  # popleft is atomic: each task is taken by one line
 
-        def run(batch: list[Task]) -> Part:
-            return Part(observations=tuple(obs for task in batch for obs in task()))
+        def run() -> Part:
+            observations: list[Observation] = []
+            while waiting:
+                try:
+                    task = waiting.popleft()
+                except IndexError:  # another line took the last one
+                    break
+                observations.extend(task())
+            return Part(observations=tuple(observations))
 
-        helpers = [self.device.beside(f"{step}.{i}", after, partial(run, batch))
-                   for i, batch in enumerate(batches[1:], start=2)]  # fmt: skip
-        self.device.here(f"{step}.1", after, partial(run, batches[0]))
+        count = min(self.device.kit.lines, len(tasks))
+        helpers = [self.device.beside(f"{step}.{i}", after, run) for i in range(2, count + 1)]
+        self.device.here(f"{step}.1", after, run)
         for helper in helpers:
             helper.result()

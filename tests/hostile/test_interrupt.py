@@ -66,5 +66,5 @@ def test_a_signal_mid_audit_writes_a_valid_partial_report(lab, tmp_path, signum)
     assert set(devices) == {d.address for d in lab.devices}  # every device is in it, audited or not
     gathered = devices[lab.device("soap-fault").address]["not_checked"]
     assert any("SOAP fault" in n["reason"] for n in gathered)  # the evidence gathered before the signal
-    cut = [devices[lab.device(p).address]["not_checked"] for p in SLOW if p != "soap-fault"]
-    assert all(any("interrupted" in n["reason"] for n in notes) for notes in cut)
+    cut = {p: devices[lab.device(p).address]["not_checked"] for p in SLOW if p != "soap-fault"}
+    assert all(any("interrupted" in n["reason"] for n in notes) for notes in cut.values()), cut
