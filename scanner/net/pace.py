@@ -12,6 +12,7 @@ from __future__ import annotations
 import threading
 import time
 import weakref
+from collections import deque
 from collections.abc import Callable
 from types import TracebackType
 from typing import TypeVar
@@ -35,6 +36,11 @@ LEAN_BODY = 64 << 10  # the cap on each answer once a device has used DEVICE_BYT
 FIRST_WAIT_FACTOR = 4.0
 FIRST_WAIT_FLOOR = 2.0
 FIRST_WAIT_BASIS = 3
+# A device that has not answered FIRST_WAIT_BASIS times yet is measured by the scan's other devices instead: the
+# 95th percentile of the last SCAN_TRIPS round trips of the scan (once it has SCAN_BASIS of them), so that a lost
+# first request (`GET /`, or the redirect it led to) costs a few seconds, not the whole timeout.
+SCAN_TRIPS = 512
+SCAN_BASIS = 64
 _attempt = threading.local()  # `first`: inside a first attempt of once_more; `began`, `trips`: its exchange's start
 
 
@@ -55,6 +61,7 @@ class Pace:
         self._why = ""
         self._cause = Reason.INTERRUPTED
         self._guards: weakref.WeakSet[Guard] = weakref.WeakSet()  # exchanges in flight (a guard dies with its own)
+        self._trips: deque[float] = deque(maxlen=SCAN_TRIPS)  # the scan's last round trips, seconds
 
     def host(self, address: str) -> HostPace:
         """The pace of one device; the same object for the same address, so its cap is shared by all callers."""
@@ -101,6 +108,15 @@ class Pace:
     def stop_cause(self) -> Reason:
         """The code of why the scan was stopped (meaningful once `stopped` is set)."""
         return self._cause
+
+    def answered(self, seconds: float) -> None:
+        """A device answered after `seconds` (one round trip)."""
+        self._trips.append(seconds)  # deque.append is atomic
+
+    def slow_trip(self) -> float | None:
+        """The 95th percentile of the scan's last round trips, or None while it has fewer than SCAN_BASIS."""
+        trips = sorted(tuple(self._trips))
+        return trips[int(0.95 * len(trips))] if len(trips) >= SCAN_BASIS else None
 
     def track(self, guard: Guard) -> None:
         with self._lock:
@@ -152,6 +168,8 @@ class HostPace:
             with self._bytes_lock:
                 self._answers += 1
                 self._slowest = max(self._slowest, took)
+            if self._pace is not None:
+                self._pace.answered(took)
         if self._slots is not None:
             self._slots.release()
 
@@ -178,25 +196,28 @@ class HostPace:
         else it raises (a refusal, a reset, the scan's limits) is raised at once: never a retry after a refusal.
         `patient`: the first attempt too waits the whole timeout (a request that opens a search on the device: one
         given up early would be left open there)."""
-        before = getattr(_attempt, "first", False)
-        _attempt.first = not patient  # the exchange's guard may wait less than the whole timeout (FIRST_WAIT_FACTOR)
         try:
-            return attempt()
+            if patient:
+                return attempt()
+            return first_attempt(attempt)
         except Exception as exc:
             if not (timed_out(exc) and self.may_retry(seconds)):
                 raise
-        finally:
-            _attempt.first = before
         return attempt()
 
     def first_wait(self, seconds: float) -> float:
         """How long the first attempt of a request that may be asked again waits for its answer: a few times the
-        device's slowest round trip so far, when it has answered enough and its budget holds this wait and a whole
-        second attempt; else `seconds` (the whole timeout)."""
+        device's slowest round trip so far once it has answered enough (before that, the scan's slow round trip:
+        `Pace.slow_trip`), when its budget holds this wait and a whole second attempt; else `seconds` (the whole
+        timeout)."""
         with self._bytes_lock:
-            if self._answers < FIRST_WAIT_BASIS:
+            answers, slowest = self._answers, self._slowest
+        if answers < FIRST_WAIT_BASIS:
+            scan = self._pace.slow_trip() if self._pace is not None else None
+            if scan is None:
                 return seconds
-            wait = min(seconds, max(FIRST_WAIT_FLOOR, FIRST_WAIT_FACTOR * self._slowest))
+            slowest = scan
+        wait = min(seconds, max(FIRST_WAIT_FLOOR, FIRST_WAIT_FACTOR * slowest))
         if self._deadline is not None and self._deadline - time.monotonic() < wait + seconds:
             return seconds
         return wait
@@ -204,7 +225,7 @@ class HostPace:
     def guard(self, seconds: float) -> Guard:
         """The hard deadline of one exchange: `seconds` from now (less for the first attempt of a request that may
         be asked again: `first_wait`), or the end of the device's budget if sooner."""
-        if getattr(_attempt, "first", False):
+        if in_first_attempt():
             seconds = self.first_wait(seconds)
         deadline, reason = time.monotonic() + seconds, f"the device took more than {seconds:g} s to answer"
         cause = Reason.TIMED_OUT
@@ -236,6 +257,22 @@ class HostPace:
 
 
 UNPACED = HostPace()  # no cap, no rate, no budget: for a probe used on its own (tests, one-off checks)
+
+
+def first_attempt(attempt: Callable[[], T]) -> T:
+    """`attempt()` as the first attempt of a request its caller asks again if it times out: its exchanges' guards
+    wait `HostPace.first_wait`, which may be less than the whole timeout."""
+    before = getattr(_attempt, "first", False)
+    _attempt.first = True
+    try:
+        return attempt()
+    finally:
+        _attempt.first = before
+
+
+def in_first_attempt() -> bool:
+    """Whether this thread's exchange is the first attempt of a request that will be asked again if it times out."""
+    return bool(getattr(_attempt, "first", False))
 
 
 def cause_of(error: BaseException) -> Reason | None:

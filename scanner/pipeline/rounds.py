@@ -28,11 +28,13 @@ def http_round(client: HttpClient, host: Host) -> Part:
 
     A port that did not answer in time is asked once more when it is a standard web port or no port answered: a
     camera's SDK port may be open and silent to HTTP (a maker's binary protocol waiting for its own header), and
-    waiting for it twice would help nothing.
+    waiting for it twice would help nothing. A standard web port, always asked again, is first waited for as any
+    request that will be asked again (`HostPace.first_wait`: a lost `GET /` costs a few seconds, not the whole
+    timeout); the other ports the whole timeout, as they may not be asked again.
     """
     ports = [(port, port in HTTPS_PORTS) for port in host.open_ports
              if port not in RTSP_PORTS and port in HTTP_PORTS | HTTPS_PORTS]  # fmt: skip
-    first = [client.fetch_root(port, tls, retry=False) for port, tls in ports]
+    first = [client.fetch_root(port, tls, retry=False, first_try=port in WEB_PORTS) for port, tls in ports]
     none = not any(obs.status is not None for obs in first)
     first = [client.fetch_root(port, tls, retry=False) if _slow(obs) and (none or port in WEB_PORTS)
              and client.may_retry() else obs for (port, tls), obs in zip(ports, first, strict=True)]  # fmt: skip

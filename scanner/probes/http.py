@@ -24,7 +24,7 @@ from scanner.model import (
     utc_now,
 )
 from scanner.net.login import DeviceLogin
-from scanner.net.pace import UNPACED, HostPace, cause_of
+from scanner.net.pace import UNPACED, HostPace, cause_of, first_attempt, in_first_attempt, timed_out
 from scanner.net.redact import scrub
 from scanner.net.urls import in_scope, printable, same_host, url_host
 from scanner.probes.authn import (
@@ -182,9 +182,11 @@ class HttpClient:
     def close(self) -> None:
         self._wire.close()
 
-    def fetch_root(self, port: int, tls: bool, retry: bool = True) -> Observation:
-        """`GET /` without credentials (probe `http.root`); values: `title`, and `realm` on a 401."""
-        return self._observe("http.root", "GET", port, tls, "/", None, {}, False, retry)
+    def fetch_root(self, port: int, tls: bool, retry: bool = True, first_try: bool = False) -> Observation:
+        """`GET /` without credentials (probe `http.root`); values: `title`, and `realm` on a 401. `first_try`
+        (with `retry=False`): the caller asks it again if it times out, so it may wait less than the whole timeout
+        (`HostPace.first_wait`)."""
+        return self._observe("http.root", "GET", port, tls, "/", None, {}, False, retry, first_try=first_try)
 
     def may_retry(self) -> bool:
         """Whether the device's budget still holds one more exchange after one timed out (counted as a retry)."""
@@ -243,6 +245,7 @@ class HttpClient:
         use_credential: bool,
         retry: bool = True,
         patient: bool = False,
+        first_try: bool = False,
     ) -> Observation:
         url = self._url(port, tls, path)
         line = printable(f"{method} {url}", 400)
@@ -250,7 +253,7 @@ class HttpClient:
         sent = Sent("https" if tls else "http", method, url, body=body or b"")
         try:
             follow = partial(self._follow, method, url, port, tls, body, headers, use_credential)
-            answer = self.once_more(follow, patient) if retry else follow()
+            answer = self.once_more(follow, patient) if retry else first_attempt(follow) if first_try else follow()
         except _FAILURES as exc:
             obs = Observation(probe, line, FAILED, at=at, detail=_network_detail(exc), stopped=cause_of(exc), sent=sent)
             return scrub(obs, self._credential)
@@ -283,6 +286,8 @@ class HttpClient:
             try:
                 following = self._send(method, target, parts.port or port, hop_tls, body, headers, use_credential)
             except _FAILURES as exc:
+                if timed_out(exc) and in_first_attempt():
+                    raise  # asked again whole, the redirect with it, waiting the whole timeout
                 note = f"the redirect to {target} could not be followed: {_network_detail(exc)}"
                 return _Answer(sent, url, note)
             sent, url = following, target

@@ -17,7 +17,9 @@ import pytest
 
 from scanner.matching.schema import RequestSpec
 from scanner.model import MAX_BODY, Credential
+from scanner.net import pace as pace_module
 from scanner.net.login import DeviceLogin
+from scanner.net.pace import Pace
 from scanner.probes.http import HttpClient, auth_scheme, parse_title
 from scanner.vocabulary import Reason
 from tests.probes.servers import Reply, Seen, _handler, closed_port, digest_ok, http_server, read_request, tcp_server
@@ -305,6 +307,33 @@ def test_a_port_answering_in_another_protocol_fails_at_once_not_at_the_timeout()
         done.set()
     assert obs.outcome == "failed" and obs.status is None
     assert "not a usable HTTP answer (BadStatusLine)" in obs.detail  # not "no answer in time"
+
+
+def test_a_lost_page_behind_the_root_ends_a_first_try_early_and_the_root_is_asked_again_whole():
+    """GET / redirects to the web app's page (a Hanwha camera's /wmf/); the device loses the first request for that
+    page. In a first try (its caller asks again), the lost page ends the attempt at the first wait, not the whole
+    timeout, and the root asked again leads to the page: the camera is read, not left at its redirect."""
+    pages: list[str] = []
+
+    def device(request: Seen) -> Reply:
+        if request.path == "/":
+            return Reply(302, [("Location", "/wmf/index.html")])
+        pages.append(request.path)
+        page = (HTTP / "hanwha_root.html").read_bytes()
+        return Reply(200, [("Content-Type", "text/html")], page, pause=3.0 if len(pages) == 1 else 0.0)
+
+    pace = Pace(per_host=2)
+    for _ in range(pace_module.SCAN_BASIS):
+        pace.answered(0.05)  # the scan's other devices answer in 50 ms: wait FIRST_WAIT_FLOOR
+    with http_server(device) as server:
+        client = HttpClient("127.0.0.1", 4.0, None, pace.host("127.0.0.1"))
+        began = time.monotonic()
+        first = client.fetch_root(server.port, False, retry=False, first_try=True)
+        waited = time.monotonic() - began
+        again = client.fetch_root(server.port, False, retry=False)
+    assert first.outcome == "failed" and first.stopped == Reason.TIMED_OUT
+    assert pace_module.FIRST_WAIT_FLOOR <= waited < 2.9  # not the whole timeout (4 s)
+    assert again.status == 200 and "redirected to" in again.request and again.value("title") == ("Wisenet WEBVIEWER",)
 
 
 def test_a_device_echoing_the_password_is_redacted():

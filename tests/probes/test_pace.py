@@ -212,3 +212,16 @@ def test_an_exchange_with_a_login_challenge_counts_as_two_round_trips_of_the_dev
         exchanges.answered()
         clock.now += 1.4
     assert host.first_wait(4.0) == pytest.approx(2.8)  # 4 x 0.7 s, not 4 x 1.4 s
+
+
+def test_a_device_not_heard_enough_yet_is_measured_by_the_scans_other_devices(timed):
+    paced, clock = timed
+    quiet = paced("127.0.0.9")
+    assert quiet.first_wait(4.0) == 4.0  # nothing heard anywhere yet: the whole timeout
+    others = paced("127.0.0.8")
+    _answered(others, clock, *[0.1] * 40)
+    assert quiet.first_wait(4.0) == 4.0  # too few round trips in the scan to tell its slow ones
+    _answered(others, clock, *[0.1] * 20, 0.7, 0.7, 0.7, 0.7)
+    assert quiet.first_wait(4.0) == pytest.approx(2.8)  # 4 x the scan's 95th percentile (0.7 s)
+    _answered(quiet, clock, 0.2, 0.2, 0.2)
+    assert quiet.first_wait(4.0) == pace_module.FIRST_WAIT_FLOOR  # its own answers now: 4 x 0.2 s, at least 2 s
