@@ -230,34 +230,3 @@ def test_the_audit_flow_runs_without_helpers_when_one_line_is_allowed(config):
 def test_politeness_settings_must_make_sense(changes):
     with pytest.raises(UsageError):
         ScanConfig(targets=("127.0.0.1",), **changes)
-
-
-def test_without_ws_discovery_onvif_is_asked_beside_the_first_page_then_on_the_other_web_ports(
-    lab, config, monkeypatch
-):
-    """A device that announced no XAddr is asked ONVIF at once at the usual path on its standard web ports; where
-    ONVIF is not there (Reolink serves it on 8000, its pages on 80), on the other ports that answered in HTTP."""
-    reolink = next(d for d in lab.devices if d.persona.id == "reolink-face")
-    hikvision = next(d for d in lab.devices if d.persona.id == "hik-face")
-    (announcing,) = run_scan(replace(config, targets=(reolink.address,))).devices
-    asked: dict[str, list[tuple[tuple[str, ...], tuple[str, ...]]]] = {}
-    real = audit_module.onvif_round
-
-    def noted(device, xaddrs, after, **options):
-        asked.setdefault(device.host.address, []).append((tuple(xaddrs), after))
-        return real(device, xaddrs, after, **options)
-
-    monkeypatch.setattr(audit_module, "onvif_round", noted)
-    monkeypatch.setattr(audit_module, "announced_xaddrs", lambda host: [])  # as if WS-Discovery were silent
-    result = run_scan(replace(config, targets=(reolink.address, hikvision.address)))
-    found = {d.address: d for d in result.devices}
-    at = f"http://{hikvision.address}:80/onvif/device_service"
-    assert asked[hikvision.address] == [((at,), ())]  # at once: after nothing, beside GET /
-    assert (80, "onvif") in {(s.port, s.protocol) for s in found[hikvision.address].services}
-    first, then = asked[reolink.address]
-    assert first == ((f"http://{reolink.address}:80/onvif/device_service",), ())
-    assert then == ((f"http://{reolink.address}:8000/onvif/device_service",), ("http.root",))
-    assert (8000, "onvif") in {(s.port, s.protocol) for s in found[reolink.address].services}
-    silent = found[reolink.address]
-    assert silent.face_analytics == announcing.face_analytics
-    assert [(f.rule, f.level) for f in silent.findings] == [(f.rule, f.level) for f in announcing.findings]

@@ -33,14 +33,7 @@ from scanner.net.login import DeviceLogin
 from scanner.pipeline.context import AuditKit, DeviceAudit
 from scanner.pipeline.discovered import discovery_observation, wsd_observation
 from scanner.pipeline.identification import identification_round, needs_identifying
-from scanner.pipeline.rounds import (
-    announced_xaddrs,
-    http_round,
-    onvif_round,
-    rtsp_round,
-    usual_xaddrs,
-    web_xaddrs,
-)
+from scanner.pipeline.rounds import announced_xaddrs, http_round, onvif_round, rtsp_round, web_xaddrs
 from scanner.pipeline.trace import Part
 from scanner.pipeline.vendor import Readings, vendor_round
 from scanner.vocabulary import Reason, Role, Verdict
@@ -136,10 +129,13 @@ def _audit(device: DeviceAudit) -> DeviceReport:
     device.done.append(parts[0])
     try:
         roots = device.beside("http.root", (), lambda: http_round(device.client, host))
-        announced = announced_xaddrs(host)  # ONVIF starts at once, beside the web pages
+        announced = announced_xaddrs(host)  # ONVIF can start at once, beside the web pages
         chain = _Chain(device, roots, parts[0])
-        chain.start(announced or usual_xaddrs(host), announced=bool(announced))
+        if announced:
+            chain.start(announced, (), announced=True)
         web = roots.result()
+        if not announced:
+            chain.start(web_xaddrs(host, web), ("http.root",), announced=False)
         listens = bool(host.open_ports)
         named = hints(observations_of([*parts, web]), sigset, listens)
         early = _early_vendor_round(device, web, named) if not budget.spent() else None
@@ -164,27 +160,20 @@ def _audit(device: DeviceAudit) -> DeviceReport:
 class _Chain:
     """A device's dependent queries on a helper thread: ONVIF's phases, then RTSP with the stream URIs ONVIF gave
     (and the makers named so far), beside the vendor round. `onvif` holds ONVIF's part and the identity hints
-    from the web pages and ONVIF as soon as ONVIF is done; `rtsp` RTSP's part.
-
-    ONVIF is asked at once where WS-Discovery announced it, or else at the usual path on the standard web ports
-    discovery found open (beside `GET /`, so that the device's second line is not idle while the first page is
-    awaited); when those did not answer ONVIF, at the usual path on the other ports that answered in HTTP."""
+    from the web pages and ONVIF as soon as ONVIF is done; `rtsp` RTSP's part."""
 
     def __init__(self, device: DeviceAudit, roots: Future[Part], discovered: Part) -> None:
         self.device, self.roots, self.discovered = device, roots, discovered
         self.onvif: Future[tuple[Part, IdentityHints]] = Future()
         self.rtsp: Future[Part] = Future()
 
-    def start(self, xaddrs: Sequence[str], *, announced: bool) -> None:
-        self.rtsp = self.device.alongside(lambda: self._run(list(xaddrs), announced))
+    def start(self, xaddrs: Sequence[str], after: tuple[str, ...], *, announced: bool) -> None:
+        self.rtsp = self.device.alongside(lambda: self._run(list(xaddrs), after, announced))
 
-    def _run(self, xaddrs: list[str], announced: bool) -> Part:
+    def _run(self, xaddrs: list[str], after: tuple[str, ...], announced: bool) -> Part:
         device = self.device
         try:
-            onvif = onvif_round(device, xaddrs, (), announced=announced)
-            if not announced and not onvif.services:  # not ONVIF there: the other ports that answered in HTTP
-                rest = [x for x in web_xaddrs(device.host, self.roots.result()) if x not in xaddrs]
-                onvif = onvif_round(device, rest, ("http.root",)) if rest else onvif
+            onvif = onvif_round(device, xaddrs, after, announced=announced)
             seen = observations_of([self.discovered, self.roots.result(), onvif])
             found = hints(seen, device.sigset, bool(device.host.open_ports))
         except BaseException as exc:

@@ -79,15 +79,6 @@ def announced_xaddrs(host: Host) -> list[str]:
     return list(found.values())[:MAX_XADDRS]
 
 
-def usual_xaddrs(host: Host) -> list[str]:
-    """The usual device service path on each standard web port discovery found open (80, 443, 8080, 8443), for a
-    host that announced no XAddr: ONVIF can be asked there beside `GET /`. Empty when it has none of them (its
-    other ports are asked ONVIF only once they answered in HTTP: `web_xaddrs`)."""
-    ports = [port for port in host.open_ports if port in WEB_PORTS]
-    return [f"{'https' if port in HTTPS_PORTS else 'http'}://{host.address}:{port}{DEFAULT_ONVIF_PATH}"
-            for port in ports]  # fmt: skip
-
-
 def web_xaddrs(host: Host, web: Part) -> list[str]:
     """The usual device service path on each port that answered in HTTP (no XAddr was announced)."""
     scheme = {True: "https", False: "http"}
