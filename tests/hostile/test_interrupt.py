@@ -32,7 +32,7 @@ def lab():
 
 def _scan(lab: HostileLab, report: Path, tmp_path: Path) -> subprocess.Popen[bytes]:
     argv = [sys.executable, "-m", "scanner.cli.main", "scan", *(d.address for d in lab.devices), "--no-progress",
-            "--no-nmap", "--format", "json", "-o", str(report), "--no-history", "--timeout", "5"]  # fmt: skip
+            "--no-nmap", "--format", "json", "-o", str(report), "--no-history", "--timeout", "15"]  # fmt: skip
     env = {**os.environ, "XDG_DATA_HOME": str(tmp_path)}
     return subprocess.Popen(argv, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)  # noqa: S603
 
@@ -66,5 +66,7 @@ def test_a_signal_mid_audit_writes_a_valid_partial_report(lab, tmp_path, signum)
     assert set(devices) == {d.address for d in lab.devices}  # every device is in it, audited or not
     gathered = devices[lab.device("soap-fault").address]["not_checked"]
     assert any("SOAP fault" in n["reason"] for n in gathered)  # the evidence gathered before the signal
-    cut = {p: devices[lab.device(p).address]["not_checked"] for p in SLOW if p != "soap-fault"}
-    assert all(any("interrupted" in n["reason"] for n in notes) for notes in cut.values()), cut
+    # the slow devices' exchanges (15 s a read, drips far longer) were all still under way when the signal came
+    cut = {p: sorted({n["code"] for n in devices[lab.device(p).address]["not_checked"]}) for p in SLOW[1:]}
+    assert all(any("interrupted" in n["reason"] for n in devices[lab.device(p).address]["not_checked"])
+               for p in cut), cut  # fmt: skip
