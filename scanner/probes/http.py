@@ -202,9 +202,7 @@ class HttpClient:
         headers.update(spec.headers)
         body = spec.body.encode() if spec.body else None
         use_credential = spec.auth and self._credential is not None
-        return self._observe(
-            spec.id, spec.method, port, tls, spec.path, body, headers, use_credential, patient=patient
-        )
+        return self._observe(spec.id, spec.method, port, tls, spec.path, body, headers, use_credential, patient=patient)
 
     def once_more(self, attempt: Callable[[], T], patient: bool = False) -> T:
         """`attempt()`, asked once more when the device did not answer in time and its budget still holds a whole
