@@ -41,7 +41,7 @@ FIRST_WAIT_BASIS = 3
 # first request (`GET /`, or the redirect it led to) costs a few seconds, not the whole timeout.
 SCAN_TRIPS = 512
 SCAN_BASIS = 64
-_attempt = threading.local()  # `first`: inside a first attempt of once_more; `began`, `trips`: its exchange's start
+_attempt = threading.local()  # `first`: inside `first_attempt`; `began`, `trips`: its exchange's start
 
 
 class Pace:
