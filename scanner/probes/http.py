@@ -253,7 +253,12 @@ class HttpClient:
         sent = Sent("https" if tls else "http", method, url, body=body or b"")
         try:
             follow = partial(self._follow, method, url, port, tls, body, headers, use_credential)
-            answer = self.once_more(follow, patient) if retry else first_attempt(follow) if first_try else follow()
+            if retry:  # asked again here if it times out
+                answer = self.once_more(follow, patient)
+            elif first_try:  # asked again by the caller if it times out
+                answer = first_attempt(follow)
+            else:
+                answer = follow()
         except _FAILURES as exc:
             obs = Observation(probe, line, FAILED, at=at, detail=_network_detail(exc), stopped=cause_of(exc), sent=sent)
             return scrub(obs, self._credential)
