@@ -9,16 +9,20 @@ from pathlib import Path
 
 import pytest
 
-from scanner.config import ScanConfig
+from scanner.config import RTSP_PORTS, ScanConfig
 from scanner.credentials import load_credentials
 from scanner.errors import UsageError
 from scanner.lab import Lab
 from scanner.matching.loader import load_signatures
+from scanner.model import Host
 from scanner.net import pace as pace_module
 from scanner.pipeline import device as audit_module
+from scanner.pipeline import trace as trace_module
 from scanner.pipeline import vendor as vendor_module
+from scanner.pipeline.context import DeviceAudit
 from scanner.pipeline.device import TRACE_LOGGER
 from scanner.pipeline.scan import run_scan
+from scanner.pipeline.trace import Part
 from scanner.probes.http import HttpClient
 from scanner.vocabulary import Reason
 
@@ -188,6 +192,51 @@ def test_when_onvif_names_another_maker_the_early_answers_are_read_again_and_its
     assert hikvision(mixed) == hikvision(alone)  # every one asked, none twice
     trace = next(r.trace for r in caplog.records if hasattr(r, "trace"))
     assert trace["requests"] > len(alone.observations)
+
+
+def test_rtsp_options_go_out_once_on_a_line_left_idle_and_describe_follows_them(lab, config, monkeypatch):
+    steps: dict[str, list] = {}
+    real_log = trace_module.Trace.log
+
+    def kept(self, logger, address, retried=0):
+        steps[address] = list(self.steps)
+        return real_log(self, logger, address, retried)
+
+    monkeypatch.setattr(trace_module.Trace, "log", kept)
+    result = run_scan(config)
+    emulated, checked, early = {d.address: d for d in lab.devices}, 0, 0
+    for device in result.devices:
+        ports = [port for port in emulated[device.address].ports.values() if port in RTSP_PORTS]
+        options = [o for o in device.observations if o.probe == "rtsp.options"]
+        assert len(options) == len(set(ports)), device.address  # once per port, whichever line sent it
+        if not options:
+            continue
+        by_name = {s.name: s for s in steps[device.address]}
+        described = [o for o in device.observations if o.probe == "rtsp.describe"]
+        sent = by_name.get("rtsp.options")  # a step of its own on a line left idle, or none: sent before DESCRIBE
+        if sent is not None and sent.requests:
+            assert sent.after == () and sent.end <= by_name["rtsp"].start  # DESCRIBE only after OPTIONS' answers
+            assert by_name["rtsp"].requests >= len(described) > 0
+            early += 1
+        else:
+            assert by_name["rtsp"].requests >= len(options) + len(described)
+        if "ws-discovery" not in device.discovered_by:  # no ONVIF address announced: `GET /` alone at first
+            assert sent is not None and sent.requests, device.address  # beside it, long before DESCRIBE
+        checked += 1
+    assert checked >= 5 and early >= 3
+
+
+def test_a_spare_step_runs_once_on_the_first_line_left_idle(config):
+    sigset = load_signatures()
+    with audit_module.AuditKit(config, devices=1) as kit:
+        device = DeviceAudit(Host("127.0.0.1", ()), config, sigset, kit)
+        ran: list[str] = []
+        device.spare.append(("spare", lambda: (ran.append(threading.current_thread().name), Part())[-1]))
+        device.idle_line()
+        device.idle_line()  # nothing left to run
+        device.close()
+    assert len(ran) == 1 and ran[0] != threading.current_thread().name  # beside the caller
+    assert [s.name for s in device.trace.steps] == ["spare"]
 
 
 def test_a_failure_beside_the_main_line_becomes_a_not_checked_entry(config, monkeypatch):

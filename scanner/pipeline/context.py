@@ -78,6 +78,8 @@ class DeviceAudit:
         )
         self.trace = Trace()
         self.done: list[Part] = []  # each step's Part as it finishes: what a failed audit still reports
+        # Steps that need nothing read yet, as (name, work): each runs on the first line left idle (`idle_line`)
+        self.spare: deque[tuple[str, Callable[[], Part]]] = deque()
         self._running: list[Future[Any]] = []
 
     def beside(self, name: str, after: tuple[str, ...], work: Callable[[], Part]) -> Future[Part]:
@@ -96,6 +98,15 @@ class DeviceAudit:
         part = self.trace.step(name, after, work)
         self.done.append(part)  # list.append is atomic: helper threads add theirs too
         return part
+
+    def idle_line(self) -> None:
+        """A line is left idle for a while (one request where the device serves more): the next spare step, if
+        any, runs on it beside the caller."""
+        try:
+            name, work = self.spare.popleft()  # atomic: each spare step is taken once
+        except IndexError:
+            return
+        self.beside(name, (), work)
 
     def lines(self, name: str, after: tuple[str, ...]) -> Lines:
         """A runner of a probe's phases (scanner.probes.onvif.Lines) on this device's lines, each phase traced as
@@ -135,6 +146,8 @@ class Lines:
             return Part(observations=tuple(observations))
 
         count = min(self.device.kit.lines, len(tasks))
+        if count < self.device.kit.lines:
+            self.device.idle_line()
         helpers = [self.device.beside(f"{step}.{i}", after, run) for i in range(2, count + 1)]
         self.device.here(f"{step}.1", after, run)
         for helper in helpers:

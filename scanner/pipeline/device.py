@@ -1,8 +1,9 @@
 """Audit one live host: identify it and probe it for face analytics, never raising (one device never stops the rest).
 
 A device's steps run as soon as what they read is known: `GET /` on the web ports beside the ONVIF queries (when
-WS-Discovery named the ONVIF address), RTSP once ONVIF gave its stream URIs, and the vendor APIs as soon as the web
-page or ONVIF named the maker (beside ONVIF when the web page did), split over the device's lines. Every request
+WS-Discovery named the ONVIF address), RTSP's OPTIONS on the first line the others leave idle, its DESCRIBE once
+ONVIF gave its stream URIs, and the vendor APIs as soon as the web page or ONVIF named the maker (beside ONVIF when
+the web page did), split over the device's lines. Every request
 passes the device's pace (scanner.net.pace): at most `per_host_concurrency` in flight however many of the device's
 threads ask, ONVIF's and RTSP's dependent queries served before the vendor requests, so the limits always hold.
 """
@@ -33,7 +34,7 @@ from scanner.net.login import DeviceLogin
 from scanner.pipeline.context import AuditKit, DeviceAudit
 from scanner.pipeline.discovered import discovery_observation, wsd_observation
 from scanner.pipeline.identification import identification_round, needs_identifying
-from scanner.pipeline.rounds import announced_xaddrs, http_round, onvif_round, rtsp_round, web_xaddrs
+from scanner.pipeline.rounds import RtspRound, announced_xaddrs, http_round, onvif_round, web_xaddrs
 from scanner.pipeline.trace import Part
 from scanner.pipeline.vendor import Readings, vendor_round
 from scanner.vocabulary import Reason, Role, Verdict
@@ -127,12 +128,16 @@ def _audit(device: DeviceAudit) -> DeviceReport:
     budget = _Budget(config.device_budget + config.observe)  # an observe window is time the owner asked for
     parts = [Part(observations=tuple(wsd_observation(r) for r in host.wsd) + discovery_observation(host))]
     device.done.append(parts[0])
+    rtsp = RtspRound(device)
     try:
         roots = device.beside("http.root", (), lambda: http_round(device.client, host))
         announced = announced_xaddrs(host)  # ONVIF can start at once, beside the web pages
-        chain = _Chain(device, roots, parts[0])
+        rtsp.offer()  # OPTIONS on the first line left idle: here beside `GET /` alone, else in an ONVIF phase
+        chain = _Chain(device, roots, parts[0], rtsp)
         if announced:
             chain.start(announced, (), announced=True)
+        else:
+            device.idle_line()
         web = roots.result()
         if not announced:
             chain.start(web_xaddrs(host, web), ("http.root",), announced=False)
@@ -142,30 +147,37 @@ def _audit(device: DeviceAudit) -> DeviceReport:
         onvif, found = chain.onvif.result()
         parts += [web, onvif]
         if early is not None:
-            parts += [chain.rtsp.result(), *_settled(device, web.web_ports, early, found)]
+            parts += [*chain.rtsp_parts(), *_settled(device, web.web_ports, early, found)]
         elif budget.spent():
-            parts += [chain.rtsp.result(), Part(skipped=(NotChecked("vendor_api", Reason.BUDGET_SPENT),))]
+            parts += [*chain.rtsp_parts(), Part(skipped=(NotChecked("vendor_api", Reason.BUDGET_SPENT),))]
         elif web.web_ports and not needs_identifying(found):  # the maker is known: its round goes beside RTSP
             maker = vendor_round(device, web.web_ports, found, after=("http.root", "onvif"))
-            parts += [chain.rtsp.result(), maker]
+            parts += [*chain.rtsp_parts(), maker]
         else:  # RTSP may yet name the maker
-            parts.append(chain.rtsp.result())
+            parts += chain.rtsp_parts()
             parts += _maker_rounds(device, web.web_ports, observations_of(parts), listens)
     finally:
         device.close()
+        rtsp.close()
     device.trace.log(_trace_log, host.address, device.pace.retries)
     return _report(host, device.login, sigset, parts)
 
 
 class _Chain:
-    """A device's dependent queries on a helper thread: ONVIF's phases, then RTSP with the stream URIs ONVIF gave
-    (and the makers named so far), beside the vendor round. `onvif` holds ONVIF's part and the identity hints
-    from the web pages and ONVIF as soon as ONVIF is done; `rtsp` RTSP's part."""
+    """A device's dependent queries on a helper thread: ONVIF's phases, then RTSP's DESCRIBE with the stream URIs
+    ONVIF gave (and the makers named so far), beside the vendor round (RTSP's OPTIONS went out on a line left idle
+    earlier, or go just before). `onvif` holds ONVIF's part and the identity hints from the web pages and ONVIF as
+    soon as ONVIF is done; `rtsp` the DESCRIBE part."""
 
-    def __init__(self, device: DeviceAudit, roots: Future[Part], discovered: Part) -> None:
-        self.device, self.roots, self.discovered = device, roots, discovered
+    def __init__(self, device: DeviceAudit, roots: Future[Part], discovered: Part, rtsp: RtspRound) -> None:
+        self.device, self.roots, self.discovered, self.rtsp_round = device, roots, discovered, rtsp
         self.onvif: Future[tuple[Part, IdentityHints]] = Future()
         self.rtsp: Future[Part] = Future()
+
+    def rtsp_parts(self) -> list[Part]:
+        """RTSP's parts, OPTIONS then DESCRIBE, once the chain is done."""
+        described = self.rtsp.result()
+        return [self.rtsp_round.opened(), described]
 
     def start(self, xaddrs: Sequence[str], after: tuple[str, ...], *, announced: bool) -> None:
         self.rtsp = self.device.alongside(lambda: self._run(list(xaddrs), after, announced))
@@ -180,7 +192,10 @@ class _Chain:
             self.onvif.set_exception(exc)
             raise
         self.onvif.set_result((onvif, found))
-        return device.here("rtsp", ("http.root", "onvif"), lambda: rtsp_round(device, onvif, found))
+        self.rtsp_round.settle()
+        return device.here(
+            "rtsp", ("http.root", "onvif", "rtsp.options"), lambda: self.rtsp_round.describe(onvif, found)
+        )
 
 
 class _Early:

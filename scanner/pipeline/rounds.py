@@ -1,8 +1,12 @@
-"""The protocol steps of one device's audit: `GET /` on its web ports, ONVIF, RTSP."""
+"""The protocol steps of one device's audit: `GET /` on its web ports, ONVIF, RTSP (OPTIONS, then DESCRIBE)."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
+from concurrent.futures import Future
+from concurrent.futures import wait as wait_all
+from contextlib import nullcontext
 from urllib.parse import urlsplit
 
 from scanner.config import HTTP_PORTS, HTTPS_PORTS, RTSP_PORTS
@@ -10,12 +14,13 @@ from scanner.errors import ParseError
 from scanner.judge.identify import IdentityHints
 from scanner.matching.engine import with_families
 from scanner.model import OK, Host, Observation
+from scanner.net.slots import giving_way
 from scanner.net.urls import in_scope
 from scanner.pipeline.context import DeviceAudit
 from scanner.pipeline.trace import Part
 from scanner.probes.http import HttpClient
 from scanner.probes.onvif import onvif_probe
-from scanner.probes.rtsp import rtsp_probe
+from scanner.probes.rtsp import RtspPort
 from scanner.vocabulary import Reason
 
 DEFAULT_ONVIF_PATH = "/onvif/device_service"  # only tried when WS-Discovery gave no XAddr
@@ -121,22 +126,76 @@ def onvif_round(device: DeviceAudit, xaddrs: Sequence[str], after: tuple[str, ..
     return Part(observations=failed if announced else ())
 
 
-def rtsp_round(device: DeviceAudit, onvif: Part, found: IdentityHints) -> Part:
-    """OPTIONS and DESCRIBE on each RTSP port, with ONVIF's stream URIs first, then the vendors' usual paths."""
-    host, observations, services = device.host, list[Observation](), list[tuple[int, str]]()
-    for port in host.open_ports:
-        if port not in RTSP_PORTS:
-            continue
-        uris = [u for u in onvif.stream_uris if (urlsplit(u).port or 554) == port]
-        vendors = with_families(found.vendors, device.sigset)
-        for stream in device.sigset.stream_paths:
-            if stream.vendor is None or stream.vendor in vendors:
-                uris.append(f"rtsp://{host.address}:{port}{stream.path}")
-        result = rtsp_probe(
-            host.address, port, device.credential, list(dict.fromkeys(uris)), device.config.request_timeout,
-            device.pace, device.login,
-        )  # fmt: skip
-        observations.extend(result)
-        if any(o.status is not None for o in result):
-            services.append((port, "rtsp"))
-    return Part(observations=tuple(observations), services=tuple(services))
+class RtspRound:
+    """RTSP on each of the host's RTSP ports, over one connection per port: OPTIONS, which needs nothing known about
+    the device, sent once by whichever line gets to it first (a line `GET /` or a phase of another probe leaves
+    idle: `offer`), else just before DESCRIBE; then DESCRIBE on the ports that answered, with ONVIF's stream URIs
+    first, then the usual paths of the makers named so far. `close()` when the audit is done."""
+
+    def __init__(self, device: DeviceAudit) -> None:
+        self.device = device
+        host, config = device.host, device.config
+        self.ports = [RtspPort(host.address, port, config.request_timeout, device.pace, device.login)
+                      for port in host.open_ports if port in RTSP_PORTS]  # fmt: skip
+        self._claim = threading.Lock()  # taken by the line that sends OPTIONS
+        self._opened: Future[Part] = Future()  # OPTIONS' part, once its answers are in
+        self._answered: list[RtspPort] = []  # the ports that answered OPTIONS
+
+    def offer(self) -> None:
+        """Let a line that would be idle send OPTIONS (scanner.pipeline.context: `DeviceAudit.spare`)."""
+        if self.ports:
+            self.device.spare.append(("rtsp.options", lambda: self.options(giving=True)))
+
+    def options(self, giving: bool = False) -> Part:
+        """OPTIONS on each port, unless another line sent them already; `giving`: as requests that give way to the
+        device's others (nothing waits for them yet). Returns an empty part: OPTIONS' own is `opened()`."""
+        if not self._claim.acquire(blocking=False):
+            return Part()
+        try:
+            observations, services, answered = [], [], []
+            with giving_way() if giving else nullcontext():
+                for session in self.ports:
+                    obs = session.options()
+                    observations.append(obs)
+                    if obs.status is not None:
+                        services.append((session.port, "rtsp"))
+                        answered.append(session)
+        except BaseException as exc:
+            self._opened.set_exception(exc)
+            raise
+        self._answered = answered
+        part = Part(observations=tuple(observations), services=tuple(services))
+        self.device.done.append(part)  # what a failed audit still reports
+        self._opened.set_result(part)
+        return Part()
+
+    def settle(self) -> None:
+        """When another line is sending OPTIONS, wait for their answers (so that DESCRIBE's step begins after them,
+        as its trace says); else return at once (DESCRIBE's step sends them)."""
+        if self._claim.locked():
+            wait_all([self._opened])
+
+    def opened(self) -> Part:
+        """OPTIONS' part (waits for a line still sending it); empty for a host without RTSP ports."""
+        return self._opened.result() if self.ports else Part()
+
+    def describe(self, onvif: Part, found: IdentityHints) -> Part:
+        """OPTIONS now unless a line sent them already (then their answers first), then DESCRIBE on each port that
+        answered OPTIONS."""
+        if not self.ports:
+            return Part()
+        self.options()
+        self._opened.result()
+        address, vendors = self.device.host.address, with_families(found.vendors, self.device.sigset)
+        observations: list[Observation] = []
+        for session in self._answered:
+            uris = [u for u in onvif.stream_uris if (urlsplit(u).port or 554) == session.port]
+            for stream in self.device.sigset.stream_paths:
+                if stream.vendor is None or stream.vendor in vendors:
+                    uris.append(f"rtsp://{address}:{session.port}{stream.path}")
+            observations += session.describe(list(dict.fromkeys(uris)))
+        return Part(observations=tuple(observations))
+
+    def close(self) -> None:
+        for session in self.ports:
+            session.close()

@@ -34,7 +34,7 @@ from scanner.probes.authn import (
 from scanner.probes.sdp import SdpMedia, media_labels, parse_sdp
 from scanner.vocabulary import Reason, outcome_of_status
 
-__all__ = ["RtspReply", "SdpMedia", "parse_challenge", "parse_rtsp_response", "parse_sdp", "rtsp_probe"]
+__all__ = ["RtspPort", "RtspReply", "SdpMedia", "parse_challenge", "parse_rtsp_response", "parse_sdp", "rtsp_probe"]
 
 RTSP_BASIC_DECLINED = (
     "the device asks for the password in clear (RTSP Basic); not sent: the credentials entry does not set "
@@ -370,6 +370,37 @@ def _candidates(address: str, port: int, uris: Sequence[str]) -> list[str]:
     return list(dict.fromkeys(found))[:MAX_URIS]
 
 
+class RtspPort:
+    """RTSP with one device port over the audit, on one connection: OPTIONS, which needs nothing known about the
+    device (so an audit may send it first, beside its other first requests), then DESCRIBE on candidate URIs once
+    the stream paths are known. Each observation comes back scrubbed of the credential; `close()` when done."""
+
+    def __init__(
+        self, address: str, port: int, timeout: float, pace: HostPace = UNPACED, login: DeviceLogin | None = None
+    ) -> None:
+        self.address, self.port = address, port
+        self.login = login or DeviceLogin(None)
+        self._client = _Client(address, port, self.login, timeout, pace)
+        self._base = f"rtsp://{url_host(address)}:{port}/"
+
+    def options(self) -> Observation:
+        return scrub(_observe(self._client, "rtsp.options", "OPTIONS", self._base, {}), self.login.credential)
+
+    def describe(self, uris: Sequence[str]) -> list[Observation]:
+        """DESCRIBE on each candidate URI of this port until one answers 200 or asks for (or refuses) a login;
+        `rtsp://address:port/` when none of `uris` is on this port."""
+        observations = []
+        for uri in _candidates(self.address, self.port, uris) or [self._base]:
+            obs = _observe(self._client, "rtsp.describe", "DESCRIBE", uri, {"Accept": "application/sdp"})
+            observations.append(scrub(obs, self.login.credential))
+            if obs.status is None or obs.status in (200, 401, 403):
+                break
+        return observations
+
+    def close(self) -> None:
+        self._client.close()
+
+
 def rtsp_probe(
     address: str,
     port: int,
@@ -379,7 +410,8 @@ def rtsp_probe(
     pace: HostPace = UNPACED,
     login: DeviceLogin | None = None,
 ) -> tuple[Observation, ...]:
-    """OPTIONS, then DESCRIBE on each candidate URI until one answers 200 or asks for (or refuses) a login.
+    """OPTIONS, then (when the port answered it) DESCRIBE on each candidate URI until one answers 200 or asks for
+    (or refuses) a login: RtspPort's two steps at once.
 
     URIs are full rtsp:// URLs from ONVIF or vendor stream paths; only those on `port` are used, any
     other host is replaced by `address`, and `rtsp://address:port/` is tried when none remain. A 401
@@ -387,18 +419,11 @@ def rtsp_probe(
     when the credentials entry allows it (RTSP is always in clear). Pass the audit's `login` (shared by every
     probe of the device): once the device refused it anywhere, it is not offered here.
     """
-    login = login or DeviceLogin(credential)
-    credential = login.credential
-    client = _Client(address, port, login, timeout, pace)
-    base = f"rtsp://{url_host(address)}:{port}/"
+    session = RtspPort(address, port, timeout, pace, login or DeviceLogin(credential))
     try:
-        observations = [_observe(client, "rtsp.options", "OPTIONS", base, {})]
+        observations = [session.options()]
         if observations[0].status is not None:
-            for uri in _candidates(address, port, uris) or [base]:
-                obs = _observe(client, "rtsp.describe", "DESCRIBE", uri, {"Accept": "application/sdp"})
-                observations.append(obs)
-                if obs.status is None or obs.status in (200, 401, 403):
-                    break
+            observations += session.describe(uris)
     finally:
-        client.close()
-    return tuple(scrub(obs, credential) for obs in observations)
+        session.close()
+    return tuple(observations)
