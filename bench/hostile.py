@@ -22,6 +22,7 @@ import sys
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))  # run from a fresh clone without installing
@@ -69,9 +70,10 @@ def _serve(network: str, hostile: bool, credentials: Path) -> int:
     return 0
 
 
-def _measure(network: str, hostile: bool, tmp: Path, run: int) -> tuple[Usage, list[str], int, int, int]:
-    """One scan: its usage, the normal personas judged other than expected, hostile devices without a reason, how
-    many hostile devices there were, and how many devices the scan reported."""
+def _measure(network: str, hostile: bool, tmp: Path, run: int) -> tuple[Usage, list[str], list[str], int, int]:
+    """One scan: its usage, the normal personas judged other than expected, the hostile devices without their
+    reason (what each was expected to say and what it said), how many hostile devices there were, and how many
+    devices the scan reported."""
     kind = "hostile" if hostile else "clean"
     credentials, report = tmp / f"{kind}-{run}.toml", tmp / f"{kind}-{run}.json"
     argv = [
@@ -93,19 +95,25 @@ def _measure(network: str, hostile: bool, tmp: Path, run: int) -> tuple[Usage, l
         labs.stdin.close()
     devices = {d["address"]: d for d in json.loads(report.read_text(encoding="utf-8"))["devices"]}
     wrong = [f"{a}: {f}" for a, want in plan["expected"].items() for f in FIELDS if devices[a].get(f) != want[f]]
-    unexplained = sum(1 for a, (check, reason) in plan["hostile"].items() if not _reported(devices[a], check, reason))
+    unexplained = [f"{a}: expected {check} {reason}, reported {_notes(devices[a])}"
+                   for a, (check, reason) in plan["hostile"].items()
+                   if not _reported(devices[a], check, reason)]  # fmt: skip
     return usage, wrong, unexplained, len(plan["hostile"]), len(devices)
 
 
-def _reported(device: dict[str, object], check: str, reason: str) -> bool:
+def _notes(device: dict[str, Any]) -> str:
+    return ", ".join(f"{n['check']} {n['reason']}" for n in device.get("not_checked") or []) or "nothing unchecked"
+
+
+def _reported(device: dict[str, Any], check: str, reason: str) -> bool:
     if not check:
         return True  # a persona that leaves nothing unchecked (reolink-token-echo: its fault is in every record)
     notes = device.get("not_checked") or []
-    return any(re.fullmatch(check, n["check"]) and re.search(reason, n["reason"]) for n in notes)  # type: ignore[index, union-attr]
+    return any(re.fullmatch(check, n["check"]) and re.search(reason, n["reason"]) for n in notes)
 
 
-def _print(clean: list[tuple[Usage, list[str], int, int, int]], hostile: list[tuple[Usage, list[str], int, int, int]],
-           network: str) -> int:  # fmt: skip
+def _print(clean: list[tuple[Usage, list[str], list[str], int, int]],
+           hostile: list[tuple[Usage, list[str], list[str], int, int]], network: str) -> int:  # fmt: skip
     config = ScanConfig(targets=(network,))
     print(f"{'scan':<18} {'devices':>7} {'budget s':>9} {'wall s':>7} {'cpu s':>7} {'peak RSS MB':>12}  notes")
     for name, runs in (("clean lab alone", clean), ("clean + hostile", hostile)):
@@ -117,10 +125,12 @@ def _print(clean: list[tuple[Usage, list[str], int, int, int]], hostile: list[tu
         wrong = sorted({line for _, lines, *_ in runs for line in lines})
         note = f"{len(wrong)} normal personas misjudged"
         if runs[0][3]:
-            note += f"; {max(r[2] for r in runs)} of {runs[0][3]} hostile devices without their reason"
+            note += f"; {max(len(r[2]) for r in runs)} of {runs[0][3]} hostile devices without their reason"
         print(f"{name:<18} {devices:>7} {budget:>9.0f} {wall:>7.1f} {cpu:>7.1f} {rss:>12.0f}  {note}")
         for line in wrong:
             print(f"    misjudged: {line}")
+        for line in sorted({line for _, _, lines, *_ in runs for line in lines}):
+            print(f"    without its reason: {line}")
     return 1 if any(r[1] or r[2] for r in clean + hostile) else 0
 
 
