@@ -34,7 +34,8 @@ class AuditKit:
         self.lines = config.per_host_concurrency
         self.cores = cores  # the core(s) the audit's threads share (scanner.pipeline.cores), None: anywhere
         # A device's helpers at once (scanner.pipeline.device): its chain (ONVIF, then RTSP), ONVIF's other lines,
-        # the vendor round's other lines, and at the start its web roots: at most 2 x lines. The pool holds that
+        # the vendor round's other lines, at the start its web roots, and a spare step (RTSP's OPTIONS) on a line
+        # a phase or `GET /` leaves idle, in place of that line's helper: at most 2 x lines. The pool holds that
         # many for every device, so a helper waiting for its own batches never waits for a thread (threads are
         # started only as they are needed).
         helpers = max(1, devices) * 2 * self.lines if self.lines > 1 else 0
