@@ -179,6 +179,11 @@ class _Connection:
             if guard.expired:  # the scan was stopped, or the device's budget ran out, while we waited
                 raise ProbeError(guard.reason, guard.cause)
             reply = parse_rtsp_response(data)
+        except OSError as exc:
+            self.close()
+            if guard.expired:  # the guard shut the socket; a reset racing that end-of-stream was ours too
+                raise ProbeError(guard.reason, guard.cause) from exc
+            raise
         except BaseException:
             self.close()
             raise
