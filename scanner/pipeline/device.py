@@ -192,7 +192,7 @@ class _Chain:
             self.onvif.set_exception(exc)
             raise
         self.onvif.set_result((onvif, found))
-        self.rtsp_round.settle()
+        self.rtsp_round.wait_for_options()
         return device.here(
             "rtsp", ("http.root", "onvif", "rtsp.options"), lambda: self.rtsp_round.describe(onvif, found)
         )

@@ -144,13 +144,17 @@ class RtspRound:
     def offer(self) -> None:
         """Let a line that would be idle send OPTIONS (scanner.pipeline.context: `DeviceAudit.spare`)."""
         if self.ports:
-            self.device.spare.append(("rtsp.options", lambda: self.options(giving=True)))
+            self.device.spare.append(("rtsp.options", self._spare))
 
-    def options(self, giving: bool = False) -> Part:
-        """OPTIONS on each port, unless another line sent them already; `giving`: as requests that give way to the
-        device's others (nothing waits for them yet). Returns an empty part: OPTIONS' own is `opened()`."""
+    def _spare(self) -> Part:
+        self.options(giving=True)  # as requests that give way to the device's others: nothing waits for them yet
+        return Part()  # OPTIONS' part is `opened()`, whichever line sent them
+
+    def options(self, giving: bool = False) -> None:
+        """OPTIONS on each port, unless another line sent them already (`opened()` is their part); `giving`: as
+        requests that give way to the device's others."""
         if not self._claim.acquire(blocking=False):
-            return Part()
+            return
         try:
             observations, services, answered = [], [], []
             with giving_way() if giving else nullcontext():
@@ -167,9 +171,8 @@ class RtspRound:
         part = Part(observations=tuple(observations), services=tuple(services))
         self.device.done.append(part)  # what a failed audit still reports
         self._opened.set_result(part)
-        return Part()
 
-    def settle(self) -> None:
+    def wait_for_options(self) -> None:
         """When another line is sending OPTIONS, wait for their answers (so that DESCRIBE's step begins after them,
         as its trace says); else return at once (DESCRIBE's step sends them)."""
         if self._claim.locked():
