@@ -21,6 +21,7 @@ from defusedxml import DefusedXmlException
 from scanner.discovery.multicast import Found
 from scanner.errors import ParseError, ProbeError
 from scanner.net.deadline import Guard
+from scanner.net.quickack import ack_at_once
 
 METHOD = "ssdp"
 GROUP, PORT = "239.255.255.250", 1900
@@ -137,6 +138,7 @@ def fetch_description(location: str, address: str, timeout: float) -> bytes:
             connection.connect()
             guard.adopt(connection.sock)
             connection.request("GET", (parts.path or "/") + (f"?{parts.query}" if parts.query else ""))
+            ack_at_once(connection.sock)
             response = connection.getresponse()
             body = response.read(MAX_DESCRIPTION + 1)
         except (OSError, http.client.HTTPException) as exc:

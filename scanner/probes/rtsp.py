@@ -20,6 +20,7 @@ from scanner.net.deadline import Guard
 from scanner.net.headers import Headers
 from scanner.net.login import DeviceLogin
 from scanner.net.pace import UNPACED, HostPace, cause_of
+from scanner.net.quickack import ack_at_once
 from scanner.net.redact import scrub
 from scanner.net.text import small_int
 from scanner.net.urls import in_scope, printable, url_host
@@ -204,6 +205,7 @@ class _Connection:
             self._sock.sendall(request)
         except (BrokenPipeError, ConnectionResetError):
             return b""  # closed by the device while idle: same as no answer on a kept connection
+        ack_at_once(self._sock)
         return _read_reply(self._sock, deadline, cap)
 
     def close(self) -> None:

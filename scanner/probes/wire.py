@@ -25,6 +25,7 @@ from scanner.model import MAX_BODY
 from scanner.net import exchanges
 from scanner.net.deadline import Guard
 from scanner.net.headers import Headers
+from scanner.net.quickack import ack_at_once
 from scanner.probes.answer_head import LeanResponse
 from scanner.vocabulary import Reason
 
@@ -174,6 +175,7 @@ class Wire:
         if body is not None or method == "POST":
             conn.putheader("Content-Length", str(len(body or b"")))
         conn.endheaders(body or None)
+        ack_at_once(conn.sock)  # a device that writes its answer in pieces is not held up by our acknowledgement
         _speaks_http(conn.sock)
         response = conn.getresponse()
         lengths = {value.strip() for value in response.headers.get_all("Content-Length") or ()}

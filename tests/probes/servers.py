@@ -48,7 +48,8 @@ class Server:
 def _handler(respond: Callable[[Seen], Reply], seen: list[Seen]) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
-        disable_nagle_algorithm = True  # headers and body go out as written, without a delayed-ACK stall
+        # Nagle's algorithm left on, as on many small device servers: headers and body are two writes, and the
+        # client's acknowledgement must come at once (scanner.net.quickack) for the body not to wait for it
 
         def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - silence the default stderr log
             pass
