@@ -18,7 +18,7 @@ from scanner.net.slots import giving_way
 from scanner.net.urls import in_scope
 from scanner.pipeline.context import DeviceAudit
 from scanner.pipeline.trace import Part
-from scanner.probes.http import HttpClient
+from scanner.probes.http import Asked, HttpClient
 from scanner.probes.onvif import onvif_probe
 from scanner.probes.rtsp import RtspPort
 from scanner.vocabulary import Reason
@@ -39,9 +39,10 @@ def http_round(client: HttpClient, host: Host) -> Part:
     """
     ports = [(port, port in HTTPS_PORTS) for port in host.open_ports
              if port not in RTSP_PORTS and port in HTTP_PORTS | HTTPS_PORTS]  # fmt: skip
-    first = [client.fetch_root(port, tls, retry=False, first_try=port in WEB_PORTS) for port, tls in ports]
+    first = [client.fetch_root(port, tls, asked=Asked.BY_CALLER if port in WEB_PORTS else Asked.ONCE)
+             for port, tls in ports]  # fmt: skip
     none = not any(obs.status is not None for obs in first)
-    first = [client.fetch_root(port, tls, retry=False) if _slow(obs) and (none or port in WEB_PORTS)
+    first = [client.fetch_root(port, tls, asked=Asked.ONCE) if _slow(obs) and (none or port in WEB_PORTS)
              and client.may_retry() else obs for (port, tls), obs in zip(ports, first, strict=True)]  # fmt: skip
     observations, services, answered = [], [], []
     for (port, tls), obs in zip(ports, first, strict=True):

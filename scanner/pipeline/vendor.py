@@ -25,6 +25,7 @@ from scanner.model import ABSENT, FAILED, NOT_SUPPORTED, Channel, NotChecked, Ob
 from scanner.net.slots import giving_way
 from scanner.pipeline.context import DeviceAudit
 from scanner.pipeline.trace import Part
+from scanner.probes.http import Asked
 from scanner.probes.onvif import Task
 from scanner.vocabulary import Reason, Role
 
@@ -68,7 +69,8 @@ class Asker:
         # the second is closed). The vendor requests are the device's bulk: they give way to ONVIF's and RTSP's
         # dependent queries
         with giving_way():
-            return self.device.client.run_request(self.port, self.tls, spec, patient=spec.token is not None)
+            asked = Asked.AGAIN if spec.token is None else Asked.AGAIN_PATIENT
+            return self.device.client.run_request(self.port, self.tls, spec, asked=asked)
 
     def ask(self, spec: RequestSpec, send: Send | None = None, channel: str | None = None) -> list[Observation]:
         """The request's answer, finished, and the closing request of a search it opened."""

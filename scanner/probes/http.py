@@ -11,6 +11,7 @@ import ssl
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
+from enum import Enum
 from functools import partial
 from typing import Protocol, TypeVar
 from urllib.parse import urljoin, urlsplit
@@ -151,6 +152,16 @@ class _Digest:
         return digest_authorization(challenge, credential, method, uri, secrets.token_hex(8), 1)
 
 
+class Asked(Enum):
+    """How a request's answer is awaited, and who asks the request again when it times out."""
+
+    AGAIN = "again"  # asked once more here (HostPace.once_more); the first attempt may wait less (`first_wait`)
+    AGAIN_PATIENT = "again_patient"  # the same, the first attempt waiting the whole timeout (it opens a search:
+    # given up early, the search would stay open on the device; one lost is lost either way)
+    BY_CALLER = "by_caller"  # the caller asks it again: it may wait less than the whole timeout
+    ONCE = "once"  # never asked again: the whole timeout
+
+
 class HttpClient:
     """HTTP(S) requests to one device address: connection reuse, timeouts, capped bodies, no credential leaks."""
 
@@ -182,27 +193,25 @@ class HttpClient:
     def close(self) -> None:
         self._wire.close()
 
-    def fetch_root(self, port: int, tls: bool, retry: bool = True, first_try: bool = False) -> Observation:
-        """`GET /` without credentials (probe `http.root`); values: `title`, and `realm` on a 401. `first_try`
-        (with `retry=False`): the caller asks it again if it times out, so it may wait less than the whole timeout
-        (`HostPace.first_wait`)."""
-        return self._observe("http.root", "GET", port, tls, "/", None, {}, False, retry, first_try=first_try)
+    def fetch_root(self, port: int, tls: bool, asked: Asked = Asked.AGAIN) -> Observation:
+        """`GET /` without credentials (probe `http.root`); values: `title`, and `realm` on a 401. `asked`: how
+        its answer is awaited, and who asks it again if it times out."""
+        return self._observe("http.root", "GET", port, tls, "/", None, {}, False, asked)
 
     def may_retry(self) -> bool:
         """Whether the device's budget still holds one more exchange after one timed out (counted as a retry)."""
         return self._pace.may_retry(EXCHANGE_LIMIT * self._timeout)
 
-    def run_request(self, port: int, tls: bool, spec: HttpRequest, patient: bool = False) -> Observation:
+    def run_request(self, port: int, tls: bool, spec: HttpRequest, asked: Asked = Asked.AGAIN) -> Observation:
         """A signature's read-only request; probe id = spec.id. Answers the device's challenge if spec.auth. Asked
-        once more if it timed out; `patient`: its first attempt waits the whole timeout too (a request that opens a
-        search on the device: one given up early would stay open there, while one lost is lost either way)."""
+        once more if it timed out (`Asked.AGAIN_PATIENT` for a request that opens a search on the device)."""
         if spec.method not in ("GET", "POST"):
             return self._refused(spec, port, tls)
         headers = {"Content-Type": spec.content_type} if spec.content_type else {}
         headers.update(spec.headers)
         body = spec.body.encode() if spec.body else None
         use_credential = spec.auth and self._credential is not None
-        return self._observe(spec.id, spec.method, port, tls, spec.path, body, headers, use_credential, patient=patient)
+        return self._observe(spec.id, spec.method, port, tls, spec.path, body, headers, use_credential, asked)
 
     def once_more(self, attempt: Callable[[], T], patient: bool = False) -> T:
         """`attempt()`, asked once more when the device did not answer in time and its budget still holds a whole
@@ -243,9 +252,7 @@ class HttpClient:
         body: bytes | None,
         headers: dict[str, str],
         use_credential: bool,
-        retry: bool = True,
-        patient: bool = False,
-        first_try: bool = False,
+        asked: Asked = Asked.AGAIN,
     ) -> Observation:
         url = self._url(port, tls, path)
         line = printable(f"{method} {url}", 400)
@@ -253,9 +260,9 @@ class HttpClient:
         sent = Sent("https" if tls else "http", method, url, body=body or b"")
         try:
             follow = partial(self._follow, method, url, port, tls, body, headers, use_credential)
-            if retry:  # asked again here if it times out
-                answer = self.once_more(follow, patient)
-            elif first_try:  # asked again by the caller if it times out
+            if asked in (Asked.AGAIN, Asked.AGAIN_PATIENT):
+                answer = self.once_more(follow, patient=asked == Asked.AGAIN_PATIENT)
+            elif asked == Asked.BY_CALLER:
                 answer = first_attempt(follow)
             else:
                 answer = follow()

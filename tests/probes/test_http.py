@@ -20,7 +20,7 @@ from scanner.model import MAX_BODY, Credential
 from scanner.net import pace as pace_module
 from scanner.net.login import DeviceLogin
 from scanner.net.pace import Pace
-from scanner.probes.http import HttpClient, auth_scheme, parse_title
+from scanner.probes.http import Asked, HttpClient, auth_scheme, parse_title
 from scanner.vocabulary import Reason
 from tests.probes.servers import Reply, Seen, _handler, closed_port, digest_ok, http_server, read_request, tcp_server
 
@@ -303,7 +303,7 @@ def test_a_port_answering_in_another_protocol_fails_at_once_not_at_the_timeout()
         done.wait(10)  # the connection stays open, as the real port's does
 
     with tcp_server(control_port) as server:
-        obs = HttpClient("127.0.0.1", 30.0, None).fetch_root(server.port, False, retry=False)
+        obs = HttpClient("127.0.0.1", 30.0, None).fetch_root(server.port, False, Asked.ONCE)
         done.set()
     assert obs.outcome == "failed" and obs.status is None
     assert "not a usable HTTP answer (BadStatusLine)" in obs.detail  # not "no answer in time"
@@ -328,9 +328,9 @@ def test_a_lost_page_behind_the_root_ends_a_first_try_early_and_the_root_is_aske
     with http_server(device) as server:
         client = HttpClient("127.0.0.1", 4.0, None, pace.host("127.0.0.1"))
         began = time.monotonic()
-        first = client.fetch_root(server.port, False, retry=False, first_try=True)
+        first = client.fetch_root(server.port, False, Asked.BY_CALLER)
         waited = time.monotonic() - began
-        again = client.fetch_root(server.port, False, retry=False)
+        again = client.fetch_root(server.port, False, Asked.ONCE)
     assert first.outcome == "failed" and first.stopped == Reason.TIMED_OUT
     assert pace_module.FIRST_WAIT_FLOOR <= waited < 2.9  # not the whole timeout (4 s)
     assert again.status == 200 and "redirected to" in again.request and again.value("title") == ("Wisenet WEBVIEWER",)
