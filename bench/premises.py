@@ -213,7 +213,7 @@ def _one_run(
         span, last = stage["ended"] - stage["began"], max(t["began"] for t in traces.values())
         print(f"  {label}: audit stage {span:.1f} s of {usage.wall_s:.1f} s wall; the last audit began "
               f"{stage['ended'] - last:.1f} s before its end", file=sys.stderr)  # fmt: skip
-    wrong = bent(devices, template_of, solo)
+    wrong = [_with_losses(line, seen["stalled"], traces) for line in bent(devices, template_of, solo)]
     (work / "bent.txt").write_text("\n".join(wrong) + "\n", encoding="utf-8")
     for line in wrong[:20]:
         print(f"  {label}: {line}", file=sys.stderr)
@@ -236,6 +236,13 @@ def _one_run(
         stalled=sum(seen["stalled"].values()),
         partial=bool(result.get("scan", {}).get("partial")),
     )
+
+
+def _with_losses(line: str, stalled: dict[str, int], traces: dict[str, dict[str, Any]]) -> str:
+    """A bent device's line, with the requests the device never answered and those the audit asked again."""
+    address = line.split(" ", 1)[0]
+    retried = int(traces.get(address, {}).get("retried", 0))
+    return f"{line} (the device lost {stalled.get(address, 0)} requests; {retried} asked again)"
 
 
 def _limits(scan_args: str, think: float, at_once: float | None = None) -> Limits:

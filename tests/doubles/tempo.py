@@ -14,6 +14,7 @@ import asyncio
 import hashlib
 import math
 import random
+import re
 from collections import Counter
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -123,3 +124,56 @@ class Stalling:
     @asynccontextmanager
     async def admit(self, address: str) -> AsyncIterator[bool]:
         yield True
+
+
+class LosingOne:
+    """A Tempo under which devices answer at once and count, per device, each request by its line (the device's own
+    address and any session token taken out, so clones and runs compare) and each connection (line `CONNECTION`).
+    A device given a target (line, k) never answers the k-th request with that line, as a busy camera loses one
+    now and then (with `close`, it closes the connection instead of answering), or, for `CONNECTION`, closes
+    its k-th connection at once, as a camera at its limit of connections does; with `twice`, the k+1-th too
+    (the request asked again is lost as well)."""
+
+    def __init__(
+        self,
+        targets: dict[str, tuple[str, int]] | None = None,
+        stall: float = STALL_SECONDS,
+        twice: bool = False,
+        close: bool = False,
+    ) -> None:
+        self.targets = dict(targets or {})
+        self.stall, self.twice, self.close = stall, twice, close
+        self.seen: dict[str, Counter[str]] = {}  # per device address: its requests by line, and its connections
+        self.lost: set[str] = set()  # the devices whose target came and was never answered
+
+    def _hit(self, address: str, line: str) -> bool:
+        seen = self.seen.setdefault(address, Counter())
+        seen[line] += 1
+        target = self.targets.get(address)
+        if target is not None and line == target[0] and 0 <= seen[line] - target[1] <= int(self.twice):
+            self.lost.add(address)
+            return True
+        return False
+
+    def think(self, address: str) -> Think | None:
+        async def pause(request: str) -> None:
+            if self._hit(address, request_key(request, address)):
+                if self.close:
+                    raise ConnectionAbortedError  # the lab closes the connection, unanswered
+                await asyncio.sleep(self.stall)  # the client gives up first and closes the connection
+
+        return pause
+
+    @asynccontextmanager
+    async def admit(self, address: str) -> AsyncIterator[bool]:
+        yield not self._hit(address, CONNECTION)
+
+
+CONNECTION = "CONNECTION"  # LosingOne's line for a device's connections (any port)
+
+
+def request_key(request: str, address: str) -> str:
+    """A request line as every clone of a persona sends it in every run, on any port: the device's address and port
+    (in an RTSP URL) and session tokens (Reolink's `token=`) replaced."""
+    line = re.sub(re.escape(address) + r"(:\d+)?", "ADDRESS", request)
+    return re.sub(r"(token=)[^&\s]*", r"\1…", line)
