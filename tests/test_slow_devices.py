@@ -14,14 +14,16 @@ from scanner.credentials import load_credentials
 from scanner.lab import Lab, load_personas
 from scanner.lab.dahua import DahuaSite
 from scanner.lab.dahua_face import FaceSearches
+from scanner.lab.tempo import Tempo
 from scanner.model import DeviceReport
 from scanner.pipeline.device import TRACE_LOGGER
 from scanner.pipeline.scan import run_scan
 from scanner.vocabulary import Reason, Verdict
-from tests.doubles.tempo import Stalling
+from tests.doubles.tempo import LosingOne, Stalling
 
 pytestmark = pytest.mark.lab
 NETWORK = "127.77.183.0/24"  # its own network: other lab tests may run at the same time
+ADDRESS = "127.77.183.11"  # the one device's (scanner.lab.lab.FIRST_HOST)
 PERSONA = "hik-trap"  # every face flag false: `not_found` when every check is read
 TRIGGERS = "GET /ISAPI/Event/triggers"  # a face check (the face triggers are read from it)
 CHECK = "hikvision.isapi.triggers"
@@ -31,7 +33,7 @@ searches: list[FaceSearches] = []  # a Dahua device's searches, as each audit le
 
 
 def _audit(
-    tmp_path: Path, tempo: Stalling | None, caplog: pytest.LogCaptureFixture, persona_id: str = PERSONA
+    tmp_path: Path, tempo: Tempo | None, caplog: pytest.LogCaptureFixture, persona_id: str = PERSONA
 ) -> tuple[DeviceReport, int]:
     """The persona audited alone with its login; its report and how many of its requests were asked again."""
     persona = next(p for p in load_personas() if p.id == persona_id)
@@ -90,3 +92,27 @@ def test_a_search_the_device_lost_is_asked_again_and_the_one_answered_is_closed(
     asked = [o.request for o in slow.observations if o.probe == "dahua.cgi.face_info_find.close"]
     (token,) = searches[-1].closed  # the search that answered is closed with its own token, and no other
     assert len(asked) == 1 and asked[0].endswith(f"token={token}")
+
+
+@pytest.mark.parametrize(
+    ("persona_id", "line"),
+    [
+        ("hik-unset", "GET /"),  # the first request on the web port: unanswered, the maker stays unknown
+        ("hik-sadp", "OPTIONS rtsp://ADDRESS/"),  # the first on the RTSP port
+    ],
+)
+def test_a_new_connection_closed_unanswered_is_asked_again_and_the_device_keeps_its_verdict(
+    tmp_path, caplog, persona_id, line
+):
+    """A device at its limit of connections accepts a new one and closes it at once: a busy device, not a
+    broken one; asked once more after a pause, it answers, and the verdict is the one it gets alone."""
+    counting = LosingOne()  # answers everything; counts the requests
+    alone, _ = _audit(tmp_path, counting, caplog, persona_id)
+    caplog.clear()
+    tempo = LosingOne({ADDRESS: (line, 1)}, close=True)
+    busy, retried = _audit(tmp_path, tempo, caplog, persona_id)
+    assert tempo.lost == {ADDRESS}, "the device closed the connection that carried the request"
+    assert tempo.seen[ADDRESS][line] == counting.seen[ADDRESS][line] + 1, "asked once more"
+    assert retried == 1
+    assert (busy.identity, busy.role, busy.face_analytics) == (alone.identity, alone.role, alone.face_analytics)
+    assert [(f.rule, f.level) for f in busy.findings] == [(f.rule, f.level) for f in alone.findings]

@@ -41,6 +41,10 @@ FIRST_WAIT_BASIS = 3
 # first request (`GET /`, or the redirect it led to) costs a few seconds, not the whole timeout.
 SCAN_TRIPS = 512
 SCAN_BASIS = 64
+# A device that closes a new connection without answering is asked once more after BUSY_PAUSE: embedded web servers
+# at their limit of connections accept the next one and close it at once, and free a slot when any client's
+# connection ends (ours that sat idle are closed first: scanner.probes.wire).
+BUSY_PAUSE = 0.5
 _attempt = threading.local()  # `first`: inside `first_attempt`; `began`, `trips`: its exchange's start
 
 
@@ -191,18 +195,23 @@ class HostPace:
             self.retries += 1
         return True
 
-    def once_more(self, seconds: float, attempt: Callable[[], T], patient: bool = False) -> T:
-        """`attempt()`; asked once more when the device did not answer in time and `may_retry(seconds)`. Anything
-        else it raises (a refusal, a reset, the scan's limits) is raised at once: never a retry after a refusal.
+    def once_more(self, seconds: float, attempt: Callable[[], T], patient: bool = False, timeouts: bool = True) -> T:
+        """`attempt()`; asked once more when the device did not answer in time, or closed a new connection without
+        answering (ClosedUnanswered: after BUSY_PAUSE), and `may_retry(seconds)`. Anything else it raises (a
+        refusal, a reset of a kept connection, the scan's limits) is raised at once: never a retry after a refusal.
         `patient`: the first attempt too waits the whole timeout (a request that opens a search on the device: one
-        given up early would be left open there)."""
+        given up early would be left open there). `timeouts=False`: a timeout is raised, for the caller to ask
+        again (it may wait less than the whole timeout: `first_attempt`)."""
         try:
             if patient:
                 return attempt()
             return first_attempt(attempt)
         except Exception as exc:
-            if not (timed_out(exc) and self.may_retry(seconds)):
+            closed = isinstance(exc, ClosedUnanswered)
+            if not ((closed or (timeouts and timed_out(exc))) and self.may_retry(seconds)):
                 raise
+            if closed:
+                time.sleep(BUSY_PAUSE)
         return attempt()
 
     def first_wait(self, seconds: float) -> float:
@@ -282,6 +291,14 @@ def cause_of(error: BaseException) -> Reason | None:
     if isinstance(error, ProbeError):
         return error.cause
     return Reason.TIMED_OUT if isinstance(error, TimeoutError) else None
+
+
+class ClosedUnanswered(ConnectionResetError):
+    """The device closed a connection it had just accepted without answering the first request on it: a device
+    at its limit of connections does (so does a broken one). Asked once more, like a request that timed out."""
+
+    def __str__(self) -> str:
+        return "the device closed the connection without answering (as a device at its limit of connections does)"
 
 
 def timed_out(error: BaseException) -> bool:

@@ -25,7 +25,7 @@ from scanner.model import (
     utc_now,
 )
 from scanner.net.login import DeviceLogin
-from scanner.net.pace import UNPACED, HostPace, cause_of, first_attempt, in_first_attempt, timed_out
+from scanner.net.pace import UNPACED, ClosedUnanswered, HostPace, cause_of, in_first_attempt, timed_out
 from scanner.net.redact import scrub
 from scanner.net.urls import in_scope, printable, same_host, url_host
 from scanner.probes.authn import (
@@ -158,7 +158,8 @@ class Asked(Enum):
     AGAIN = "again"  # asked once more here (HostPace.once_more); the first attempt may wait less (`first_wait`)
     AGAIN_PATIENT = "again_patient"  # the same, the first attempt waiting the whole timeout (it opens a search:
     # given up early, the search would stay open on the device; one lost is lost either way)
-    BY_CALLER = "by_caller"  # the caller asks it again: it may wait less than the whole timeout
+    BY_CALLER = "by_caller"  # the caller asks it again when it timed out: it may wait less than the whole timeout
+    # (a new connection closed unanswered is asked again here, as for AGAIN)
     ONCE = "once"  # never asked again: the whole timeout
 
 
@@ -262,8 +263,8 @@ class HttpClient:
             follow = partial(self._follow, method, url, port, tls, body, headers, use_credential)
             if asked in (Asked.AGAIN, Asked.AGAIN_PATIENT):
                 answer = self.once_more(follow, patient=asked == Asked.AGAIN_PATIENT)
-            elif asked == Asked.BY_CALLER:
-                answer = first_attempt(follow)
+            elif asked == Asked.BY_CALLER:  # a timeout is the caller's to ask again; a closed connection is ours
+                answer = self._pace.once_more(EXCHANGE_LIMIT * self._timeout, follow, timeouts=False)
             else:
                 answer = follow()
         except _FAILURES as exc:
@@ -487,6 +488,8 @@ def _network_detail(exc: BaseException) -> str:
         return "no answer in time"
     if isinstance(exc, ssl.SSLError):
         return "TLS handshake failed"
+    if isinstance(exc, ClosedUnanswered):
+        return str(exc)
     if isinstance(exc, http.client.RemoteDisconnected):
         return "the device closed the connection without answering"
     if isinstance(exc, http.client.HTTPException):  # a bad status line, overlong or too many header lines

@@ -19,7 +19,7 @@ from scanner.net import exchanges
 from scanner.net.deadline import Guard
 from scanner.net.headers import Headers
 from scanner.net.login import DeviceLogin
-from scanner.net.pace import UNPACED, HostPace, cause_of
+from scanner.net.pace import UNPACED, ClosedUnanswered, HostPace, cause_of
 from scanner.net.quickack import ack_at_once
 from scanner.net.redact import scrub
 from scanner.net.text import small_int
@@ -156,6 +156,9 @@ def _reply_size(data: bytes) -> int:
     return bounds[1] + _content_length(_headers(data[: bounds[0]].decode("latin-1").splitlines()[1:]))
 
 
+_RESET = (ConnectionResetError, BrokenPipeError)  # a new connection reset at once: as closed unanswered
+
+
 class _Connection:
     """One RTSP connection to a device port, kept open across requests (RTSP is made for it).
 
@@ -170,21 +173,26 @@ class _Connection:
     def exchange(self, request: bytes, guard: Guard, pace: HostPace = UNPACED) -> RtspReply:
         """Send one request and read its reply; the whole exchange must finish by the guard's deadline, and its
         bytes count against the device's allowance (`pace`), like every HTTP answer's."""
-        reused = self._sock is not None
+        fresh = self._sock is None
         try:
             data = self._round_trip(request, guard, pace.body_cap())
-            if not data and reused and not guard.expired:
+            if not data and not fresh and not guard.expired:
                 self.close()  # the device closed the idle connection before reading us: ask again, afresh
+                fresh = True
                 data = self._round_trip(request, guard, pace.body_cap())
             pace.spend(len(data))
             if guard.expired:  # the scan was stopped, or the device's budget ran out, while we waited
                 raise ProbeError(guard.reason, guard.cause)
+            if not data:  # closed at once: a device at its limit of connections does, asked again after a pause
+                raise ClosedUnanswered()
             reply = parse_rtsp_response(data)
         except OSError as exc:
             self.close()
             if guard.expired:  # the guard shut the socket; a reset racing that end-of-stream was ours too
                 raise ProbeError(guard.reason, guard.cause) from exc
-            raise
+            if isinstance(exc, ClosedUnanswered) or not (fresh and isinstance(exc, _RESET)):
+                raise
+            raise ClosedUnanswered() from exc
         except BaseException:
             self.close()
             raise
@@ -356,6 +364,8 @@ def _failure(exc: BaseException) -> str:
         return "no answer in time"
     if isinstance(exc, ConnectionRefusedError):
         return "connection refused"
+    if isinstance(exc, ClosedUnanswered):
+        return str(exc)
     if isinstance(exc, OSError):
         return f"connection failed ({printable(exc.strerror or type(exc).__name__, 80)})"
     if isinstance(exc, ParseError):

@@ -25,6 +25,7 @@ from scanner.model import MAX_BODY
 from scanner.net import exchanges
 from scanner.net.deadline import Guard
 from scanner.net.headers import Headers
+from scanner.net.pace import ClosedUnanswered
 from scanner.net.quickack import ack_at_once
 from scanner.probes.answer_head import LeanResponse
 from scanner.vocabulary import Reason
@@ -79,6 +80,7 @@ class _Slot:
         self.guard: Guard | None = None
         self.conn._create_connection = self._connect  # type: ignore[attr-defined]  # before TLS: a drip is bounded
         self.used = False
+        self.heard = False  # a byte of the answer to the request in flight came
 
     def _connect(self, address: tuple[str, int], timeout: float, source: Any = None) -> socket.socket:
         sock = socket.create_connection(address, timeout, source)
@@ -139,12 +141,18 @@ class Wire:
                     raise
                 slot.close()  # the device closed the kept connection as we sent: once more, on a fresh one
                 slot.conn.sock = None
+                slot.used = False
                 reply, keep = self._round_trip(slot, method, target, body, headers, guard, cap)
             exchanges.answered()
             return reply
-        except NETWORK_ERRORS:
+        except NETWORK_ERRORS as exc:
             if guard.expired:  # the reset or end-of-stream was ours
                 raise ProbeError(guard.reason, guard.cause) from None
+            if isinstance(exc, _DROPPED) and not slot.used and not slot.heard:
+                # A new connection closed before a byte of its answer came: the device may be at its limit of
+                # connections. Ours that sit idle make room before it is asked again.
+                self._close_idle()
+                raise ClosedUnanswered() from exc
             raise
         finally:
             slot.used = True
@@ -160,7 +168,7 @@ class Wire:
         guard: Guard,
         cap: int,
     ) -> tuple[Reply, bool]:
-        slot.guard = guard
+        slot.guard, slot.heard = guard, False
         conn = slot.conn
         if conn.sock is not None:
             guard.adopt(conn.sock)  # a kept-alive connection, made under an earlier guard
@@ -176,8 +184,9 @@ class Wire:
             conn.putheader("Content-Length", str(len(body or b"")))
         conn.endheaders(body or None)
         ack_at_once(conn.sock)  # a device that writes its answer in pieces is not held up by our acknowledgement
-        _speaks_http(conn.sock)
+        slot.heard = _speaks_http(conn.sock)
         response = conn.getresponse()
+        slot.heard = True
         lengths = {value.strip() for value in response.headers.get_all("Content-Length") or ()}
         if len(lengths) > 1:  # which one frames the body? A request smuggler's trick, never an answer
             response.close()
@@ -219,6 +228,9 @@ class Wire:
         slot.close()
 
     def close(self) -> None:
+        self._close_idle()
+
+    def _close_idle(self) -> None:
         with self._lock:
             idle, self._idle = self._idle, []
         for slot in idle:
@@ -231,16 +243,18 @@ def _shared(value: str) -> str:
     return sys.intern(value) if len(value) <= 40 else value
 
 
-def _speaks_http(sock: socket.socket | None) -> None:
+def _speaks_http(sock: socket.socket | None) -> bool:
     """The first bytes of the answer (peeked, left for http.client) begin `HTTP/`; else BadStatusLine at once.
+    Whether any byte of the answer came (False over TLS: not peeked).
 
     A port in another protocol (a maker's SDK port answering with its binary header) would otherwise keep
     http.client waiting for a status line's end until the timeout. Over TLS the handshake has already said so."""
     if sock is None or isinstance(sock, ssl.SSLSocket):
-        return
+        return False
     first = sock.recv(len(_HTTP), socket.MSG_PEEK)  # waits like the status line's read would (same timeout)
     if first and not _HTTP.startswith(first[: len(_HTTP)]):
         raise http.client.BadStatusLine(repr(first))  # as http.client says of a status line that is not HTTP
+    return bool(first)
 
 
 def _read(response: http.client.HTTPResponse, guard: Guard, cap: int) -> tuple[bytes, bool]:

@@ -388,3 +388,42 @@ def test_self_signed_tls_is_read_without_a_warning(tls_server):
         obs = HttpClient("127.0.0.1", 3.0, None).fetch_root(tls_server, tls=True)
     assert obs.outcome == "ok" and obs.request.startswith("GET https://127.0.0.1:")
     assert obs.value("title") == ("Wisenet WEBVIEWER",)
+
+
+def test_a_new_connection_closed_unanswered_is_asked_again_after_ours_idle_are_closed(monkeypatch):
+    """A device at its limit of connections accepts one more and closes it at once. The request is asked once more
+    (counted as a retry), after the client closed its own idle connections to the device to make room."""
+    monkeypatch.setattr(pace_module, "BUSY_PAUSE", 0.0)
+    events: list[str] = []
+    first, idle_closed = threading.Event(), threading.Event()
+
+    def web(conn, seen):  # port A: answers, then notes when the client closes the kept connection
+        read_request(conn)
+        conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+        if conn.recv(4096) == b"":
+            idle_closed.set()
+
+    def busy(conn, seen):  # port B: closes its first connection unanswered, then answers
+        read_request(conn)
+        if not first.is_set():
+            first.set()
+            events.append("closed unanswered")
+            return
+        # kept open, the idle connection to A would only close after this answer (client.close() below)
+        events.append("asked again, ours idle closed" if idle_closed.wait(2.0) else "asked again, ours idle open")
+        conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+
+    with tcp_server(web) as a, tcp_server(busy) as b:
+        host = Pace(per_host=2).host("127.0.0.1")
+        host.limit(60)
+        client = HttpClient("127.0.0.1", 5.0, None, pace=host)
+        assert client.fetch_root(a.port, False).status == 200  # its connection kept, idle
+        obs = client.run_request(b.port, False, SPEC)
+        client.close()
+    assert obs.status == 200 and host.retries == 1
+    assert events == ["closed unanswered", "asked again, ours idle closed"]
+    once = HttpClient("127.0.0.1", 2.0, None, pace=host)
+    first.clear()
+    with tcp_server(busy) as b:
+        obs = once.fetch_root(b.port, False, asked=Asked.ONCE)  # never asked again: a port that may not be HTTP
+    assert obs.outcome == "failed" and "closed the connection without answering" in obs.detail

@@ -10,7 +10,7 @@ import pytest
 from scanner.errors import ProbeError
 from scanner.net import exchanges
 from scanner.net import pace as pace_module
-from scanner.net.pace import UNPACED, HostPace, Pace
+from scanner.net.pace import UNPACED, ClosedUnanswered, HostPace, Pace
 from scanner.vocabulary import Reason
 
 
@@ -135,6 +135,27 @@ def test_a_request_that_timed_out_is_asked_once_more_when_the_budget_allows():
     with pytest.raises(TimeoutError):
         short.once_more(4.0, attempt)
     assert len(calls) == 1 and short.retries == 0
+
+
+def test_a_new_connection_closed_unanswered_is_asked_once_more_after_a_pause(monkeypatch):
+    pauses: list[float] = []
+    monkeypatch.setattr(pace_module.time, "sleep", pauses.append)
+    host = Pace(per_host=2).host("127.0.0.1")
+    host.limit(60)
+    attempt, calls = _attempts(ClosedUnanswered(), None)
+    assert host.once_more(4.0, attempt) == "answer" and len(calls) == 2 and host.retries == 1
+    assert pauses == [pace_module.BUSY_PAUSE]  # the device frees a connection first
+    attempt, calls = _attempts(ClosedUnanswered(), ClosedUnanswered(), None)
+    with pytest.raises(ClosedUnanswered):
+        host.once_more(4.0, attempt)  # asked twice, never a third time
+    assert len(calls) == 2
+    # A caller that asks timeouts again itself (`GET /` on each web port) still has a closed connection asked again.
+    attempt, calls = _attempts(TimeoutError(), None)
+    with pytest.raises(TimeoutError):
+        host.once_more(4.0, attempt, timeouts=False)
+    assert len(calls) == 1
+    attempt, calls = _attempts(ClosedUnanswered(), None)
+    assert host.once_more(4.0, attempt, timeouts=False) == "answer" and len(calls) == 2
 
 
 def _answered(host, clock: _Clock, *seconds: float) -> None:
