@@ -19,7 +19,7 @@ from scanner.model import DeviceReport
 from scanner.pipeline.device import TRACE_LOGGER
 from scanner.pipeline.scan import run_scan
 from scanner.vocabulary import Reason, Verdict
-from tests.doubles.tempo import LosingOne, Stalling
+from tests.doubles.tempo import LosingOne
 
 pytestmark = pytest.mark.lab
 NETWORK = "127.77.183.0/24"  # its own network: other lab tests may run at the same time
@@ -28,6 +28,7 @@ PERSONA = "hik-trap"  # every face flag false: `not_found` when every check is r
 TRIGGERS = "GET /ISAPI/Event/triggers"  # a face check (the face triggers are read from it)
 CHECK = "hikvision.isapi.triggers"
 TIMEOUT = 0.5  # the scan's read timeout: a stalled request (5 s) times out, every other answers at once
+STALL = 5.0  # how long a lost request goes unanswered (then the lab answers a client long gone)
 START_FIND = "GET /cgi-bin/FaceInfoManager.cgi?action=startFind"  # opens a search on a Dahua face terminal
 searches: list[FaceSearches] = []  # a Dahua device's searches, as each audit left them
 
@@ -59,9 +60,9 @@ def test_a_check_that_times_out_once_is_asked_again_and_the_device_keeps_its_ver
     alone, retried = _audit(tmp_path, None, caplog)
     assert alone.face_analytics == Verdict.NOT_FOUND and retried == 0
     caplog.clear()
-    tempo = Stalling(TRIGGERS, times=1)
+    tempo = LosingOne({ADDRESS: (TRIGGERS, 1)}, stall=STALL)
     slow, retried = _audit(tmp_path, tempo, caplog)
-    assert tempo.seen == 2, "the stalled request was asked once more"
+    assert tempo.seen[ADDRESS][TRIGGERS] == 2, "the stalled request was asked once more"
     assert retried == 1
     assert slow.face_analytics == alone.face_analytics
     assert slow.coverage == alone.coverage
@@ -69,9 +70,9 @@ def test_a_check_that_times_out_once_is_asked_again_and_the_device_keeps_its_ver
 
 
 def test_a_check_that_never_answers_in_time_gives_unknown_with_its_code(tmp_path, caplog):
-    tempo = Stalling(TRIGGERS, times=2)
+    tempo = LosingOne({ADDRESS: (TRIGGERS, 1)}, stall=STALL, twice=True)
     device, retried = _audit(tmp_path, tempo, caplog)
-    assert tempo.seen == 2 and retried == 1, "asked twice, never a third time"
+    assert tempo.seen[ADDRESS][TRIGGERS] == 2 and retried == 1, "asked twice, never a third time"
     assert device.is_camera
     assert device.face_analytics == Verdict.UNKNOWN
     assert CHECK in device.coverage.unread
@@ -84,9 +85,9 @@ def test_a_search_the_device_lost_is_asked_again_and_the_one_answered_is_closed(
     alone, _ = _audit(tmp_path, None, caplog, "dahua-terminal")
     assert alone.face_analytics == Verdict.ACTIVE
     caplog.clear()
-    tempo = Stalling(START_FIND, times=1)
+    tempo = LosingOne({ADDRESS: (START_FIND, 1)}, stall=STALL)
     slow, retried = _audit(tmp_path, tempo, caplog, "dahua-terminal")
-    assert tempo.seen == 2 and retried == 1, "the lost search was asked once more"
+    assert tempo.seen[ADDRESS][START_FIND] == 2 and retried == 1, "the lost search was asked once more"
     assert slow.face_analytics == alone.face_analytics
     assert [(f.rule, f.level) for f in slow.findings] == [(f.rule, f.level) for f in alone.findings]
     asked = [o.request for o in slow.observations if o.probe == "dahua.cgi.face_info_find.close"]

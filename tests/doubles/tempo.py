@@ -103,29 +103,6 @@ class RealSpeed:
             yield True
 
 
-class Stalling:
-    """A Tempo under which devices answer at once, except the first `times` requests whose line ends with
-    `target` (e.g. "GET /ISAPI/Event/triggers"): those are never answered in the time a client waits, as a busy
-    camera loses one now and then. `seen` counts every request to `target`, answered or not."""
-
-    def __init__(self, target: str, times: int, stall: float = 5.0) -> None:
-        self.target, self.times, self.stall = target, times, stall
-        self.seen = 0
-
-    def think(self, address: str) -> Think | None:
-        async def pause(request: str) -> None:
-            if request.endswith(self.target):
-                self.seen += 1
-                if self.seen <= self.times:
-                    await asyncio.sleep(self.stall)  # the client gives up first and closes the connection
-
-        return pause
-
-    @asynccontextmanager
-    async def admit(self, address: str) -> AsyncIterator[bool]:
-        yield True
-
-
 class LosingOne:
     """A Tempo under which devices answer at once and count, per device, each request by its line (the device's own
     address and any session token taken out, so clones and runs compare) and each connection (line `CONNECTION`).
