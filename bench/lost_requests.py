@@ -49,7 +49,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         work = args.keep or Path(tmp)
         work.mkdir(parents=True, exist_ok=True)
         verdicts, asked = _baseline(models, args.network, work / "baseline")
-        plan = [(model, line, k) for model in models for line, n in sorted(asked[model.id].items())
+        plan = [(model, line, k) for model in models for line, n in sorted(asked.get(model.id, {}).items())
                 for k in range(1, n + 1)]  # fmt: skip
         print(f"{len(models)} models, {len(plan)} clones: one per request each model's audit sends", file=sys.stderr)
         return _sweep(plan, verdicts, args.network, work / "sweep", args.twice)

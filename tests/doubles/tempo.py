@@ -5,7 +5,8 @@ Real cameras take 50-500 ms per API request and serve a few connections at a tim
 time is log-normal around its median, cut at `cap`: with the defaults (median 0.15 s, sigma 0.6) one request in
 a hundred takes over 0.6 s and one in a thousand nearly 1 s. A device may also drop a share of requests (`stall`):
 those are never answered, as an overloaded embedded server loses one now and then. Each device draws from its own
-seeded generator, so a run is repeatable as far as the scheduling of its requests allows.
+seeded generator, so a run is repeatable as far as the scheduling of its requests allows. `LosingOne` instead
+answers at once but loses one given request, or closes one given connection, of one device (bench/lost_requests.py).
 """
 
 from __future__ import annotations
