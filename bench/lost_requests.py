@@ -29,10 +29,11 @@ sys.path.insert(0, str(HERE.parent))  # run from a fresh clone without installin
 
 from bench.figures import bent  # noqa: E402
 from bench.measure import run_measured  # noqa: E402
+from scanner.config import ScanConfig  # noqa: E402
 from scanner.lab.lab import loopback_personas  # noqa: E402
 from scanner.lab.personas import Persona  # noqa: E402
 from tests.doubles.fleet import Fleet  # noqa: E402
-from tests.doubles.tempo import LosingOne  # noqa: E402
+from tests.doubles.tempo import CONNECTION, LosingOne  # noqa: E402
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -42,6 +43,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--twice", action="store_true", help="each clone loses its request and the next one with "
                         "the same line (the request asked again): verdicts may then weaken, but only with the "
                         "unread check's reason, never to not_found")  # fmt: skip
+    parser.add_argument("--slow", type=float, default=0.0, help="instead of losing its request, each clone answers "
+                        "it (and every later one with the same line) after this many seconds: under the request "
+                        "timeout (4 s) every verdict must hold; past it, they may weaken as with --twice")  # fmt: skip
     parser.add_argument("--keep", type=Path, help="keep reports and traces in this directory")
     args = parser.parse_args(argv)
     models = [p for p in loopback_personas() if not args.only or p.id in args.only]
@@ -50,9 +54,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         work.mkdir(parents=True, exist_ok=True)
         verdicts, asked = _baseline(models, args.network, work / "baseline")
         plan = [(model, line, k) for model in models for line, n in sorted(asked.get(model.id, {}).items())
-                for k in range(1, n + 1)]  # fmt: skip
+                for k in range(1, n + 1) if not (args.slow and line == CONNECTION)]  # fmt: skip
         print(f"{len(models)} models, {len(plan)} clones: one per request each model's audit sends", file=sys.stderr)
-        return _sweep(plan, verdicts, args.network, work / "sweep", args.twice)
+        return _sweep(plan, verdicts, args.network, work / "sweep", LosingOne(twice=args.twice, slow=args.slow))
 
 
 def _baseline(models: list[Persona], network: str, work: Path) -> tuple[dict[str, Any], dict[str, dict[str, int]]]:
@@ -67,9 +71,13 @@ def _baseline(models: list[Persona], network: str, work: Path) -> tuple[dict[str
 
 
 def _sweep(
-    plan: list[tuple[Persona, str, int]], verdicts: dict[str, Any], network: str, work: Path, twice: bool
+    plan: list[tuple[Persona, str, int]], verdicts: dict[str, Any], network: str, work: Path, tempo: LosingOne
 ) -> int:
-    tempo = LosingOne(twice=twice)
+    twice = tempo.twice
+    # Lost once, or slow within the timeout, a request is answered in the end: any change is wrong. Lost twice, or
+    # slower than the timeout, a check may stay unread: a verdict may weaken, with that check's reason; never to
+    # not_found, never with a finding its model lacks.
+    may_weaken = twice or tempo.slow >= ScanConfig(targets=("127.0.0.1",)).request_timeout
     fleet = Fleet(len(plan), network=network, personas=[model for model, _, _ in plan], tempo=tempo)
     tempo.targets = {d.address: (line, k) for d, (_, line, k) in zip(fleet.devices, plan, strict=True)}
     with fleet:
@@ -77,9 +85,7 @@ def _sweep(
     model_of = {d.address: _model(d.persona.id) for d in fleet.devices}
     found = {d["address"]: d for d in devices}
     wrong = {line.split(" ", 1)[0]: line for line in bent(devices, model_of, verdicts)}
-    # Lost once, a request is asked again: any change is wrong. Lost twice, a check may stay unread, so a verdict
-    # may weaken, with that check's reason; never to not_found, never with a finding its model lacks.
-    faults = {a: _dishonest(found.get(a), verdicts[model_of[a]]) if twice else "bent" for a in wrong}
+    faults = {a: _dishonest(found.get(a), verdicts[model_of[a]]) if may_weaken else "bent" for a in wrong}
     faults = {a: fault for a, fault in faults.items() if fault}
     print(f"{'model':<18} {'clones':>6} {'lost':>5} {'bent':>5} {'wrong':>5}")
     for model in sorted(set(model_of.values())):
@@ -90,7 +96,8 @@ def _sweep(
     for address, line in sorted(wrong.items()):
         target, k = tempo.targets[address]
         mark = f"WRONG ({faults[address]})" if address in faults else "weaker, with its reason"
-        print(f"  {mark}: lost the {_nth(k)} '{target}'{' twice' if twice else ''}: {line}")
+        what = f"slow from the {_nth(k)}" if tempo.slow else f"lost the {_nth(k)}" + (" twice" if twice else "")
+        print(f"  {mark}: {what} '{target}': {line}")
     never = len(plan) - len(tempo.lost)
     print(f"{len(wrong)} of {len(plan)} clones bent, {len(faults)} wrongly; {never} never sent the request they "
           "would have lost")  # fmt: skip

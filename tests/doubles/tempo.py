@@ -110,7 +110,8 @@ class LosingOne:
     A device given a target (line, k) never answers the k-th request with that line, as a busy camera loses one
     now and then (with `close`, it closes the connection instead of answering), or, for `CONNECTION`, closes
     its k-th connection at once, as a camera at its limit of connections does; with `twice`, the k+1-th too
-    (the request asked again is lost as well)."""
+    (the request asked again is lost as well). With `slow` set, the request is not lost but answered after that
+    many seconds, the k-th and every later one with that line (a request the device is always slow to answer)."""
 
     def __init__(
         self,
@@ -118,17 +119,21 @@ class LosingOne:
         stall: float = STALL_SECONDS,
         twice: bool = False,
         close: bool = False,
+        slow: float = 0.0,
     ) -> None:
         self.targets = dict(targets or {})
-        self.stall, self.twice, self.close = stall, twice, close
+        self.stall, self.twice, self.close, self.slow = stall, twice, close, slow
         self.seen: dict[str, Counter[str]] = {}  # per device address: its requests by line, and its connections
-        self.lost: set[str] = set()  # the devices whose target came and was never answered
+        self.lost: set[str] = set()  # the devices whose target came and was never answered (or answered slowly)
 
     def _hit(self, address: str, line: str) -> bool:
         seen = self.seen.setdefault(address, Counter())
         seen[line] += 1
         target = self.targets.get(address)
-        if target is not None and line == target[0] and 0 <= seen[line] - target[1] <= int(self.twice):
+        if target is None or line != target[0]:
+            return False
+        later = seen[line] - target[1]
+        if 0 <= later <= (1 << 30 if self.slow else int(self.twice)):
             self.lost.add(address)
             return True
         return False
@@ -138,7 +143,7 @@ class LosingOne:
             if self._hit(address, request_key(request, address)):
                 if self.close:
                     raise ConnectionAbortedError  # the lab closes the connection, unanswered
-                await asyncio.sleep(self.stall)  # the client gives up first and closes the connection
+                await asyncio.sleep(self.slow or self.stall)  # lost: the client gives up first and closes
 
         return pause
 
