@@ -46,6 +46,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--slow", type=float, default=0.0, help="instead of losing its request, each clone answers "
                         "it (and every later one with the same line) after this many seconds: under the request "
                         "timeout (4 s) every verdict must hold; past it, they may weaken as with --twice")  # fmt: skip
+    parser.add_argument(
+        "--close",
+        action="store_true",
+        help="instead of leaving its request unanswered, each "
+        "clone closes the connection that carried it (as a device that drops a request does)",
+    )
     parser.add_argument("--keep", type=Path, help="keep reports and traces in this directory")
     args = parser.parse_args(argv)
     models = [p for p in loopback_personas() if not args.only or p.id in args.only]
@@ -54,9 +60,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         work.mkdir(parents=True, exist_ok=True)
         verdicts, asked = _baseline(models, args.network, work / "baseline")
         plan = [(model, line, k) for model in models for line, n in sorted(asked.get(model.id, {}).items())
-                for k in range(1, n + 1) if not (args.slow and line == CONNECTION)]  # fmt: skip
+                for k in range(1, n + 1) if not ((args.slow or args.close) and line == CONNECTION)]  # fmt: skip
         print(f"{len(models)} models, {len(plan)} clones: one per request each model's audit sends", file=sys.stderr)
-        return _sweep(plan, verdicts, args.network, work / "sweep", LosingOne(twice=args.twice, slow=args.slow))
+        tempo = LosingOne(twice=args.twice, slow=args.slow, close=args.close)
+        return _sweep(plan, verdicts, args.network, work / "sweep", tempo)
 
 
 def _baseline(models: list[Persona], network: str, work: Path) -> tuple[dict[str, Any], dict[str, dict[str, int]]]:
@@ -96,7 +103,8 @@ def _sweep(
     for address, line in sorted(wrong.items()):
         target, k = tempo.targets[address]
         mark = f"WRONG ({faults[address]})" if address in faults else "weaker, with its reason"
-        what = f"slow from the {_nth(k)}" if tempo.slow else f"lost the {_nth(k)}" + (" twice" if twice else "")
+        verb = "closed on" if tempo.close else "lost"
+        what = f"slow from the {_nth(k)}" if tempo.slow else f"{verb} the {_nth(k)}" + (" twice" if twice else "")
         print(f"  {mark}: {what} '{target}': {line}")
     never = len(plan) - len(tempo.lost)
     print(f"{len(wrong)} of {len(plan)} clones bent, {len(faults)} wrongly; {never} never sent the request they "
