@@ -147,12 +147,14 @@ async def serve(
     try:
         while True:
             try:
-                head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), IDLE_TIMEOUT)
+                async with asyncio.timeout(IDLE_TIMEOUT):
+                    head = await reader.readuntil(b"\r\n\r\n")
                 request = parse_request(head)
                 length = request.header("Content-Length") or "0"
                 if not length.isdigit() or int(length) > MAX_BODY:
                     raise RtspBadRequest(400)
-                await asyncio.wait_for(reader.readexactly(int(length)), IDLE_TIMEOUT)
+                async with asyncio.timeout(IDLE_TIMEOUT):
+                    await reader.readexactly(int(length))
             except (asyncio.IncompleteReadError, TimeoutError, ConnectionError):
                 return
             except (asyncio.LimitOverrunError, RtspBadRequest) as exc:
