@@ -214,11 +214,12 @@ class HttpClient:
         use_credential = spec.auth and self._credential is not None
         return self._observe(spec.id, spec.method, port, tls, spec.path, body, headers, use_credential, asked)
 
-    def once_more(self, attempt: Callable[[], T], patient: bool = False) -> T:
-        """`attempt()`, asked once more when the device did not answer in time and its budget still holds a whole
+    def once_more(self, attempt: Callable[[], T], patient: bool = False, timeouts: bool = True) -> T:
+        """`attempt()`, asked once more when the device did not answer in time (unless `timeouts` is False: the
+        caller asks those again) or closed a new connection unanswered, and its budget still holds a whole
         exchange's time (scanner.net.pace.HostPace.once_more): a slow answer is waited for, never read as an
         absence."""
-        return self._pace.once_more(EXCHANGE_LIMIT * self._timeout, attempt, patient)
+        return self._pace.once_more(EXCHANGE_LIMIT * self._timeout, attempt, patient, timeouts)
 
     def post(
         self, url: str, body: Body, headers: dict[str, str], credential: Credential | None
@@ -261,12 +262,11 @@ class HttpClient:
         sent = Sent("https" if tls else "http", method, url, body=body or b"")
         try:
             follow = partial(self._follow, method, url, port, tls, body, headers, use_credential)
-            if asked in (Asked.AGAIN, Asked.AGAIN_PATIENT):
-                answer = self.once_more(follow, patient=asked == Asked.AGAIN_PATIENT)
-            elif asked == Asked.BY_CALLER:  # a timeout is the caller's to ask again; a closed connection is ours
-                answer = self._pace.once_more(EXCHANGE_LIMIT * self._timeout, follow, timeouts=False)
-            else:
+            if asked == Asked.ONCE:
                 answer = follow()
+            else:  # BY_CALLER: a timeout is the caller's to ask again, a new connection closed unanswered is ours
+                patient, timeouts = asked == Asked.AGAIN_PATIENT, asked != Asked.BY_CALLER
+                answer = self.once_more(follow, patient=patient, timeouts=timeouts)
         except _FAILURES as exc:
             obs = Observation(probe, line, FAILED, at=at, detail=_network_detail(exc), stopped=cause_of(exc), sent=sent)
             return scrub(obs, self._credential)

@@ -132,8 +132,8 @@ class LosingOne:
         target = self.targets.get(address)
         if target is None or line != target[0]:
             return False
-        later = seen[line] - target[1]
-        if 0 <= later <= (1 << 30 if self.slow else int(self.twice)):
+        later = seen[line] - target[1]  # 0: the target itself; 1: the next with that line (the one asked again)
+        if later >= 0 if self.slow else 0 <= later <= int(self.twice):
             self.lost.add(address)
             return True
         return False
