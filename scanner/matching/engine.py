@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -68,13 +68,11 @@ class CaseFailure:
 def match_rules(observations: Sequence[Observation], rules: Sequence[Rule]) -> tuple[Finding, ...]:
     """One finding per rule and channel that matched an `ok` observation of its probe, sorted by rule id and
     channel. The channel is the one a per-channel request asked about, or the `channel` group of a kv key."""
-    usable = [obs for obs in observations if obs.outcome == OK]
+    usable = _by_probe(obs for obs in observations if obs.outcome == OK)
     findings = []
     for rule in sorted(rules, key=lambda r: r.id):
         by_channel: dict[str | None, set[Evidence]] = {}
-        for obs in usable:
-            if obs.probe != rule.probe:
-                continue
+        for obs in usable.get(rule.probe, ()):
             excerpt = match_observation(rule.matchers, rule.match, obs)
             if excerpt is not None:
                 channel = obs.channel or _key_channel(rule.matchers, excerpt)
@@ -108,10 +106,10 @@ def match_identify(observations: Sequence[Observation], identifies: Sequence[Ide
 
     Unlike face rules these also read refusals (a 401's realm names the vendor); only `failed` is skipped.
     """
-    usable = [obs for obs in observations if obs.outcome != FAILED]
+    usable = _by_probe(obs for obs in observations if obs.outcome != FAILED)
     hits = []
     for ident in identifies:
-        evidence = _evidence(usable, ident.probe, ident.matchers, ident.match)
+        evidence = _evidence(usable.get(ident.probe, ()), ident.matchers, ident.match)
         if evidence:
             hits.append(IdentifyHit(ident.id, ident.vendor, ident.confidence, ident.camera, evidence, ident.role))
     return tuple(sorted(hits, key=lambda h: (-CONFIDENCES.index(h.confidence), h.rule)))
@@ -129,13 +127,19 @@ def match_observation(matchers: Sequence[Matcher], match: str, obs: Observation)
     return cap("\n".join(excerpts)) if excerpts else None
 
 
-def _evidence(
-    observations: Sequence[Observation], probe: str, matchers: Sequence[Matcher], match: str
-) -> tuple[Evidence, ...]:
+def _by_probe(observations: Iterable[Observation]) -> dict[str, list[Observation]]:
+    """The observations of each probe, in their order (a rule reads its own probe's only: a device's audit has
+    dozens of observations, and the signatures dozens of rules)."""
+    grouped: dict[str, list[Observation]] = {}
+    for obs in observations:
+        grouped.setdefault(obs.probe, []).append(obs)
+    return grouped
+
+
+def _evidence(observations: Sequence[Observation], matchers: Sequence[Matcher], match: str) -> tuple[Evidence, ...]:
+    """Evidence from each of one probe's observations the matchers hold on."""
     found = set()
     for obs in observations:
-        if obs.probe != probe:
-            continue
         excerpt = match_observation(matchers, match, obs)
         if excerpt is not None:
             found.add(Evidence(obs.probe, obs.request, excerpt, obs.sha256, obs.at))

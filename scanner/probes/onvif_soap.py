@@ -42,7 +42,7 @@ class Caller:
             etree.QName(call.namespace, call.operation), call.fields, to=url if call.addressed else "",
             action=call.action, headers=call.headers,
         )  # fmt: skip
-        body = etree.tostring(envelope)  # the Body as recorded: before the token joins the Header
+        body = ox.soap_body(envelope)  # the Body as recorded: before the token joins the Header
         headers = {"Content-Type": f'application/soap+xml; charset=utf-8; action="{call.action}"'}
         at = utc_now()
         exchange: Exchange | None = None
@@ -60,7 +60,7 @@ class Caller:
             error = exc
         if credential is not None and not login:
             login = "wsse"  # the request carried only its UsernameToken: no HTTP challenge was answered
-        sent = Sent("onvif", "POST", url, call.operation, ox.soap_body(body), login, realm)
+        sent = Sent("onvif", "POST", url, call.operation, body, login, realm)
         return self._record(call, url, at, error, exchange, credential is not None, sent)
 
     def _signed(self, envelope: Element, credential: Credential | None) -> bytes:

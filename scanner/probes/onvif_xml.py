@@ -10,10 +10,9 @@ from datetime import UTC, datetime
 
 from lxml import etree
 
-from scanner.errors import ParseError
 from scanner.net.text import small_int
 from scanner.net.urls import printable
-from scanner.net.xmlsafe import Element, find_local, local, parse_xml, text_of
+from scanner.net.xmlsafe import Element, find_local, local, text_of
 
 Values = tuple[tuple[str, tuple[str, ...]], ...]
 
@@ -470,11 +469,7 @@ def values_for(probe: str, root: Element) -> Values:
     return parser(root) if parser else ()
 
 
-def soap_body(message: object) -> bytes:
-    """The Body element of a SOAP request as sent, without its Header (which carries the WS-Security login)."""
-    data = message if isinstance(message, bytes) else str(message).encode("utf-8")
-    try:
-        bodies = find_local(parse_xml(data), "//Body")
-    except ParseError:
-        return b""
+def soap_body(envelope: Element) -> bytes:
+    """The Body element of a SOAP request we built, without its Header (which carries the WS-Security login)."""
+    bodies = find_local(envelope, "//Body")
     return etree.tostring(bodies[0]) if bodies else b""

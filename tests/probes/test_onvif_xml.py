@@ -16,6 +16,8 @@ from scanner.probes.onvif_xml import (
     fault_kind,
     is_response_to,
     service_xaddrs,
+    soap_body,
+    soap_request,
     topic_paths,
     values_for,
 )
@@ -162,3 +164,15 @@ def test_a_topic_with_an_undeclared_prefix_is_read_not_raised():
         b"<Envelope><Body><TopicSet><tnsaxis:IO><MessageDescription/></tnsaxis:IO></TopicSet></Body></Envelope>"
     )
     assert topic_paths(root) == ("IO",)
+
+
+def test_the_body_recorded_of_a_request_is_its_body_alone_as_sent() -> None:
+    from lxml import etree
+
+    from scanner.net.xmlsafe import find_local
+
+    envelope = soap_request(etree.QName("http://www.onvif.org/ver10/device/wsdl", "GetServices"), ())
+    body = soap_body(envelope)
+    assert body.startswith(b"<") and b"GetServices" in body and b"Header" not in body
+    # the same bytes as the Body of the envelope written out and read back
+    assert body == etree.tostring(find_local(parse_xml(etree.tostring(envelope)), "//Body")[0])
