@@ -186,10 +186,10 @@ def test_a_first_attempt_waits_a_few_times_the_devices_slowest_answer_and_the_se
     _answered(host, clock, 0.1, 0.2)
     assert host.first_wait(4.0) == 4.0  # too few answers to know the device's pace
     _answered(host, clock, 0.3)
-    assert host.first_wait(4.0) == pace_module.FIRST_WAIT_FLOOR  # 4 x 0.3 s is less than the floor
-    _answered(host, clock, 0.7)
+    assert host.first_wait(4.0) == pace_module.FIRST_WAIT_FLOOR  # 2 x 0.3 s is less than the floor
+    _answered(host, clock, 1.4)
     assert host.first_wait(4.0) == pytest.approx(2.8)
-    _answered(host, clock, 1.5)
+    _answered(host, clock, 2.5)
     assert host.first_wait(4.0) == 4.0  # never more than the timeout
     slow = paced("127.0.0.2")
     _answered(slow, clock, 0.2, 0.2, 0.5)
@@ -203,7 +203,7 @@ def test_a_first_attempt_waits_a_few_times_the_devices_slowest_answer_and_the_se
         return "answer"
 
     assert slow.once_more(4.0, attempt) == "answer"
-    assert waits == [2.0, 4.0]  # the first attempt waited 4 x 0.5 s, the one asked again the whole timeout
+    assert waits == [2.0, 4.0]  # the first attempt waited 2 s (2 x 0.5 s, at least 2 s), the second the whole timeout
     assert slow.guard(4.0).deadline - clock.now == 4.0  # outside once_more: the whole timeout
     waits.clear()
     assert slow.once_more(4.0, attempt, patient=True) == "answer"
@@ -228,11 +228,11 @@ def test_an_exchange_with_a_login_challenge_counts_as_two_round_trips_of_the_dev
     paced, clock = timed
     host = paced()
     _answered(host, clock, 0.2, 0.2)
-    with host:  # challenged, then answered with the login: 1.4 s in all, 0.7 s a round trip
+    with host:  # challenged, then answered with the login: 2.8 s in all, 1.4 s a round trip
         exchanges.answered()
         exchanges.answered()
-        clock.now += 1.4
-    assert host.first_wait(4.0) == pytest.approx(2.8)  # 4 x 0.7 s, not 4 x 1.4 s
+        clock.now += 2.8
+    assert host.first_wait(4.0) == pytest.approx(2.8)  # 2 x 1.4 s, not 2 x 2.8 s
 
 
 def test_a_device_not_heard_enough_yet_is_measured_by_the_scans_other_devices(timed):
@@ -242,7 +242,7 @@ def test_a_device_not_heard_enough_yet_is_measured_by_the_scans_other_devices(ti
     others = paced("127.0.0.8")
     _answered(others, clock, *[0.1] * 40)
     assert quiet.first_wait(4.0) == 4.0  # too few round trips in the scan to tell its slow ones
-    _answered(others, clock, *[0.1] * 20, 0.7, 0.7, 0.7, 0.7)
-    assert quiet.first_wait(4.0) == pytest.approx(2.8)  # 4 x the scan's 95th percentile (0.7 s)
+    _answered(others, clock, *[0.1] * 20, 1.4, 1.4, 1.4, 1.4)
+    assert quiet.first_wait(4.0) == pytest.approx(2.8)  # 2 x the scan's 95th percentile (1.4 s)
     _answered(quiet, clock, 0.2, 0.2, 0.2)
-    assert quiet.first_wait(4.0) == pace_module.FIRST_WAIT_FLOOR  # its own answers now: 4 x 0.2 s, at least 2 s
+    assert quiet.first_wait(4.0) == pace_module.FIRST_WAIT_FLOOR  # its own answers now: 2 x 0.2 s, at least 2 s
