@@ -141,9 +141,9 @@ def scrub(obs: Observation, credential: Credential | None) -> Observation:
     A body that had to be changed says so in `detail`, since its hash no longer matches the bytes received.
     """
     headers = tuple((k, redact_header(k, v)) for k, v in obs.headers)
-    if credential is None or not credential.password:
+    secrets = _forms(credential.username, credential.password) if credential and credential.password else None
+    if secrets is None or not _holds_any(obs, headers, secrets):
         return obs if headers == obs.headers else dataclasses.replace(obs, headers=headers)
-    secrets = _forms(credential.username, credential.password)
     body = _replace_in_bytes(obs.body, secrets)
     detail = replace_secrets(obs.detail, secrets)
     if body != obs.body:
@@ -157,6 +157,19 @@ def scrub(obs: Observation, credential: Credential | None) -> Observation:
         values=tuple((k, tuple(replace_secrets(v, secrets) for v in items)) for k, items in obs.values),
         sent=_scrub_sent(obs.sent, secrets),
     )
+
+
+def _holds_any(obs: Observation, headers: Sequence[tuple[str, str]], secrets: Secrets) -> bool:
+    """Whether a form of the password is anywhere `scrub` replaces it; most answers hold none, and are then kept
+    as they are instead of rebuilt field by field (scrub runs on every observation of every device)."""
+    texts = [obs.request, obs.detail, *(text for pair in headers for text in pair)]
+    texts += [value for _, items in obs.values for value in items]
+    blobs = [obs.body]
+    if obs.sent is not None:
+        texts.append(obs.sent.url)
+        blobs.append(obs.sent.body)
+    joined = "\n".join(texts)
+    return any(secret in joined or any(secret.encode() in blob for blob in blobs) for secret in secrets)
 
 
 @lru_cache(maxsize=1024)

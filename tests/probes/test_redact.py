@@ -7,7 +7,7 @@ import base64
 
 import pytest
 
-from scanner.model import Credential, Observation
+from scanner.model import Credential, Observation, Sent
 from scanner.net.redact import REDACTED, Secrets, redact, redact_bytes, scrub, secret_forms
 from tests.report.sample import BASIC, PASSWORD, USERNAME
 
@@ -39,9 +39,29 @@ def test_login_and_session_headers_are_blanked_with_the_one_marker():
 
 def test_untouched_observations_are_returned_as_they_are():
     obs = Observation(probe="x", request="GET /", outcome="ok", body=b"fine", headers=(("Server", "x"),))
-    assert scrub(obs, CRED) == obs
+    assert scrub(obs, CRED) is obs
     assert scrub(obs, None) is obs
     assert "hunter2" not in repr(CRED)
+
+
+@pytest.mark.parametrize("where", ["request", "header name", "header value", "body", "detail", "values", "sent url",
+                                   "sent body"])  # fmt: skip
+def test_the_password_in_any_one_field_is_found_and_replaced(where):
+    secret = {"body": "hunter2-long", "sent body": TOKEN}.get(where, "hunter2-long")
+    fields = {
+        "request": {"request": f"GET /?p={secret}"},
+        "header name": {"headers": ((f"X-{secret}", "1"),)},
+        "header value": {"headers": (("X-Echo", secret),)},
+        "body": {"body": f"<p>{secret}</p>".encode()},
+        "detail": {"detail": f"said {secret}"},
+        "values": {"values": (("title", ("fine", secret)),)},
+        "sent url": {"sent": Sent("http", "GET", f"http://127.0.0.1/?p={secret}")},
+        "sent body": {"sent": Sent("http", "POST", "http://127.0.0.1/", body=secret.encode())},
+    }[where]
+    obs = Observation(**{"probe": "x", "request": "GET /", "outcome": "ok", **fields})  # type: ignore[arg-type]
+    clean = scrub(obs, CRED)
+    assert clean is not obs
+    assert secret not in repr(clean) and secret.encode() not in clean.body + (clean.sent.body if clean.sent else b"")
 
 
 # ---- reports and evidence files
