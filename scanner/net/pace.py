@@ -34,8 +34,8 @@ LEAN_BODY = 64 << 10  # the cap on each answer once a device has used DEVICE_BYT
 # lost a request (an embedded web server drops one now and then) costs a few seconds, not the whole timeout, while a
 # slow device keeps its whole timeout on both attempts. Twice, not four times: under load a device's slowest answer
 # so far is most of a second (its think time and our queue), and four times that was the whole timeout; a lost
-# request late in a scan held the scan's end (bench/premises.py: a lost request cost 1.4-1.6 s of the device's
-# audit at the median, against 1.8-2.1 s, and the last audits no longer waited 4 s for one).
+# request late in a scan held the scan's end (on the premises bench's lab, a lost request cost its device's audit
+# 1.4-1.6 s at the median against 1.8-2.1 s; README, Benchmark).
 FIRST_WAIT_FACTOR = 2.0
 FIRST_WAIT_FLOOR = 2.0
 FIRST_WAIT_BASIS = 3

@@ -6,8 +6,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from lxml import etree
 
-from scanner.net.xmlsafe import parse_xml
+from scanner.net.xmlsafe import find_local, parse_xml
 from scanner.probes.onvif_xml import (
     NS_ANALYTICS,
     NS_EVENTS,
@@ -167,10 +168,6 @@ def test_a_topic_with_an_undeclared_prefix_is_read_not_raised():
 
 
 def test_the_body_recorded_of_a_request_is_its_body_alone_as_sent() -> None:
-    from lxml import etree
-
-    from scanner.net.xmlsafe import find_local
-
     envelope = soap_request(etree.QName("http://www.onvif.org/ver10/device/wsdl", "GetServices"), ())
     body = soap_body(envelope)
     assert body.startswith(b"<") and b"GetServices" in body and b"Header" not in body
