@@ -27,6 +27,7 @@ from scanner.matching.schema import SignatureSet
 from scanner.model import DeviceReport, Host, ScanError, ScanResult, utc_now
 from scanner.net.background import on_daemon
 from scanner.pipeline.admission import Admission, LagProbe, Limits
+from scanner.pipeline.collector import fewer_collections
 from scanner.pipeline.cores import audit_core, share_core
 from scanner.pipeline.device import AuditKit, audit_host, unaudited
 from scanner.probes.http import EXCHANGE_LIMIT
@@ -169,7 +170,7 @@ def _audit_all(
     cores = audit_core() if config.one_core else None
     probe = LagProbe(cores) if limits.high > limits.start else None
     admission = Admission(limits, probe)
-    with AuditKit(config, limits.high, cores) as kit:
+    with AuditKit(config, limits.high, cores) as kit, fewer_collections():
         pool = ThreadPoolExecutor(limits.high, "camaudit-audit", initializer=share_core, initargs=(cores,))
         ordered = longest_first(hosts, lambda host: _known_vendor(host.mac_vendor, sigset))
         dispatch = _Dispatch(pool, ordered, admission, lambda host: audit_host(host, config, sigset, kit))
