@@ -4,8 +4,9 @@ An audit allocates and drops a great many small objects (requests, answers, pars
 records pile up. With the interpreter's default (a young-generation collection every 700 net allocations), a
 1,000-device scan spent 1.39 s of its 21 s of CPU in 692 collections (measured with `gc.callbacks`); with the
 objects alive before the audit set aside (`gc.freeze`: the modules, the signatures, what discovery found) and the
-young generation collected every 10,000, 0.54 s in 34, for the same peak memory (124-125 MB). Each collection then
-holds the interpreter about 12 ms instead of about 1 ms: nothing an answer's wait notices.
+young generation collected every 10,000 during the audit, 0.53-0.57 s in 194 (start-up and report included), for
+the same peak memory (124-126 MB). Each collection then holds the interpreter about 12 ms instead of about 1 ms:
+nothing an answer's wait notices.
 """
 
 from __future__ import annotations

@@ -64,35 +64,26 @@ def tls_context() -> ssl.SSLContext:
     return context
 
 
-def _one_write(conn: http.client.HTTPConnection, body: Any, chunked: bool) -> bool:
-    """Write the request's head and its body (bytes) at once; False for any other body (http.client's own way).
-
-    http.client writes them apart: two system calls and two segments for every SOAP request, each send a moment
-    the audit's thread gives up the interpreter to the others and waits to get it back."""
-    if not isinstance(body, bytes) or chunked:
-        return False
-    buffer: list[bytes] = conn._buffer  # type: ignore[attr-defined]  # the head http.client has put together
-    buffer.extend((b"", b""))
-    head = b"\r\n".join(buffer)
-    del buffer[:]
-    conn.send(head + body)
-    return True
-
-
 class _Plain(http.client.HTTPConnection):
-    response_class = LeanResponse  # its head read without the email parser
+    """http.client's connection with our response (its head read without the email parser), writing a request's
+    head and its body (bytes) at once: http.client writes them apart, two system calls and two segments for every
+    SOAP request, each send a moment the audit's thread gives up the interpreter to the others and waits for it."""
 
-    def _send_output(self, message_body: Any = None, encode_chunked: bool = False) -> None:
-        if not _one_write(self, message_body, encode_chunked):
-            super()._send_output(message_body, encode_chunked)  # type: ignore[misc]
-
-
-class _Tls(http.client.HTTPSConnection):
     response_class = LeanResponse
 
     def _send_output(self, message_body: Any = None, encode_chunked: bool = False) -> None:
-        if not _one_write(self, message_body, encode_chunked):
-            super()._send_output(message_body, encode_chunked)  # type: ignore[misc]
+        if not isinstance(message_body, bytes) or encode_chunked:
+            super()._send_output(message_body, encode_chunked)  # type: ignore[misc]  # http.client's own way
+            return
+        buffer: list[bytes] = self._buffer  # type: ignore[attr-defined]  # the head http.client put together
+        buffer.extend((b"", b""))
+        head = b"\r\n".join(buffer)
+        del buffer[:]
+        self.send(head + message_body)
+
+
+class _Tls(_Plain, http.client.HTTPSConnection):
+    """The same over TLS (HTTPSConnection's connect, _Plain's writing and response)."""
 
 
 class _Slot:
@@ -101,11 +92,12 @@ class _Slot:
     def __init__(self, key: tuple[str, int], address: str, timeout: float) -> None:
         self.key = key
         scheme, port = key
-        self.conn: http.client.HTTPConnection = _Plain(address, port, timeout=timeout)
         if scheme == "https":
-            self.conn = _Tls(address, port, timeout=timeout, context=tls_context())
+            self.conn: _Plain = _Tls(address, port, timeout=timeout, context=tls_context())
+        else:
+            self.conn = _Plain(address, port, timeout=timeout)
         self.guard: Guard | None = None
-        self.conn._create_connection = self._connect  # type: ignore[union-attr]  # before TLS: a drip is bounded
+        self.conn._create_connection = self._connect  # type: ignore[attr-defined]  # before TLS: a drip is bounded
         self.used = False
         self.heard = False  # a byte of the answer to the request in flight came
 
