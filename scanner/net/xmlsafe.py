@@ -75,7 +75,7 @@ def find_local(root: Element, path: str) -> list[Element]:
         return []
     first, rest = steps[0], steps[1:]
     if anywhere:
-        current = list(_ANYWHERE(root, n=first)) if first != "*" else [el for el in root.iter() if _named(el, first)]
+        current = _anywhere(root, first) if first != "*" else [el for el in root.iter() if _named(el, first)]
     else:
         current = [root] if _named(root, first) else []
     for step in rest:
@@ -83,8 +83,21 @@ def find_local(root: Element, path: str) -> list[Element]:
     return current
 
 
-# `//Name` in libxml2's XPath (in C, not element by element in Python): the element itself or any below it whose local
-# name is Name, namespaced (`{ns}Name`) or with a prefix the document never declared (libxml2 keeps `tt:Name` whole).
+def _anywhere(root: Element, name: str) -> list[Element]:
+    """`//Name`: the element itself or any below it whose local name is Name, in document order.
+
+    A document parse_xml read strictly has every prefix declared, so lxml's own walk by tag (`{*}Name`: any
+    namespace or none, in C) finds them all: about 2 us a call against 10 us for the XPath below, which also lets go
+    of the interpreter while it runs (another thread takes it, and this one waits to get it back). A recovered
+    document can hold a prefix it never declared (libxml2 keeps `tt:Name` whole as the tag), and a tree built
+    elsewhere may too: those get the XPath."""
+    if root.getroottree().parser is _STRICT:
+        return list(root.iter("{*}" + name))
+    return list(_ANYWHERE(root, n=name))
+
+
+# `//Name` in libxml2's XPath: the element itself or any below it whose local name is Name, namespaced (`{ns}Name`)
+# or with a prefix the document never declared (libxml2 keeps `tt:Name` whole).
 _ANYWHERE = etree.XPath("descendant-or-self::*[local-name() = $n or substring-after(name(), ':') = $n]")
 
 
