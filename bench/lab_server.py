@@ -1,8 +1,11 @@
 """Run a fleet of N emulated cameras in this process until stdin closes (the benchmark's lab, kept apart).
 
-Prints `ready N` once every device listens. Each `stats` line on stdin is answered with one JSON line of what the
-devices saw since the last one: requests answered and stalled, connections queued and refused, per device
-address. A `stall P` line makes the devices drop a share P of requests from then on (never answered).
+Prints `ready N LOOP` once every device listens; LOOP is the event loop the devices run on: `uvloop` when it is
+installed (`pip install -e '.[bench]'`), which answers the same requests with less of the machine's CPU (the audit
+shares the machine with this lab, never with real cameras), else `asyncio`. Each `stats` line on stdin is answered
+with one JSON line of what the devices saw since the last one: requests answered and stalled, connections queued
+and refused, per device address. A `stall P` line makes the devices drop a share P of requests from then on (never
+answered).
 """
 
 from __future__ import annotations
@@ -30,7 +33,10 @@ def main() -> int:
     parser.add_argument("--cap", type=float, default=1.0, help="longest think time, seconds")
     parser.add_argument("--connections", type=int, default=0, help="connections each device serves at once (0: any)")
     parser.add_argument("--refuse-every", type=int, default=0, help="every K-th device refuses extra connections")
+    parser.add_argument("--loop", choices=("auto", "uvloop", "asyncio"), default="auto",
+                        help="the devices' event loop (auto: uvloop when installed)")  # fmt: skip
     args = parser.parse_args()
+    loop = event_loop(args.loop)
     tempo = None
     if args.think > 0 or args.connections > 0:
         tempo = RealSpeed(ThinkTime(args.think, args.sigma, args.cap), args.connections or 1 << 16)
@@ -40,7 +46,7 @@ def main() -> int:
         fd = os.open(args.credentials, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(fleet.credentials_toml())
-        print(f"ready {len(fleet.devices)}", flush=True)
+        print(f"ready {len(fleet.devices)} {loop}", flush=True)
         for line in sys.stdin:  # the benchmark closes our stdin when it is done
             words = line.split()
             if words == ["stats"]:
@@ -48,6 +54,21 @@ def main() -> int:
             elif len(words) == 2 and words[0] == "stall" and tempo is not None:
                 tempo.stall = float(words[1])  # a float store: the loop thread sees one value or the other
     return 0
+
+
+def event_loop(wanted: str) -> str:
+    """Make `wanted` the event loop of the loops made from now on (the lab's own, on its thread); its name.
+    `auto`: uvloop when it is installed, else asyncio's."""
+    if wanted == "asyncio":
+        return "asyncio"
+    try:
+        import uvloop  # noqa: PLC0415 - optional: the bench extra
+    except ImportError:
+        if wanted == "uvloop":
+            raise SystemExit("--loop uvloop: uvloop is not installed (pip install -e '.[bench]')") from None
+        return "asyncio"
+    asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
+    return "uvloop"
 
 
 def _stats(fleet: Fleet, tempo: RealSpeed | None) -> dict[str, dict[str, int]]:

@@ -2,8 +2,10 @@
 its addresses silent), each thinking a log-normal time per request (median 0.15 s, tail to 1 s) and serving a few
 connections at a time; `camaudit scan` of the whole /20 with the lab's logins, as a child process.
 
-Run by hand from the repository root (root, for the lab's real ports 80/554; nmap installed):
+Run by hand from the repository root (root, for the lab's real ports 80/554; nmap installed; the bench extra gives
+the lab uvloop's event loop, which spends less of the CPU the audit shares with it here):
 
+    .venv/bin/python -m pip install -e '.[bench]'
     .venv/bin/python bench/premises.py --n 50 254 1000 --runs 2 --hog-runs 1
 
 First every model (template persona) is audited alone, one after the other, with the lab otherwise idle: that is
@@ -54,11 +56,14 @@ class LabProcess:
         argv = [sys.executable, str(HERE / "lab_server.py"), "--n", str(count), "--network", network,
                 "--credentials", str(credentials), "--think", str(args.think), "--sigma", str(args.sigma),
                 "--cap", str(args.cap), "--connections", str(args.connections),
-                "--refuse-every", str(args.refuse_every)]  # fmt: skip
+                "--refuse-every", str(args.refuse_every), "--loop", args.lab_loop]  # fmt: skip
         self.proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)  # noqa: S603
         assert self.proc.stdout is not None
-        if not self.proc.stdout.readline().startswith("ready"):
+        ready = self.proc.stdout.readline().split()
+        if not ready or ready[0] != "ready":
             raise SystemExit(f"the lab of {count} devices did not start (see its error above)")
+        self.loop = ready[2] if len(ready) > 2 else "asyncio"  # the devices' event loop (lab_server.py)
+        print(f"  N={count}: the lab's {count} devices run on {self.loop}'s event loop", flush=True)
 
     def stall(self, share: float) -> None:
         assert self.proc.stdin is not None
@@ -96,6 +101,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--no-solo", action="store_true", help="skip the solo audits (no verdict comparison)")
     parser.add_argument("--solo", type=Path, help="read the solo verdicts from this file if it exists, else write "
                         "them there (they hold while the personas and the lab's pace stay the same)")  # fmt: skip
+    parser.add_argument("--lab-loop", choices=("auto", "uvloop", "asyncio"), default="auto",
+                        help="the lab's event loop (auto: uvloop when installed)")  # fmt: skip
     parser.add_argument("--keep", type=Path, help="keep reports and traces in this directory")
     parser.add_argument("--code", type=Path, help="scan with another checkout's camaudit (before/after); the lab "
                         "and the figures stay this one's")  # fmt: skip
