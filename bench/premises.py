@@ -41,7 +41,7 @@ from bench.figures import (  # noqa: E402
     per_role,
     print_table,
 )
-from bench.measure import cpu_seconds, run_measured  # noqa: E402
+from bench.measure import cpu_seconds, reference_ms, run_measured  # noqa: E402
 from scanner.config import ScanConfig  # noqa: E402
 from tests.doubles.fleet import Fleet  # noqa: E402
 from tests.doubles.tempo import ThinkTime  # noqa: E402
@@ -194,6 +194,8 @@ def _one_run(
     work.mkdir(parents=True, exist_ok=True)
     report, trace = work / "report.json", work / "trace.jsonl"
     lab.stats()  # reset the devices' counters
+    speed = reference_ms()
+    print(f"  {label}: the machine's speed: a reference loop took {speed:.0f} ms (lower is faster)", flush=True)
     lab.stall(args.stall)
     hog_proc = subprocess.Popen([sys.executable, "-c", HOG]) if hog else None  # noqa: S603
     before = cpu_seconds(lab.proc.pid)
