@@ -62,8 +62,8 @@ class LabProcess:
         ready = self.proc.stdout.readline().split()
         if not ready or ready[0] != "ready":
             raise SystemExit(f"the lab of {count} devices did not start (see its error above)")
-        self.loop = ready[2] if len(ready) > 2 else "asyncio"  # the devices' event loop (lab_server.py)
-        print(f"  N={count}: the lab's {count} devices run on {self.loop}'s event loop", flush=True)
+        loop = ready[2] if len(ready) > 2 else "asyncio"  # the devices' event loop (lab_server.py)
+        print(f"  N={count}: the lab's {count} devices run on {loop}'s event loop", flush=True)
 
     def stall(self, share: float) -> None:
         assert self.proc.stdin is not None
