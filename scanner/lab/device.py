@@ -123,6 +123,8 @@ def _sdk_serve(port: int, think: Think | None) -> ServeTcp:
                 if reply:
                     if think is not None:
                         await think(data[:16].decode("latin-1"))
+                        if writer.is_closing():
+                            return  # the client gave up while the device thought
                     writer.write(reply)
                     await writer.drain()
         except (TimeoutError, ConnectionError):

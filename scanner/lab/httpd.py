@@ -184,6 +184,8 @@ async def serve(
             keep_alive = _wants_keep_alive(request)
             if think is not None:
                 await think(f"{request.method} {request.target}")
+                if writer.is_closing():
+                    return  # the client gave up while the device thought (uvloop refuses a write now)
             writer.write(render(_answer(handler, request), request, keep_alive))
             await writer.drain()
             if not keep_alive:

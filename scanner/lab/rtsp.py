@@ -163,6 +163,8 @@ async def serve(
                 return
             if think is not None:
                 await think(f"{request.method} {request.url}")
+                if writer.is_closing():
+                    return  # the client gave up while the device thought
             writer.write(device.answer(request))
             await writer.drain()
     finally:

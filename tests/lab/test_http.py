@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 import http.client
 import socket
+import struct
 import xml.etree.ElementTree as ET
 
 import pytest
 from requests.auth import HTTPBasicAuth, HTTPDigestAuth
 
-from scanner.lab import Lab
+from scanner.lab import Lab, httpd
+from scanner.lab.httpd import Request, Response
 from tests.lab.clients import base_url, challenge_params, device, session
 
 pytestmark = pytest.mark.lab
@@ -214,3 +217,36 @@ def test_bounded_and_strict_parsing(lab, request_bytes, status):
         while chunk := sock.recv(65536):
             reply += chunk
     assert reply.split(b"\r\n", 1)[0].split(b" ")[1] == str(status).encode()
+
+
+def test_a_device_does_not_answer_a_client_that_left_while_it_thought():
+    # A slow device whose client gave up (closed with a reset) must not build or write its answer: the transport
+    # is gone, and uvloop's refuses the write with an error; the handler is never called.
+    calls: list[str] = []
+
+    def handler(request: Request) -> Response:
+        calls.append(request.path)
+        return Response(200, b"late")
+
+    async def think(_request: str) -> None:
+        await asyncio.sleep(0.3)
+
+    async def scenario() -> None:
+        server = await asyncio.start_server(lambda r, w: httpd.serve(r, w, handler, think), "127.0.0.1", 0)
+        port = server.sockets[0].getsockname()[1]
+        async with server:
+            reader, writer = await asyncio.open_connection("127.0.0.1", port)
+            writer.write(b"GET /slow HTTP/1.1\r\nHost: x\r\n\r\n")
+            await writer.drain()
+            await asyncio.sleep(0.05)
+            sock = writer.get_extra_info("socket")
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))  # close with a reset
+            writer.close()
+            await asyncio.sleep(0.5)
+            reader2, writer2 = await asyncio.open_connection("127.0.0.1", port)  # the device still serves others
+            writer2.write(b"GET /next HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            assert (await reader2.read()).startswith(b"HTTP/1.1 200")
+            writer2.close()
+
+    asyncio.run(scenario())
+    assert calls == ["/next"]
