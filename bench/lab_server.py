@@ -4,8 +4,9 @@ Prints `ready N LOOP` once every device listens; LOOP is the event loop the devi
 installed (`pip install -e '.[bench]'`), which answers the same requests with less of the machine's CPU (the audit
 shares the machine with this lab, never with real cameras), else `asyncio`. Each `stats` line on stdin is answered
 with one JSON line of what the devices saw since the last one: requests answered and stalled, connections queued
-and refused, per device address. A `stall P` line makes the devices drop a share P of requests from then on (never
-answered).
+and refused, per device address, and how late the lab woke its devices after their think time (`late_ms`: median,
+99th percentile and most, in ms; a lab starved of CPU answers late). A `stall P` line makes the devices drop a share
+P of requests from then on (never answered).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import json
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from a fresh clone without installing
 
@@ -71,19 +73,33 @@ def event_loop(wanted: str) -> str:
     return "uvloop"
 
 
-def _stats(fleet: Fleet, tempo: RealSpeed | None) -> dict[str, dict[str, int]]:
+def _stats(fleet: Fleet, tempo: RealSpeed | None) -> dict[str, dict[str, Any]]:
     """The counters since the last call, read (and reset) on the lab's own loop."""
     names = ("answered", "queued", "refused", "stalled")
     if tempo is None or fleet.loop is None:
-        return {name: {} for name in names}
+        return {name: {} for name in (*names, "late_ms")}
 
-    async def take() -> dict[str, dict[str, int]]:
-        seen = {name: dict(getattr(tempo, name)) for name in names}
+    async def take() -> dict[str, dict[str, Any]]:
+        seen: dict[str, dict[str, Any]] = {name: dict(getattr(tempo, name)) for name in names}
+        seen["late_ms"] = lateness(tempo.late)
         for name in names:
             getattr(tempo, name).clear()
+        tempo.late.clear()
         return seen
 
     return asyncio.run_coroutine_threadsafe(take(), fleet.loop).result(10)
+
+
+def lateness(late: list[float]) -> dict[str, float]:
+    """Median, 99th percentile and most of `late` (seconds), in ms; empty when nothing was timed."""
+    if not late:
+        return {}
+    ranked = sorted(late)
+
+    def ms(share: float) -> float:
+        return round(ranked[min(len(ranked) - 1, int(share * len(ranked)))] * 1000, 1)
+
+    return {"median": ms(0.5), "p99": ms(0.99), "max": ms(1.0)}
 
 
 if __name__ == "__main__":

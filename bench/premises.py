@@ -46,7 +46,8 @@ from scanner.config import ScanConfig  # noqa: E402
 from tests.doubles.fleet import Fleet  # noqa: E402
 from tests.doubles.tempo import ThinkTime  # noqa: E402
 
-HOG = "import os\nos.sched_setaffinity(0, {0})\nwhile True:\n    pass\n"
+HOG_CORE = 0
+HOG = f"import os\nos.sched_setaffinity(0, {{{HOG_CORE}}})\nwhile True:\n    pass\n"
 
 
 class LabProcess:
@@ -70,11 +71,21 @@ class LabProcess:
         self.proc.stdin.write(f"stall {share}\n")
         self.proc.stdin.flush()
 
-    def stats(self) -> dict[str, dict[str, int]]:
+    def stats(self) -> dict[str, dict[str, Any]]:
         assert self.proc.stdin is not None and self.proc.stdout is not None
         self.proc.stdin.write("stats\n")
         self.proc.stdin.flush()
         return json.loads(self.proc.stdout.readline())
+
+    def place(self, cores: set[int]) -> None:
+        """Put every thread of the lab on `cores` (Linux; elsewhere nothing changes)."""
+        if not hasattr(os, "sched_setaffinity"):
+            return
+        for task in Path(f"/proc/{self.proc.pid}/task").iterdir():
+            try:
+                os.sched_setaffinity(int(task.name), cores)
+            except (OSError, ValueError):
+                pass  # a thread that ended meanwhile
 
     def close(self) -> None:
         if self.proc.stdin:
@@ -103,6 +114,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                         "them there (they hold while the personas and the lab's pace stay the same)")  # fmt: skip
     parser.add_argument("--lab-loop", choices=("auto", "uvloop", "asyncio"), default="auto",
                         help="the lab's event loop (auto: uvloop when installed)")  # fmt: skip
+    parser.add_argument("--hog-lab", choices=("beside", "anywhere"), default="beside",
+                        help="in the hog run, the lab's devices run beside the hog on its core (beside: the audit has "
+                        "the other core, as on a laptop with one core busy) or where the system puts them")  # fmt: skip
     parser.add_argument("--keep", type=Path, help="keep reports and traces in this directory")
     parser.add_argument("--code", type=Path, help="scan with another checkout's camaudit (before/after); the lab "
                         "and the figures stay this one's")  # fmt: skip
@@ -198,6 +212,9 @@ def _one_run(
     print(f"  {label}: the machine's speed: a reference loop took {speed:.0f} ms (lower is faster)", flush=True)
     lab.stall(args.stall)
     hog_proc = subprocess.Popen([sys.executable, "-c", HOG]) if hog else None  # noqa: S603
+    beside = hog and args.hog_lab == "beside" and hasattr(os, "sched_getaffinity")
+    if beside:
+        lab.place({HOG_CORE})
     before = cpu_seconds(lab.proc.pid)
     try:
         usage = run_measured(_scan_argv(trace, network, credentials, report, args.scan_args))
@@ -205,6 +222,8 @@ def _one_run(
         if hog_proc is not None:
             hog_proc.kill()
             hog_proc.wait()
+        if beside:
+            lab.place(os.sched_getaffinity(0))
     lab_cpu = cpu_seconds(lab.proc.pid) - before
     lab.stall(0.0)
     seen = lab.stats()
@@ -212,7 +231,8 @@ def _one_run(
     devices = result["devices"]
     records = [json.loads(line) for line in trace.read_text(encoding="utf-8").splitlines() if line]
     traces = {t["address"]: t for t in records if "address" in t}
-    stage = next((t["scan"] for t in records if "scan" in t), {})  # the devices at once the audit allowed itself
+    # the devices at once the audit allowed itself
+    stage: dict[str, Any] = next((t["scan"] for t in records if "scan" in t), {})
     answered = seen["answered"]
     work_done = [DeviceWork(answered.get(a, 0), int(t.get("critical_requests", 0))) for a, t in traces.items()]
     limits = _limits(args.scan_args, think.mean, stage.get("concurrency_mean"))
@@ -226,6 +246,11 @@ def _one_run(
     (work / "bent.txt").write_text("\n".join(wrong) + "\n", encoding="utf-8")
     for line in wrong[:20]:
         print(f"  {label}: {line}", file=sys.stderr)
+    late = seen.get("late_ms") or {}
+    if late:
+        where = "beside the hog on its core" if beside else "where the system put them"
+        print(f"  {label}: the devices ({where}) answered late by {late['median']} ms on median, {late['p99']} ms "
+              f"at the 99th percentile, {late['max']} ms at most", file=sys.stderr)  # fmt: skip
     roles = {d["address"]: d.get("role") or "?" for d in devices if d["address"] in template_of}
     for role, (n, low, mid, high) in per_role(answered, roles).items():
         print(f"  {label}: {role}: {n} devices, requests min {low} median {mid} max {high}", file=sys.stderr)

@@ -1,14 +1,19 @@
-"""The benchmark's own pieces: measuring a child process, picking the critical path, checking the answer key."""
+"""The benchmark's own pieces: measuring a child process, picking the critical path, checking the answer key, the
+lab's lateness."""
 
 from __future__ import annotations
 
+import asyncio
 import sys
+import time
 
 import pytest
 
+from bench.lab_server import lateness
 from bench.measure import run_measured
 from bench.report import critical_path, differences
 from tests.doubles.fleet import Fleet
+from tests.doubles.tempo import RealSpeed, ThinkTime
 
 
 def test_a_child_is_measured_with_its_own_cpu_and_memory():
@@ -49,3 +54,28 @@ def test_the_answer_key_check_names_each_difference():
     report[0]["face_analytics"] = "unknown"
     wrong = differences(report[:1], devices)
     assert len(wrong) == 2 and "face_analytics is 'unknown'" in wrong[0] and "not found" in wrong[1]
+
+
+def test_lateness_is_told_as_median_99th_percentile_and_most_in_ms():
+    assert lateness([]) == {}
+    late = [0.001] * 98 + [0.020, 0.500]  # one in a hundred 20 ms late, one half a second
+    assert lateness(late) == {"median": 1.0, "p99": 500.0, "max": 500.0}
+    assert lateness([0.003, 0.001, 0.002]) == {"median": 2.0, "p99": 3.0, "max": 3.0}
+
+
+def test_a_device_at_real_speed_records_how_late_its_loop_woke_it():
+    tempo = RealSpeed(ThinkTime(median=0.01, sigma=0.1, cap=0.05), connections=1)
+    pause = tempo.think("127.0.0.1")
+    assert pause is not None
+
+    async def two_requests() -> None:
+        await pause("GET / HTTP/1.1")
+        await asyncio.gather(pause("GET /a HTTP/1.1"), _hog_the_loop(0.06))
+
+    asyncio.run(two_requests())
+    assert tempo.answered["127.0.0.1"] == 2 and len(tempo.late) == 2
+    assert min(tempo.late) >= 0 and max(tempo.late) > 0.02  # the second slept ~10 ms but woke after the 60 ms hog
+
+
+async def _hog_the_loop(seconds: float) -> None:
+    time.sleep(seconds)  # noqa: ASYNC251 - blocks the loop on purpose

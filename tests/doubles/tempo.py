@@ -72,6 +72,7 @@ class RealSpeed:
         self.refused: Counter[str] = Counter()  # connections refused, per device address
         self.queued: Counter[str] = Counter()  # connections that waited for a slot, per device address
         self.stalled: Counter[str] = Counter()  # requests never answered, per device address
+        self.late: list[float] = []  # per answered request: seconds the device's loop woke it after its think time
 
     def think(self, address: str) -> Think | None:
         digest = hashlib.sha256(f"{self.seed}:{address}".encode()).digest()
@@ -85,7 +86,10 @@ class RealSpeed:
             self.answered[address] += 1
             delay = self.time.draw(rng)
             if delay > 0:
+                loop = asyncio.get_running_loop()
+                start = loop.time()
                 await asyncio.sleep(delay)
+                self.late.append(loop.time() - start - delay)
 
         return pause
 
