@@ -41,6 +41,7 @@ from bench.figures import (  # noqa: E402
     per_role,
     print_table,
 )
+from bench.lab_options import lab_options  # noqa: E402
 from bench.measure import cpu_seconds, reference_ms, run_measured  # noqa: E402
 from scanner.config import ScanConfig  # noqa: E402
 from tests.doubles.fleet import Fleet  # noqa: E402
@@ -100,20 +101,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--hog-runs", type=int, default=1, help="runs per size with a CPU hog on one core")
     parser.add_argument("--network", default="127.90.0.0/20", help="loopback /20 of the first size; the i-th size "
                         "uses the i-th /20 after it")  # fmt: skip
-    parser.add_argument("--think", type=float, default=0.15, help="median think time per request, s (default 0.15)")
-    parser.add_argument("--sigma", type=float, default=0.6, help="log-normal spread of the think time (default 0.6)")
-    parser.add_argument("--cap", type=float, default=1.0, help="longest think time, s (default 1.0)")
-    parser.add_argument("--connections", type=int, default=4, help="connections a device serves at once (4)")
-    parser.add_argument("--refuse-every", type=int, default=3, help="every K-th device refuses extra connections, "
-                        "the others queue them (default 3)")  # fmt: skip
+    lab_options(parser)
     parser.add_argument("--stall", type=float, default=0.001, help="share of requests a device never answers in the "
                         "measured runs (default 0.001; never in the solo audits)")  # fmt: skip
     parser.add_argument("--scan-args", default="", help="extra arguments for camaudit scan, e.g. '--concurrency 128'")
     parser.add_argument("--no-solo", action="store_true", help="skip the solo audits (no verdict comparison)")
     parser.add_argument("--solo", type=Path, help="read the solo verdicts from this file if it exists, else write "
                         "them there (they hold while the personas and the lab's pace stay the same)")  # fmt: skip
-    parser.add_argument("--lab-loop", choices=("auto", "uvloop", "asyncio"), default="auto",
-                        help="the lab's event loop (auto: uvloop when installed)")  # fmt: skip
     parser.add_argument("--hog-lab", choices=("beside", "anywhere"), default="beside",
                         help="in the hog run, the lab's devices run beside the hog on its core (beside: the audit has "
                         "the other core, as on a laptop with one core busy) or where the system puts them")  # fmt: skip

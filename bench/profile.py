@@ -22,17 +22,16 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))  # run from a fresh clone without installing
+
+from bench.lab_options import lab_options  # noqa: E402 - argparse only: the child imports the scanner it profiles
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--n", type=int, default=1000, help="devices (default 1000)")
     parser.add_argument("--network", default="127.90.64.0/20", help="loopback /20 for the lab")
-    parser.add_argument("--think", type=float, default=0.15)
-    parser.add_argument("--sigma", type=float, default=0.6)
-    parser.add_argument("--cap", type=float, default=1.0)
-    parser.add_argument("--connections", type=int, default=4)
-    parser.add_argument("--refuse-every", type=int, default=3)
+    lab_options(parser)
     parser.add_argument("--stall", type=float, default=0.0, help="share of requests a device never answers")
     parser.add_argument("--scan-args", default="")
     parser.add_argument("--top", type=int, default=25)
@@ -43,7 +42,6 @@ def main() -> int:
     if args.child is not None:
         sys.path.insert(0, str(args.code.resolve()))  # before any import of scanner: the checkout under test
         return _profiled(args.child, args.top, args.stats)
-    sys.path.insert(0, str(HERE.parent))  # run from a fresh clone without installing
     from bench.premises import LabProcess  # noqa: PLC0415 - the parent only: the child imports the code under test
 
     with tempfile.TemporaryDirectory(prefix="camaudit-profile-") as tmp:
@@ -78,12 +76,13 @@ def _profiled(argv: list[str], top: int, stats: Path | None) -> int:
     functions = yappi.get_func_stats()
     if stats is not None:
         functions.save(str(stats), type="pstat")
-    rows = [(f.tsub, f.ttot, _name(f.name, f.module)) for f in functions]
+    rows: list[tuple[str, float, float]] = [(_name(f.name, f.module), f.tsub, f.ttot) for f in functions]
     print(f"\nprofiled scan: {wall:.1f} s wall, {used:.1f} s CPU (under the profiler)\n", file=sys.stderr)
-    for title, key in (("self", 0), ("total", 1)):
+    for title, own in (("self", True), ("total", False)):
         print(f"{'CPU s':>7} {'share':>6}  function ({title})", file=sys.stderr)
-        for row in sorted(rows, key=lambda r: r[key], reverse=True)[:top]:
-            print(f"{row[key]:7.2f} {100 * row[key] / used:5.1f}%  {row[2]}", file=sys.stderr)
+        for name, tsub, ttot in sorted(rows, key=lambda r: r[1] if own else r[2], reverse=True)[:top]:
+            seconds = tsub if own else ttot
+            print(f"{seconds:7.2f} {100 * seconds / used:5.1f}%  {name}", file=sys.stderr)
         print(file=sys.stderr)
     return code
 
