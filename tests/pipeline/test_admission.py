@@ -32,6 +32,17 @@ def test_fewer_when_either_sign_is_busy_but_never_under_the_fewest():
     assert adjusted(17, Load(BUSY * 2, 0.99), True, LIMITS) == 16
 
 
+def test_a_core_kept_busy_by_another_program_leaves_the_lag_to_decide():
+    # The audit uses a fifth of its core, another program the rest: fewer devices would not free it.
+    crowded = Load(CALM / 2, 1.0, own=0.2)
+    assert adjusted(64, crowded, True, LIMITS) == 72  # its threads wake on time: more may come while devices wait
+    assert adjusted(64, crowded, False, LIMITS) == 64
+    assert adjusted(64, Load(BUSY * 2, 1.0, own=0.2), True, LIMITS) == 54  # they wake late: fewer
+    # Half of the busy core is the audit's own: the busy core counts again (a fair share reached).
+    assert adjusted(64, Load(CALM / 2, 1.0, own=0.5), True, LIMITS) == 54
+    assert adjusted(64, Load(CALM / 2, 0.99, own=0.9), True, LIMITS) == 54
+
+
 def test_a_fixed_concurrency_never_moves():
     fixed = Limits(start=8, low=8, high=8)
     assert adjusted(8, CALM_LOAD, True, fixed) == 8 and adjusted(8, Load(BUSY * 2, 1.0), True, fixed) == 8
@@ -51,6 +62,7 @@ def test_the_probe_measures_a_lag_and_stops():
             pass
         load = probe.take()
         assert load.lag >= 0.0 and 0.2 < load.cpu <= 2.0  # about a core: this thread kept it busy
+        assert 0.2 < load.own <= load.cpu  # and that core was the process's own work
     finally:
         probe.close()
 
