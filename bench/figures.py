@@ -21,6 +21,8 @@ class Limits:
     per_host: int
     rate: float | None
     think: float
+    # When the scan adapted it: (seconds into the audit stage, devices allowed at once from then on), in time order
+    at_once_over_time: tuple[tuple[float, int], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -36,15 +38,34 @@ def lower_bound(work: Sequence[DeviceWork], limits: Limits) -> float:
     over the devices audited at once, or every request at the scan-wide rate; whichever is longest.
 
     A device's floor is its critical path (dependent requests, one think time each) or its requests spread over
-    its allowed lines, whichever is longer. Think times are taken at their mean.
+    its allowed lines, whichever is longer. Think times are taken at their mean. When the scan adapted the devices
+    at once, the floors are spread over the limits it set as they came (`covered_by`), else over the mean.
     """
     if not work:
         return 0.0
     floors = [max(w.critical, w.requests / limits.per_host) * limits.think for w in work]
-    bound = max(max(floors), sum(floors) / limits.devices_at_once)
+    if limits.at_once_over_time:
+        spread = covered_by(sum(floors), limits.at_once_over_time)
+    else:
+        spread = sum(floors) / limits.devices_at_once
+    bound = max(max(floors), spread)
     if limits.rate:
         bound = max(bound, sum(w.requests for w in work) / limits.rate)
     return bound
+
+
+def covered_by(device_seconds: float, steps: Sequence[tuple[float, int]]) -> float:
+    """The earliest time by which the devices allowed at once, added up over time, reach `device_seconds`: `steps`
+    says from when (seconds) how many were allowed, the first from 0, the last for as long as needed. No schedule
+    that keeps to those limits runs that much device time sooner; a limit raised once no device waits for its turn
+    (the stage's tail) then counts for nothing, where a mean over the whole stage would count it."""
+    done = 0.0
+    for (at, allowed), (until, _) in zip(steps, steps[1:], strict=False):
+        if allowed > 0 and done + allowed * (until - at) >= device_seconds:
+            return at + (device_seconds - done) / allowed
+        done += max(0, allowed) * (until - at)
+    at, allowed = steps[-1]
+    return at + (device_seconds - done) / max(1, allowed)
 
 
 def verdict_of(device: Mapping[str, Any]) -> tuple[Any, ...]:

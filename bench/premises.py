@@ -229,7 +229,7 @@ def _one_run(
     stage: dict[str, Any] = next((t["scan"] for t in records if "scan" in t), {})
     answered = seen["answered"]
     work_done = [DeviceWork(answered.get(a, 0), int(t.get("critical_requests", 0))) for a, t in traces.items()]
-    limits = _limits(args.scan_args, think.mean, stage.get("concurrency_mean"))
+    limits = _limits(args.scan_args, think.mean, stage.get("concurrency_mean"), _at_once_over_time(stage))
     print(f"  {label}: devices at once: {stage.get('concurrency_start')} at first, {stage.get('concurrency_mean')} on "
           f"average, {stage.get('concurrency_peak')} at most", file=sys.stderr)  # fmt: skip
     if "began" in stage and traces:
@@ -273,9 +273,20 @@ def _with_losses(line: str, stalled: dict[str, int], traces: dict[str, dict[str,
     return f"{line} (the device lost {stalled.get(address, 0)} requests; {retried} asked again)"
 
 
-def _limits(scan_args: str, think: float, at_once: float | None = None) -> Limits:
+def _at_once_over_time(stage: dict[str, Any]) -> tuple[tuple[float, int], ...]:
+    """The devices the audit allowed itself at once as it changed them (its trace: the start, then each step's
+    limit); empty for a checkout whose trace has none."""
+    if "concurrency_start" not in stage or not stage.get("history"):
+        return ()
+    return ((0.0, int(stage["concurrency_start"])), *((float(h[0]), int(h[1])) for h in stage["history"]))
+
+
+def _limits(
+    scan_args: str, think: float, at_once: float | None = None, over_time: tuple[tuple[float, int], ...] = ()
+) -> Limits:
     """The politeness limits of the scan: camaudit's defaults, with --concurrency/--per-host/--rate if given; the
-    devices at once are those the audit allowed itself on average (`at_once`, from its trace) when it adapted them."""
+    devices at once are those the audit allowed itself (`at_once` on average, `over_time` as they changed, from its
+    trace) when it adapted them."""
     defaults = ScanConfig(targets=("127.0.0.1",))
     words = scan_args.split()
 
@@ -284,7 +295,7 @@ def _limits(scan_args: str, think: float, at_once: float | None = None) -> Limit
 
     rate = float(words[words.index("--rate") + 1]) if "--rate" in words else defaults.rate
     devices = at_once or option("--concurrency", defaults.concurrency)
-    return Limits(devices, option("--per-host", defaults.per_host_concurrency), rate, think)
+    return Limits(devices, option("--per-host", defaults.per_host_concurrency), rate, think, over_time)
 
 
 if __name__ == "__main__":

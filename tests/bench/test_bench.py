@@ -9,6 +9,7 @@ import time
 
 import pytest
 
+from bench.figures import DeviceWork, Limits, covered_by, lower_bound
 from bench.lab_server import lateness
 from bench.measure import run_measured
 from bench.report import critical_path, differences
@@ -79,3 +80,22 @@ def test_a_device_at_real_speed_records_how_late_its_loop_woke_it():
 
 async def _hog_the_loop(seconds: float) -> None:
     time.sleep(seconds)  # noqa: ASYNC251 - blocks the loop on purpose
+
+
+def test_the_floors_are_spread_over_the_limits_as_they_came():
+    steps = ((0.0, 10), (2.0, 20), (5.0, 40))  # 10 devices at once for 2 s, then 20 for 3 s, then 40
+    assert covered_by(15.0, steps) == 1.5  # within the first step
+    assert covered_by(20.0, steps) == 2.0
+    assert covered_by(50.0, steps) == 3.5  # 20 device-seconds in the first 2 s, 30 more at 20 at once
+    assert covered_by(160.0, steps) == 7.0  # 80 by 5 s, then 40 at once for as long as needed
+    assert covered_by(5.0, ((0.0, 64),)) == 5.0 / 64
+
+
+def test_a_limit_raised_in_the_tail_does_not_lower_the_bound():
+    # 100 devices, each 3 requests in a chain at 1 s: 300 device-seconds. The audit allowed 10 at once for 30 s,
+    # then 100 for a tail of 3 s in which no device waited: its mean (about 18.2) would bound it at 16.5 s.
+    work = [DeviceWork(requests=3, critical=3)] * 100
+    trajectory = Limits(18.2, 2, None, 1.0, ((0.0, 10), (30.0, 100)))
+    assert lower_bound(work, trajectory) == 30.0
+    assert round(lower_bound(work, Limits(18.2, 2, None, 1.0)), 1) == 16.5  # the mean, when no trajectory is known
+    assert lower_bound(work[:1], trajectory) == 3.0  # one device: its own chain
