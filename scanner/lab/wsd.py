@@ -24,6 +24,14 @@ ANONYMOUS = "http://schemas.xmlsoap.org/ws/2004/08/addressing/role/anonymous"
 TYPES = "dn:NetworkVideoTransmitter tds:Device"
 ANSWERED_TYPES = {"NetworkVideoTransmitter", "Device"}
 MAX_DATAGRAM = 16 * 1024  # a Probe is well under 1 KiB
+# Place-holders in a device's kept answer (no persona's text holds them)
+_MESSAGE_ID, _RELATES_TO, _NUMBER = "lab-message-id@@", "lab-relates-to@@", "lab-number@@"
+
+
+def _escaped(text: str) -> bytes:
+    """`text` as lxml writes it in an element's text: &, < and > as entities, a carriage return as &#13;."""
+    escaped = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\r", "&#13;")
+    return escaped.encode()
 
 
 @dataclass(frozen=True)
@@ -77,6 +85,7 @@ class WsdResponder(asyncio.DatagramProtocol):
         self.instance = int(time.time())
         self.numbers = itertools.count(1)
         self.transport: asyncio.DatagramTransport | None = None
+        self._template: bytes | None = None
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = transport  # type: ignore[assignment]
@@ -90,13 +99,25 @@ class WsdResponder(asyncio.DatagramProtocol):
             self.transport.sendto(self.probe_matches(probe), addr)
 
     def probe_matches(self, probe: Probe) -> bytes:
+        """The ProbeMatches answer. Only its MessageID, RelatesTo and MessageNumber change from one Probe to the
+        next: the rest is built once per device and kept (a lab of a thousand devices answers two Probes each)."""
+        if self._template is None:
+            self._template = self.built(_MESSAGE_ID, _RELATES_TO, _NUMBER)
+        return (
+            self._template.replace(_MESSAGE_ID.encode(), f"uuid:{uuid.uuid4()}".encode())
+            .replace(_RELATES_TO.encode(), _escaped(probe.message_id))
+            .replace(_NUMBER.encode(), str(next(self.numbers)).encode())
+        )
+
+    def built(self, message_id: str, relates_to: str, number: int | str) -> bytes:
+        """The whole answer built element by element (what `probe_matches` keeps and fills in)."""
         header = el(
             "env:Header",
-            el("wsadis:MessageID", f"uuid:{uuid.uuid4()}"),
-            el("wsadis:RelatesTo", probe.message_id),
+            el("wsadis:MessageID", message_id),
+            el("wsadis:RelatesTo", relates_to),
             el("wsadis:To", ANONYMOUS),
             el("wsadis:Action", MATCHES_ACTION),
-            el("d:AppSequence", {"InstanceId": self.instance, "MessageNumber": next(self.numbers)}),
+            el("d:AppSequence", {"InstanceId": self.instance, "MessageNumber": number}),
         )
         body = el("env:Body", el("d:ProbeMatches", *self.matches()))
         return document("env:Envelope", ("env", "wsadis", "d", "dn", "tds"), header, body)

@@ -8,6 +8,7 @@ import xml.etree.ElementTree as ET
 import pytest
 
 from scanner.lab import Lab
+from scanner.lab.wsd import Probe, WsdResponder
 from tests.lab.clients import base_url, device, probe_xml, udp_exchange
 
 pytestmark = pytest.mark.lab
@@ -83,3 +84,23 @@ def test_devices_without_onvif_do_not_answer(lab):
         d = device(lab, persona_id)
         assert "wsd" not in d.ports
         assert udp_exchange(d.address, 3702, probe_xml("uuid:7"), wait=QUIET) is None
+
+
+@pytest.mark.parametrize("message_id", ["urn:uuid:1", "a&b<c>\"'é", "x\ry\tz", "]]>"])
+def test_the_kept_answer_is_the_one_built_element_by_element(message_id):
+    responder = WsdResponder(
+        "urn:uuid:abc", ("onvif://www.onvif.org/name/A&B",), "http://127.0.0.1/onvif/device_service"
+    )
+    first, second = (responder.probe_matches(Probe(message_id, (), ())) for _ in range(2))
+    for answer, number in ((first, "1"), (second, "2")):
+        sent_id = ET.fromstring(answer).find(f"{ENV}Header/{WSA}MessageID").text  # noqa: S314 - our own bytes
+        assert answer == responder.built(sent_id, message_id, number)
+        assert ET.fromstring(answer).find(f"{ENV}Header/{WSA}RelatesTo").text == message_id  # noqa: S314
+    assert (
+        ET.fromstring(first).find(f"{ENV}Header/{WSA}MessageID").text
+        != ET.fromstring(second)
+        .find(  # noqa: S314
+            f"{ENV}Header/{WSA}MessageID"
+        )
+        .text
+    )
