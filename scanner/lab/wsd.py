@@ -103,10 +103,10 @@ class WsdResponder(asyncio.DatagramProtocol):
         next: the rest is built once per device and kept (a lab of a thousand devices answers two Probes each)."""
         if self._template is None:
             self._template = self.built(_MESSAGE_ID, _RELATES_TO, _NUMBER)
-        return (
+        return (  # the Probe's own id last: whatever it holds is never read as a place-holder
             self._template.replace(_MESSAGE_ID.encode(), f"uuid:{uuid.uuid4()}".encode())
-            .replace(_RELATES_TO.encode(), _escaped(probe.message_id))
             .replace(_NUMBER.encode(), str(next(self.numbers)).encode())
+            .replace(_RELATES_TO.encode(), _escaped(probe.message_id))
         )
 
     def built(self, message_id: str, relates_to: str, number: int | str) -> bytes:

@@ -86,7 +86,7 @@ def test_devices_without_onvif_do_not_answer(lab):
         assert udp_exchange(d.address, 3702, probe_xml("uuid:7"), wait=QUIET) is None
 
 
-@pytest.mark.parametrize("message_id", ["urn:uuid:1", "a&b<c>\"'é", "x\ry\tz", "]]>"])
+@pytest.mark.parametrize("message_id", ["urn:uuid:1", "a&b<c>\"'é", "x\ry\tz", "]]>", "lab-number@@ lab-message-id@@"])
 def test_the_kept_answer_is_the_one_built_element_by_element(message_id):
     responder = WsdResponder(
         "urn:uuid:abc", ("onvif://www.onvif.org/name/A&B",), "http://127.0.0.1/onvif/device_service"
