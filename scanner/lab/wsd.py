@@ -8,6 +8,7 @@ import time
 import uuid
 import xml.etree.ElementTree as ET  # noqa: S405 - element type only
 from dataclasses import dataclass
+from xml.sax.saxutils import escape  # noqa: S406 - escaping our own text, no parsing
 
 import defusedxml.ElementTree as SafeET
 from defusedxml import DefusedXmlException
@@ -30,8 +31,7 @@ _MESSAGE_ID, _RELATES_TO, _NUMBER = "lab-message-id@@", "lab-relates-to@@", "lab
 
 def _escaped(text: str) -> bytes:
     """`text` as lxml writes it in an element's text: &, < and > as entities, a carriage return as &#13;."""
-    escaped = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\r", "&#13;")
-    return escaped.encode()
+    return escape(text, {"\r": "&#13;"}).encode()
 
 
 @dataclass(frozen=True)
