@@ -8,7 +8,7 @@ import time
 import uuid
 import xml.etree.ElementTree as ET  # noqa: S405 - element type only
 from dataclasses import dataclass
-from xml.sax.saxutils import escape  # noqa: S406 - escaping our own text, no parsing
+from xml.sax.saxutils import escape
 
 import defusedxml.ElementTree as SafeET
 from defusedxml import DefusedXmlException
