@@ -41,6 +41,14 @@ class _Draft:
                 kept.append(pair)
 
 
+@dataclass
+class Allowance:
+    """How many more addresses replies may add beyond the sweep's: one for a whole discovery, spent by the merge
+    of each of its blocks in turn."""
+
+    left: int
+
+
 @dataclass(frozen=True)
 class Sightings:
     """Everything discovery saw, before merging."""
@@ -57,13 +65,16 @@ def merge(
     in_scope: Callable[[str], bool],
     oui: OuiTable,
     *,
-    cap: int = 4096,
+    cap: int | Allowance = 4096,
     keep_mac_only: Callable[[str | None], bool] = lambda vendor: False,
+    link: bool = True,
 ) -> tuple[Host, ...]:
     """One Host per in-scope address that a method found, sorted by address.
 
-    Replies add at most `cap` addresses beyond the sweep's. A host seen only in the neighbour table is kept
-    when `keep_mac_only` accepts its MAC vendor (e.g. a known camera or face-analytics vendor).
+    Replies add at most `cap` addresses beyond the sweep's (an Allowance: what is left of one shared by several
+    merges). A host seen only in the neighbour table is kept when `keep_mac_only` accepts its MAC vendor (e.g. a
+    known camera or face-analytics vendor). `link`: note the hosts that share a MAC or serial (`linked`); a merge
+    of part of the addresses leaves that to the merge of all.
     """
     drafts: dict[str, _Draft] = {}
     for host in seen.swept:
@@ -72,7 +83,7 @@ def merge(
         draft.macs.extend(m for m in [normal_mac(host.mac)] if m)
         for method in host.discovered_by:
             draft.add(method, [("open_ports", " ".join(str(p) for p in sorted(host.open_ports)))])
-    budget = [cap]
+    budget = cap if isinstance(cap, Allowance) else Allowance(cap)
     for found in seen.found:
         draft_for = _reply_draft(drafts, found.address, in_scope, budget)
         if draft_for is not None:
@@ -82,17 +93,17 @@ def merge(
     _add_unicast_wsd(drafts, seen.unicast_wsd, in_scope, budget)
     _add_neighbours(drafts, seen, oui, in_scope, keep_mac_only)
     hosts = [_host(d, seen.nmap_vendors, oui) for d in drafts.values()]
-    return _linked(sorted(hosts, key=lambda h: _sort_key(h.address)))
+    return linked(hosts) if link else tuple(sorted(hosts, key=lambda h: _sort_key(h.address)))
 
 
 def _reply_draft(
-    drafts: dict[str, _Draft], address: str, in_scope: Callable[[str], bool], budget: list[int]
+    drafts: dict[str, _Draft], address: str, in_scope: Callable[[str], bool], budget: Allowance
 ) -> _Draft | None:
     if address in drafts:
         return drafts[address]
-    if not in_scope(address) or budget[0] <= 0:
+    if not in_scope(address) or budget.left <= 0:
         return None
-    budget[0] -= 1
+    budget.left -= 1
     return drafts.setdefault(address, _Draft(address))
 
 
@@ -100,7 +111,7 @@ def _add_unicast_wsd(
     drafts: dict[str, _Draft],
     replies: Mapping[str, Sequence[WsdReply]],
     in_scope: Callable[[str], bool],
-    budget: list[int],
+    budget: Allowance,
 ) -> None:
     for address, answers in replies.items():  # the facts of a reply are the same, however it was sent
         draft = _reply_draft(drafts, address, in_scope, budget)
@@ -146,8 +157,10 @@ def _host(draft: _Draft, nmap_vendors: Mapping[str, str], oui: OuiTable) -> Host
     )
 
 
-def _linked(hosts: list[Host]) -> tuple[Host, ...]:
-    """Each host that shares a MAC or a serial with another notes it (`same_device_as`); none is dropped."""
+def linked(hosts: Sequence[Host]) -> tuple[Host, ...]:
+    """The hosts (as merged without `link`) sorted by address, each that shares a MAC or a serial with another
+    noting it (`same_device_as`); none is dropped."""
+    hosts = sorted(hosts, key=lambda h: _sort_key(h.address))
     owners: dict[str, list[str]] = {}
     for host in hosts:
         for key in _identifiers(host):

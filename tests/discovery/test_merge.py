@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from scanner.discovery.merge import Sightings, merge
+from scanner.discovery.merge import Allowance, Sightings, linked, merge
 from scanner.discovery.multicast import Found
 from scanner.discovery.oui import parse_prefixes
 from scanner.model import Host, WsdReply
@@ -77,3 +77,30 @@ def test_shared_serial_links_hosts_but_keeps_both():
     hosts = merge(Sightings(found=found), SCOPE, OUI)
     assert [h.address for h in hosts] == ["198.51.100.11", "198.51.100.99"]
     assert hosts[0].facts[-1].method == "merge" and hosts[0].facts[-1].get("same_device_as") == "198.51.100.99"
+
+
+def test_merging_block_by_block_gives_the_hosts_of_one_merge():
+    # Discovery hands the audit each block's hosts as soon as the block is merged; they must be the hosts a merge of
+    # everything at once gives: each method's answer joins its host by address, the cap is shared, links span blocks.
+    swept = [Host(f"198.51.100.{n}", (80,), discovered_by=("nmap",)) for n in (3, 11, 130, 200)]
+    found = [Found("sadp", "198.51.100.11", "a", (("serial", "SERIAL123456"),)),
+             Found("ssdp", "198.51.100.20", "b", (("location", "http://198.51.100.20/d.xml"),)),
+             Found("sadp", "198.51.100.140", "c", (("serial", "SERIAL123456"),)),
+             Found("mdns", "198.51.100.150", "d", (("name", "cam"),)),
+             Found("mdns", "198.51.100.160", "e", (("name", "cam2"),)),
+             Found("sadp", "10.0.0.5", "x")]  # fmt: skip
+    seen = Sightings(swept, found, {"198.51.100.200": [WSD]}, {"198.51.100.3": "3c:ef:8c:5a:0e:13",
+                     "198.51.100.201": "44:a6:42:00:00:01"})  # fmt: skip
+    known = lambda vendor: bool(vendor and "Hikvision" in vendor)  # noqa: E731
+    whole = merge(seen, SCOPE, OUI, cap=2, keep_mac_only=known)
+    allowance, blocks = Allowance(2), []
+    for low, high in ((1, 128), (128, 255)):
+        block = frozenset(f"198.51.100.{n}" for n in range(low, high)).__contains__
+        part = Sightings([h for h in swept if block(h.address)], [f for f in found if block(f.address)],
+                         seen.unicast_wsd, seen.neighbours)  # fmt: skip
+        blocks += merge(part, block, OUI, cap=allowance, keep_mac_only=known, link=False)
+    assert linked(blocks) == whole
+    assert [h.address for h in whole] == ["198.51.100.3", "198.51.100.11", "198.51.100.20", "198.51.100.130",
+                                          "198.51.100.140", "198.51.100.200", "198.51.100.201"]  # fmt: skip
+    assert whole[1].facts[-1].get("same_device_as") == "198.51.100.140"  # across the blocks
+    assert all(h.facts[-1].method != "merge" for h in blocks)  # links only once everything is merged
