@@ -29,6 +29,9 @@ class ScanProgress(Protocol):
 
     def advance(self, address: str | None = None) -> None: ...
 
+    def found(self, total: int) -> None:
+        """The current stage's total became known (the audit began while discovery was still sweeping)."""
+
     def note(self, message: str) -> None: ...
 
     def close(self) -> None: ...
@@ -46,6 +49,9 @@ class NullProgress:
         return None
 
     def advance(self, address: str | None = None) -> None:
+        return None
+
+    def found(self, total: int) -> None:
         return None
 
     def note(self, message: str) -> None:
@@ -90,6 +96,11 @@ class RichProgress:
             if address:
                 description = escape(self._words.t("progress.audited", address=plain(address)))
                 self._progress.update(self._task, description=description)
+
+    def found(self, total: int) -> None:
+        with self._lock:
+            if self._task is not None:
+                self._progress.update(self._task, total=total)
 
     def note(self, message: str) -> None:
         self._progress.console.print(f"{self._words.t('console.note')}: {plain(message)}", markup=False)

@@ -2,7 +2,8 @@
 each wake for a few microseconds of work, spread over several cores, hand the GIL from core to core on every wake-up,
 and the hand-overs cost more CPU than the work (measured at 1,000 devices on 2 cores: 400,000 context switches and
 44 s of CPU; on one core 83,000 and 33 s, and the scan finished sooner). So the audit's threads share one core: the
-one least busy when the audit starts. Linux only (sched_setaffinity); elsewhere, and with one core, nothing changes.
+one least busy when the scan starts (before nmap's sweep, which may keep a core busy while the first audits begin).
+Linux only (sched_setaffinity); elsewhere, and with one core, nothing changes.
 """
 
 from __future__ import annotations
