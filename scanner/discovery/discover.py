@@ -84,6 +84,7 @@ def discover_hosts(
     found += listened.rejected
     heard = {f.address for f in listened.found if f.method == wsd_multicast.METHOD}
     unicast = _daemons(WSD_AT_ONCE, [_unicast_after(sweep, heard, config) for sweep in sweeps], "camaudit-wsd")
+    swept_in, asked_in = _stopwatch(sweeps, started), _stopwatch(unicast, started)
     oui = load_oui_table(find_prefix_file(config.nmap_path))
     allowance = Allowance(config.max_discovered)
     hosts: list[Host] = []
@@ -103,7 +104,8 @@ def discover_hosts(
         hosts += ready
         if ready:
             on_hosts(ready)
-    timings += [("port sweep", _last(sweeps, started)), ("unicast ws-discovery", _last(unicast, started))]
+    # each block's unicast WS-Discovery runs while the later blocks are swept: its step is what it added after
+    timings += [("port sweep", swept_in()), ("unicast ws-discovery", round(max(0.0, asked_in() - swept_in()), 3))]
     notes = list(dict.fromkeys(s.note for s in scans if s.note))
     notes += [f"segment discovery: {e}" for e in listened.errors]
     for step, seconds in timings:
@@ -169,10 +171,12 @@ def _daemons(count: int, works: Sequence[Callable[[], T]], name: str) -> list[Fu
     return futures
 
 
-def _last(futures: Sequence[Future[Any]], started: float) -> float:
-    """Seconds from `started` until now, when the last of `futures` is known to be done (the caller has waited)."""
-    assert all(f.done() for f in futures)
-    return round(time.monotonic() - started, 3)
+def _stopwatch(futures: Sequence[Future[Any]], started: float) -> Callable[[], float]:
+    """Seconds from `started` until the last of `futures` was done (to be read once they all are)."""
+    ended = [started]
+    for future in futures:
+        future.add_done_callback(lambda _: ended.append(time.monotonic()))
+    return lambda: round(max(ended) - started, 3)
 
 
 def _timed(timings: list[tuple[str, float]], step: str, run: Callable[[], T]) -> T:
