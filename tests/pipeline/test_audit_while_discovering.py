@@ -59,7 +59,9 @@ def _config(lab: Lab, tmp_path: Path, **extra: object) -> ScanConfig:
     return ScanConfig(targets=targets, credentials=load_credentials(creds), use_nmap=False, **extra)  # type: ignore[arg-type]
 
 
-def _second_block_waits(monkeypatch: pytest.MonkeyPatch, lab: Lab, until: threading.Event, seconds: float) -> list[bool]:
+def _second_block_waits(
+    monkeypatch: pytest.MonkeyPatch, lab: Lab, until: threading.Event, seconds: float
+) -> list[bool]:
     """Blocks of two addresses; the second block's sweep waits for `until` (at most `seconds`). Returns the list
     in which that sweep notes whether `until` came."""
     monkeypatch.setattr(discover, "BLOCK", 2)
