@@ -9,10 +9,10 @@ import pytest
 from scanner.cli.main import main
 from scanner.config import ScanConfig
 from scanner.discovery.discover import discover_hosts, segment_methods
-from scanner.lab import Lab, load_personas
 from scanner.pipeline.scan import run_scan
 from scanner.report.json_report import to_dict
 from scanner.scope import expand_targets
+from tests.doubles.chosen_lab import chosen_lab
 
 pytestmark = pytest.mark.lab
 NETWORK = "127.77.83.0/24"  # this module's own loopback network
@@ -21,8 +21,7 @@ IDS = ("onvif-m-face", "rtsp-8554", "hik-sadp")
 
 @pytest.fixture(scope="module")
 def lab():
-    personas = [p for i in IDS for p in load_personas() if p.id == i]
-    with Lab(network=NETWORK, personas=personas) as running:
+    with chosen_lab(NETWORK, IDS) as running:
         yield running
 
 

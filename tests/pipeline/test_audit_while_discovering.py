@@ -14,12 +14,13 @@ import scanner.discovery.discover as discover
 import scanner.pipeline.scan as scan
 from scanner.config import ScanConfig
 from scanner.credentials import load_credentials
-from scanner.lab import Lab, load_personas
+from scanner.lab import Lab
 from scanner.model import ScanResult
 from scanner.pipeline.scan import run_scan
 from scanner.progress import NullProgress
 from scanner.report.json_report import to_dict
 from scanner.vocabulary import Reason
+from tests.doubles.chosen_lab import chosen_lab
 
 pytestmark = pytest.mark.lab
 NETWORK = "127.77.163.0/24"  # this module's own loopback network
@@ -28,8 +29,7 @@ IDS = ("onvif-m-face", "hik-face", "rtsp-8554", "hik-sadp")
 
 @pytest.fixture(scope="module")
 def lab():
-    personas = [p for i in IDS for p in load_personas() if p.id == i]
-    with Lab(network=NETWORK, personas=personas) as running:
+    with chosen_lab(NETWORK, IDS) as running:
         yield running
 
 
