@@ -133,3 +133,21 @@ def test_the_audit_core_is_chosen_before_the_sweep_begins(lab, tmp_path, monkeyp
     monkeypatch.setattr(discover, "_sweep", lambda *args: order.append("sweep") or sweep(*args))
     run_scan(_config(lab, tmp_path))
     assert order == ["core", "sweep"]
+
+
+def test_discovery_failing_after_the_first_block_leaves_the_audits_of_what_it_found(lab, tmp_path, monkeypatch):
+    monkeypatch.setattr(discover, "BLOCK", 2)
+    second, sweep = lab.devices[2].address, discover._sweep
+
+    def broken(addresses: Sequence[str], *args: object) -> discover.PortScan:
+        if second in addresses:
+            raise RuntimeError("a bug in the sweep")
+        return sweep(addresses, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(discover, "_sweep", broken)
+    result = run_scan(_config(lab, tmp_path))
+    assert result.partial
+    assert [d.address for d in result.devices] == [d.address for d in lab.devices[:2]]
+    assert all(n.reason != Reason.STAGE_BUDGET for d in result.devices for n in d.not_checked)
+    (error,) = result.errors
+    assert error.stage == "discover" and error.message.startswith("discovery failed (RuntimeError)")
