@@ -334,6 +334,14 @@ class ScanError:
     stage: str
     message: str
 
+    @property
+    def discovery_unfinished(self) -> bool:
+        """It says that discovery did not finish (some addresses were never looked at: a resume sweeps again)."""
+        return self.stage == "discover" and DISCOVERY_UNFINISHED in self.message
+
+
+DISCOVERY_UNFINISHED = "before discovery finished"  # in the scan error of a discovery stopped, failed or over budget
+
 
 @dataclass(frozen=True)
 class ScanResult:

@@ -9,9 +9,10 @@ from scanner.model import ScanError, ScanResult, cut_short, utc_now
 
 
 def unfinished(result: ScanResult) -> tuple[str, ...] | None:
-    """The addresses whose audit the stored scan did not finish; None when discovery itself did not finish (no
-    device was audited: the whole scan runs again); () when there is nothing to resume."""
-    if result.partial and not result.devices:
+    """The addresses whose audit the stored scan did not finish; None when discovery itself did not finish (some
+    addresses were never looked at, maybe no device audited: the whole scan runs again); () when there is nothing
+    to resume."""
+    if result.partial and (not result.devices or any(e.discovery_unfinished for e in result.errors)):
         return None
     return tuple(d.address for d in result.devices if cut_short(d))
 

@@ -24,7 +24,7 @@ from scanner.judge.places import place_result
 from scanner.matching.engine import vendor_for_oui
 from scanner.matching.loader import load_signatures
 from scanner.matching.schema import SignatureSet
-from scanner.model import DeviceReport, Host, ScanError, ScanResult, utc_now
+from scanner.model import DISCOVERY_UNFINISHED, DeviceReport, Host, ScanError, ScanResult, utc_now
 from scanner.net.background import on_daemon
 from scanner.pipeline.admission import Admission, LagProbe, Limits
 from scanner.pipeline.collector import fewer_collections
@@ -93,7 +93,7 @@ def run_scan(
             errors.append(ScanError("audit", why.text))
         partial = why is not None or finding.stopped is not None or finding.failed
     else:
-        errors.append(ScanError("discover", f"no device was audited: {why.text} before discovery finished"))
+        errors.append(ScanError("discover", f"no device was audited: {why.text} {DISCOVERY_UNFINISHED}"))
     progress.close()
     result = ScanResult(
         started_at=started,
@@ -179,7 +179,8 @@ class _Finding:
                 self._said = True
                 failed = self.done.exception()
                 notes = self.done.result().notes if failed is None else (
-                    f"discovery failed ({type(failed).__name__}): the devices found by then were audited",)  # fmt: skip
+                    f"discovery failed ({type(failed).__name__}) {DISCOVERY_UNFINISHED}: the rest of the addresses "
+                    "were not looked at",)  # fmt: skip
                 for note in notes:
                     progress.note(note)
                     self.errors.append(ScanError("discover", note))
@@ -194,7 +195,7 @@ class _Finding:
         with self._lock:
             if self.stopped is None and not self.done.done():
                 self.stopped = why
-                self.errors.append(ScanError("discover", f"{why.text} before discovery finished: the rest of the "
+                self.errors.append(ScanError("discover", f"{why.text} {DISCOVERY_UNFINISHED}: the rest of the "
                                              "addresses were not looked at"))  # fmt: skip
 
     def hosts(self) -> dict[str, Host]:

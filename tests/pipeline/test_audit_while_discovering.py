@@ -16,6 +16,7 @@ from scanner.config import ScanConfig
 from scanner.credentials import load_credentials
 from scanner.lab import Lab
 from scanner.model import ScanResult
+from scanner.pipeline.resume import unfinished
 from scanner.pipeline.scan import run_scan
 from scanner.progress import NullProgress
 from scanner.report.json_report import to_dict
@@ -111,6 +112,7 @@ def test_discovery_past_its_budget_leaves_the_audits_of_what_it_found(lab, tmp_p
     assert all(n.reason != Reason.STAGE_BUDGET for d in result.devices for n in d.not_checked)  # audited in full
     (error,) = result.errors
     assert error.stage == "discover" and "discovery ran out of its 1 s before discovery finished" in error.message
+    assert unfinished(result) is None  # resumed, the whole range is swept again (not only the devices cut short)
 
 
 def test_a_stop_while_the_sweep_goes_on_ends_the_scan_without_waiting_for_it(lab, tmp_path, monkeypatch):
@@ -151,3 +153,4 @@ def test_discovery_failing_after_the_first_block_leaves_the_audits_of_what_it_fo
     assert all(n.reason != Reason.STAGE_BUDGET for d in result.devices for n in d.not_checked)
     (error,) = result.errors
     assert error.stage == "discover" and error.message.startswith("discovery failed (RuntimeError)")
+    assert unfinished(result) is None
