@@ -70,7 +70,7 @@ def scan_options(scan: argparse.ArgumentParser) -> None:
         "--resume",
         metavar="SCAN",
         help="finish a stored partial scan (history id, latest, -2, or its JSON report): audit again only the "
-        "devices it did not finish, with its targets and ports",
+        "devices it did not finish, with its targets and ports (all of it when its discovery did not finish)",
     )
     scan.add_argument(
         "--rate",
