@@ -84,14 +84,12 @@ def run_scan(
     finding = _Finding(addresses, config, sigset, budget)
     why = _wait_for(finding.handed_or_done, stop, finding.deadline, finding.over)
     devices: tuple[DeviceReport, ...] = ()
-    partial = why is not None
     if why is None:
         finding.check()  # raises what discovery raised before handing over any host (bad input: no traffic yet)
         devices, why = _audit_all(finding, config, sigset, progress, stop, cores)
         errors += finding.errors
         if why:
             errors.append(ScanError("audit", why.text))
-        partial = why is not None or finding.stopped is not None or finding.failed
     else:
         errors.append(ScanError("discover", f"no device was audited: {why.text} {DISCOVERY_UNFINISHED}"))
     progress.close()
@@ -101,7 +99,7 @@ def run_scan(
         targets=tuple(config.targets),
         devices=devices,
         errors=tuple(errors),
-        partial=partial,
+        partial=why is not None or any(e.discovery_unfinished for e in errors),
     )
     return place_result(result, addresses, sigset.clouds)  # where each destination is: needs every device
 
