@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import logging
 import os
-import threading
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -24,7 +23,7 @@ from scanner.discovery.portscan import PortScan, scan_ports
 from scanner.discovery.ws_discovery import probe_unicast
 from scanner.errors import ParseError, ProbeError
 from scanner.model import Host, WsdReply
-from scanner.net.background import on_daemon
+from scanner.net.background import on_daemon, on_daemons
 from scanner.net.interfaces import Interface, local_interfaces
 
 log = logging.getLogger(__name__)
@@ -83,7 +82,7 @@ def discover_hosts(
     found = list(listened.found) + _timed(timings, "ssdp descriptions", lambda: _descriptions(listened.found))
     found += listened.rejected
     heard = {f.address for f in listened.found if f.method == wsd_multicast.METHOD}
-    unicast = _daemons(WSD_AT_ONCE, [_unicast_after(sweep, heard, config) for sweep in sweeps], "camaudit-wsd")
+    unicast = on_daemons(WSD_AT_ONCE, [_unicast_after(sweep, heard, config) for sweep in sweeps], "camaudit-wsd")
     swept_in, asked_in = _stopwatch(sweeps, started), _stopwatch(unicast, started)
     oui = load_oui_table(find_prefix_file(config.nmap_path))
     allowance = Allowance(config.max_discovered)
@@ -134,7 +133,7 @@ def _sweeps(blocks: Sequence[Sequence[str]], config: ScanConfig, on_link: bool) 
     def then(block: Sequence[str]) -> Callable[[], PortScan]:
         return lambda: _sweep(block, config, on_link, first.result().method == nmap_scan.METHOD)
 
-    return [first, *_daemons(SWEEPS_AT_ONCE, [then(block) for block in blocks[1:]], "camaudit-sweep")]
+    return [first, *on_daemons(SWEEPS_AT_ONCE, [then(block) for block in blocks[1:]], "camaudit-sweep")]
 
 
 def _unicast_after(
@@ -147,28 +146,6 @@ def _unicast_after(
         return _unicast_wsd(sweep.result().hosts, heard, config, rejected), rejected
 
     return ask
-
-
-def _daemons(count: int, works: Sequence[Callable[[], T]], name: str) -> list[Future[T]]:
-    """`works` run in order on `count` daemon threads, each result (or exception) in its Future."""
-    futures: list[Future[T]] = [Future() for _ in works]
-    pending = iter(range(len(works)))
-    claim = threading.Lock()
-
-    def worker() -> None:
-        while True:
-            with claim:
-                index = next(pending, None)
-            if index is None:
-                return
-            try:
-                futures[index].set_result(works[index]())
-            except BaseException as exc:  # noqa: BLE001 - handed to whoever waits for this work's result
-                futures[index].set_exception(exc)
-
-    for _ in range(min(count, len(works))):
-        threading.Thread(target=worker, name=name, daemon=True).start()
-    return futures
 
 
 def _stopwatch(futures: Sequence[Future[Any]], started: float) -> Callable[[], float]:
